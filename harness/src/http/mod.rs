@@ -1,0 +1,8 @@
+//! The harness's HTTP side: a client with timeouts and size caps, and the record of
+//! every exchange with secrets redacted.
+
+mod client;
+mod exchange;
+
+pub use client::{HttpClient, HttpRequest, HttpResponse, TransportError, BODY_CAP};
+pub use exchange::{Exchange, Redactor};

@@ -1,0 +1,16 @@
+//! crosscheck: a conformance harness for two-party provisioning protocols.
+//!
+//! It plays every party but the implementation under test, replays YAML scenarios
+//! against it, and reports pass/fail per scenario and per requirement.
+
+pub mod cli;
+pub mod clock;
+pub mod http;
+pub mod peers;
+pub mod protocols;
+pub mod report;
+pub mod scenario;
+pub mod selftest;
+pub mod suite;
+pub mod target;
+pub mod yaml;

@@ -1,0 +1,5 @@
+//! The `crosscheck` binary.
+
+fn main() -> std::process::ExitCode {
+    crosscheck::cli::main()
+}

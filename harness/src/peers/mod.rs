@@ -1,0 +1,5 @@
+//! The mock parties the harness plays, served on axum.
+
+mod mock;
+
+pub use mock::{read_request, Behaviour, MockPeer, PeerReply, RecordedRequest, ScriptedAnswer};

@@ -1,0 +1,256 @@
+//! How scenarios reach a CCI IUT: default operation bindings (overridable per target),
+//! the variables every scenario sees, template functions for keys, and canned answers
+//! of the mock CSP A.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use minijinja::value::{Kwargs, Value as JValue};
+use minijinja::{Error as JError, ErrorKind};
+use serde_json::{json, Map, Value};
+
+use super::key::{self, Dialect, KeyFields};
+use super::keycheck;
+use super::mutate;
+use super::sim_a::CspA;
+use crate::peers::{PeerReply, ScriptedAnswer};
+use crate::scenario::binding::{Binding, Credentials};
+use crate::target::Target;
+
+/// The default binding of `operation` for the target's role, with the target's
+/// override applied; `None` when the role has no such operation.
+pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
+    let customer = Credentials::Customer;
+    let base = match (target.role.as_str(), operation) {
+        ("csp-a", "create_connection") => Binding::new("POST", "customer", "/connections", customer)
+            .body(json!({
+                "environment": "{{ arg.environment }}",
+                "connectionSizeMbps": "{{ arg.size }}",
+                "remoteAccountId": "{{ arg.account }}",
+            }))
+            .outputs(&[("connectionId", "$.connectionId"), ("activationKey", "$.activationKey"), ("state", "$.state")]),
+        ("csp-a", "delete_connection") => Binding::new("DELETE", "customer", "/connections/{{ arg.id }}", customer),
+        ("csp-a", "confirm_key") => Binding::new(
+            "POST",
+            "api",
+            "/providers/{{ arg.caller }}/environments/{{ arg.environment }}/ConfirmActivationKey",
+            Credentials::Harness,
+        )
+        .body(json!({ "{{ key_field }}": "{{ arg.key }}" }))
+        .outputs(&[("keyValid", "$.keyValid")]),
+        (_, "get_connection") => Binding::new("GET", "customer", "/connections/{{ arg.id }}", customer)
+            .outputs(&[("state", "$.state")]),
+        ("csp-b", "describe_key") => Binding::new("POST", "customer", "/activation-keys/describe", customer)
+            .body(json!({ "activationKey": "{{ arg.key }}" }))
+            .outputs(&[
+                ("environment", "$.environment"),
+                ("connectionSizeMbps", "$.connectionSizeMbps"),
+                ("remoteAccountId", "$.remoteAccountId"),
+            ]),
+        ("csp-b", "accept_key") => Binding::new("POST", "customer", "/connections/accept", customer)
+            .body(json!({ "activationKey": "{{ arg.key }}" }))
+            .outputs(&[("connectionId", "$.connectionId"), ("state", "$.state")]),
+        (_, "advance_clock") => Binding::new("POST", "test", "/clock/advance", Credentials::None)
+            .body(json!({ "seconds": "{{ arg.seconds }}" })),
+        _ => return None,
+    };
+    Some(match target.bindings.get(operation) {
+        Some(o) => base.with_override(o),
+        None => base,
+    })
+}
+
+/// Operation names a CCI scenario may call for a role.
+pub fn operations(role: &str) -> &'static [&'static str] {
+    if role == "csp-a" {
+        &["create_connection", "get_connection", "delete_connection", "confirm_key", "advance_clock"]
+    } else {
+        &["describe_key", "accept_key", "get_connection", "advance_clock"]
+    }
+}
+
+/// The variables every CCI scenario starts with.
+pub fn base_vars(target: &Target) -> Map<String, Value> {
+    let env = target.primary_environment();
+    let env2 = target.environments.get(1).unwrap_or(env);
+    let size = env.sizes[0];
+    let not_offered = (1..)
+        .map(|i| 777 * i)
+        .find(|n| !env.sizes.contains(n))
+        .unwrap_or(777);
+    let env2_only = env2
+        .sizes
+        .iter()
+        .copied()
+        .find(|s| !env.sizes.contains(s))
+        .unwrap_or(not_offered);
+    let mut vars = Map::new();
+    let mut put = |k: &str, v: Value| {
+        vars.insert(k.to_string(), v);
+    };
+    put("dialect", target.dialect.name().into());
+    put("key_field", target.dialect.confirm_body_field().into());
+    put("material_field", target.dialect.material_field().into());
+    put("env", env.id.clone().into());
+    put("env2", env2.id.clone().into());
+    put("size", size.into());
+    put("sizes", json!(env.sizes));
+    put("size_not_offered", not_offered.into());
+    put("size_only_on_env2", env2_only.into());
+    put("unknown_env", target.unknown_environment.clone().into());
+    put("customer_account", target.customer_account.clone().into());
+    put("other_account", target.other_account.clone().into());
+    put("provider_iut", target.providers.iut.clone().into());
+    put("provider_harness", target.providers.harness.clone().into());
+    put("provider_other", target.providers.other.clone().into());
+    put("peer_prefix", target.peer_prefix.clone().into());
+    put("key_lifetime", target.key_lifetime.as_secs().into());
+    put("silence", target.silence.as_secs_f64().into());
+    put("step_timeout", target.step_timeout.as_secs_f64().into());
+    put("iut_peer_timeout", target.iut_peer_timeout.as_secs_f64().into());
+    vars
+}
+
+/// A canned answer of the mock CSP A.
+pub fn preset(name: &str, target: &Target) -> Option<ScriptedAnswer> {
+    let now = |body: Value| ScriptedAnswer {
+        delay: Duration::ZERO,
+        reply: Some(PeerReply::json(200, &body)),
+    };
+    Some(match name {
+        "key_valid" => now(json!({"keyValid": true})),
+        "key_invalid" => now(json!({"keyValid": false})),
+        "missing_key_valid" => now(json!({"valid": true})),
+        "key_valid_string_false" => now(json!({"keyValid": "false"})),
+        "key_valid_null" => now(json!({"keyValid": null})),
+        "server_error" => ScriptedAnswer {
+            delay: Duration::ZERO,
+            reply: Some(PeerReply::json(500, &json!({"error": "internal error"}))),
+        },
+        "unavailable" => ScriptedAnswer {
+            delay: Duration::ZERO,
+            reply: Some(PeerReply::json(503, &json!({"error": "try later"}))),
+        },
+        "garbage" => ScriptedAnswer {
+            delay: Duration::ZERO,
+            reply: Some(PeerReply {
+                status: 200,
+                content_type: Some("application/json".into()),
+                body: b"<html>{\"keyValid\": tru".to_vec(),
+            }),
+        },
+        // Longer than the IUT's own timeout for A, then a valid answer nobody should use.
+        "hang" => ScriptedAnswer {
+            delay: target.iut_peer_timeout + Duration::from_secs(2),
+            reply: Some(PeerReply::json(200, &json!({"keyValid": true}))),
+        },
+        _ => return None,
+    })
+}
+
+/// Names of the presets, for error messages.
+pub const PRESETS: &[&str] = &[
+    "key_valid",
+    "key_invalid",
+    "missing_key_valid",
+    "key_valid_string_false",
+    "key_valid_null",
+    "server_error",
+    "unavailable",
+    "garbage",
+    "hang",
+];
+
+fn jerr(message: impl std::fmt::Display) -> JError {
+    JError::new(ErrorKind::InvalidOperation, message.to_string())
+}
+
+fn to_j<T: serde::Serialize>(value: &T) -> JValue {
+    JValue::from_serialize(value)
+}
+
+/// Registers the key functions: `issue_key`, `spoof_key`, `tweak_key`, `drop_key_field`,
+/// `reencodings`, `field_tweaks`, `decode_key`, `check_key_material`.
+pub fn register_functions(env: &mut minijinja::Environment<'static>, target: &Target, issuer: Option<Arc<CspA>>) {
+    let dialect = target.dialect;
+    let defaults = (
+        target.primary_environment().id.clone(),
+        target.primary_environment().sizes[0],
+        target.customer_account.clone(),
+    );
+    let destination = if target.role == "csp-b" {
+        target.providers.iut.clone()
+    } else {
+        target.providers.harness.clone()
+    };
+    let args = move |kwargs: &Kwargs| -> Result<(String, u32, String), JError> {
+        let environment: Option<String> = kwargs.get("environment")?;
+        let size: Option<u32> = kwargs.get("size")?;
+        let account: Option<String> = kwargs.get("account")?;
+        Ok((
+            environment.unwrap_or_else(|| defaults.0.clone()),
+            size.unwrap_or(defaults.1),
+            account.unwrap_or_else(|| defaults.2.clone()),
+        ))
+    };
+    let issue_args = args.clone();
+    env.add_function("issue_key", move |kwargs: Kwargs| -> Result<String, JError> {
+        let (environment, size, account) = issue_args(&kwargs)?;
+        kwargs.assert_all_used()?;
+        let issuer = issuer
+            .as_ref()
+            .ok_or_else(|| jerr("issue_key needs the harness's mock CSP A (only when the IUT is csp-b)"))?;
+        issuer
+            .issue(&environment, size, &account)
+            .map(|(_, key)| key)
+            .map_err(|r| jerr(format!("mock CSP A refused to issue: {}", r.0)))
+    });
+    env.add_function("spoof_key", move |kwargs: Kwargs| -> Result<String, JError> {
+        let (environment, size, account) = args(&kwargs)?;
+        kwargs.assert_all_used()?;
+        let material = match dialect {
+            Dialect::Seed => uuid::Uuid::new_v4().simple().to_string(),
+            Dialect::V1 => uuid::Uuid::new_v4().to_string(),
+        };
+        Ok(key::encode_object(&dialect.build(&KeyFields {
+            environment,
+            connection_size_mbps: size,
+            material,
+            destination_account: account,
+            destination_provider: destination.clone(),
+        })))
+    });
+    env.add_function("tweak_key", |key: String, field: String, value: Option<JValue>| -> Result<String, JError> {
+        let value = value.map(|v| serde_json::to_value(&v)).transpose().map_err(jerr)?;
+        mutate::tweak_field(&key, &field, value).map_err(jerr)
+    });
+    env.add_function("drop_key_field", |key: String, field: String| -> Result<String, JError> {
+        mutate::remove_field(&key, &field).map_err(jerr)
+    });
+    env.add_function("reencodings", |key: String| -> Result<JValue, JError> {
+        Ok(to_j(&mutate::reencodings(&key).map_err(jerr)?))
+    });
+    env.add_function("field_tweaks", |key: String| -> Result<JValue, JError> {
+        Ok(to_j(&mutate::field_tweaks(&key).map_err(jerr)?))
+    });
+    env.add_function("decode_key", |key: String| -> Result<JValue, JError> {
+        Ok(to_j(&key::decode(&key).map_err(jerr)?))
+    });
+    // Returns {ok, bits, problem} so that a `check` step can fail with the reason.
+    env.add_function("check_key_material", move |keys: Vec<String>, min_bits: Option<f64>| -> JValue {
+        match keycheck::check_material(&keys, dialect, min_bits.unwrap_or(48.0)) {
+            Ok(s) => to_j(&json!({"ok": true, "keys": s.keys, "bits": (s.bits * 10.0).round() / 10.0})),
+            Err(problem) => to_j(&json!({"ok": false, "keys": keys.len(), "problem": problem})),
+        }
+    });
+    env.add_function("parse_key", move |key: String| -> Result<JValue, JError> {
+        let object = key::decode(&key).map_err(jerr)?;
+        let f = dialect.parse(&object).map_err(jerr)?;
+        Ok(to_j(&json!({
+            "environment": f.environment,
+            "connectionSizeMbps": f.connection_size_mbps,
+            "material": f.material,
+            "destinationAccountId": f.destination_account,
+        })))
+    });
+}

@@ -1,0 +1,174 @@
+//! Named faults of the CCI reference simulators: each one a realistic bug, tied to
+//! the requirement it breaks.
+
+use serde::Serialize;
+
+/// A deliberate bug a simulator can be started with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Fault {
+    /// A: validates by comparing decoded JSON, so re-encodings of a key pass.
+    AAcceptsReencoded,
+    /// A: looks keys up by their material alone, so other fields can be tweaked.
+    AMatchesMaterialOnly,
+    /// A: accepts any well-formed key on a known environment, issued or not.
+    AAcceptsSpoofed,
+    /// A: never marks a key used, so it confirms twice.
+    AAcceptsReuse,
+    /// A: ignores the environment in the confirm path.
+    AIgnoresEnvPath,
+    /// A: key material is a counter.
+    ASequentialMaterial,
+    /// A: does not check peer credentials at all.
+    ANoCallerCheck,
+    /// A: checks credentials but not that they belong to the provider in the path.
+    AIgnoresCallerPath,
+    /// A: answers 500 when the confirm body is not JSON.
+    A500OnGarbage,
+    /// A: issues keys for unknown environments and unoffered sizes.
+    AAcceptsUnknownEnv,
+    /// A: deleting a connection leaves its key valid.
+    AKeepsDeletedKeys,
+    /// A: keys never expire.
+    ANoExpiry,
+    /// A: tells B about the connection as soon as it is created.
+    AEagerNotify,
+    /// A: confirm answers say `text/plain`.
+    ATextPlain,
+    /// A: confirms true but leaves its own connection PENDING.
+    AStaysPending,
+    /// B: reaches NEGOTIATION without asking A.
+    BNoConfirm,
+    /// B: keeps its pending connection when A says keyValid false.
+    BKeepsOnInvalid,
+    /// B: proceeds to NEGOTIATION when A answers 5xx or times out.
+    BFailOpen,
+    /// B: treats anything but a literal `false` (missing, "false", null) as valid.
+    BLenientKeyValid,
+    /// B: sends the confirmation twice.
+    BConfirmsTwice,
+    /// B: puts A's provider id in the confirm path instead of its own.
+    BWrongCaller,
+    /// B: sends the confirmation without credentials.
+    BNoCredentials,
+    /// B: re-serializes the key (sorted fields) before sending it to A.
+    BReencodesKey,
+    /// B: forwards any key to A without checking it locally.
+    BSkipsLocalChecks,
+    /// B: does not check the key's destination account (v1).
+    BIgnoresAccount,
+    /// B: describe asks A to confirm the key.
+    BDescribeCallsA,
+    /// B: fetches the environment from A before confirming.
+    BCallsBeforeConfirm,
+}
+
+/// Every fault, in listing order.
+pub const ALL: &[Fault] = &[
+    Fault::AAcceptsReencoded,
+    Fault::AMatchesMaterialOnly,
+    Fault::AAcceptsSpoofed,
+    Fault::AAcceptsReuse,
+    Fault::AIgnoresEnvPath,
+    Fault::ASequentialMaterial,
+    Fault::ANoCallerCheck,
+    Fault::AIgnoresCallerPath,
+    Fault::A500OnGarbage,
+    Fault::AAcceptsUnknownEnv,
+    Fault::AKeepsDeletedKeys,
+    Fault::ANoExpiry,
+    Fault::AEagerNotify,
+    Fault::ATextPlain,
+    Fault::AStaysPending,
+    Fault::BNoConfirm,
+    Fault::BKeepsOnInvalid,
+    Fault::BFailOpen,
+    Fault::BLenientKeyValid,
+    Fault::BConfirmsTwice,
+    Fault::BWrongCaller,
+    Fault::BNoCredentials,
+    Fault::BReencodesKey,
+    Fault::BSkipsLocalChecks,
+    Fault::BIgnoresAccount,
+    Fault::BDescribeCallsA,
+    Fault::BCallsBeforeConfirm,
+];
+
+impl Fault {
+    /// The fault's name on the command line.
+    pub fn name(self) -> &'static str {
+        self.info().0
+    }
+
+    /// The role whose simulator has this fault.
+    pub fn role(self) -> &'static str {
+        if self.name().starts_with("a-") {
+            "csp-a"
+        } else {
+            "csp-b"
+        }
+    }
+
+    /// The requirement the fault breaks.
+    pub fn requirement(self) -> &'static str {
+        self.info().1
+    }
+
+    /// What the bug is.
+    pub fn description(self) -> &'static str {
+        self.info().2
+    }
+
+    /// Looks a fault up by name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    fn info(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Fault::AAcceptsReencoded => ("a-accepts-reencoded", "CCI-A-08", "compares decoded key JSON, so whitespace, field order, padding or alphabet changes still confirm"),
+            Fault::AMatchesMaterialOnly => ("a-matches-material-only", "CCI-A-08", "finds the key by its material alone, so a changed bandwidth or environment still confirms"),
+            Fault::AAcceptsSpoofed => ("a-accepts-spoofed", "CCI-A-07", "confirms any well-formed key on a known environment, issued or not"),
+            Fault::AAcceptsReuse => ("a-accepts-reuse", "CCI-A-10", "never marks a key as used"),
+            Fault::AIgnoresEnvPath => ("a-ignores-env-path", "CCI-A-09", "ignores the environment in the confirm path"),
+            Fault::ASequentialMaterial => ("a-sequential-material", "CCI-A-04", "key material comes from a counter"),
+            Fault::ANoCallerCheck => ("a-no-caller-check", "CCI-A-14", "does not check peer credentials"),
+            Fault::AIgnoresCallerPath => ("a-ignores-caller-path", "CCI-A-14", "accepts valid credentials for a caller other than the one in the path"),
+            Fault::A500OnGarbage => ("a-500-on-garbage", "CCI-A-13", "answers 500 when the confirm body is not JSON"),
+            Fault::AAcceptsUnknownEnv => ("a-accepts-unknown-env", "CCI-A-02", "issues keys for unknown environments and unoffered bandwidths"),
+            Fault::AKeepsDeletedKeys => ("a-keeps-deleted-keys", "CCI-A-11", "deleting a connection does not invalidate its key"),
+            Fault::ANoExpiry => ("a-no-expiry", "CCI-A-12", "keys never expire"),
+            Fault::AEagerNotify => ("a-eager-notify", "CCI-A-05", "tells B about a new connection before B presents the key"),
+            Fault::ATextPlain => ("a-text-plain", "CCI-A-15", "confirm answers carry Content-Type text/plain"),
+            Fault::AStaysPending => ("a-stays-pending", "CCI-A-06", "confirms true but leaves its connection PENDING"),
+            Fault::BNoConfirm => ("b-no-confirm", "CCI-B-02", "moves to NEGOTIATION without confirming with A"),
+            Fault::BKeepsOnInvalid => ("b-keeps-on-invalid", "CCI-B-04", "keeps its pending connection when A says keyValid false"),
+            Fault::BFailOpen => ("b-fail-open", "CCI-B-06", "proceeds to NEGOTIATION when A answers 5xx or does not answer in time"),
+            Fault::BLenientKeyValid => ("b-lenient-keyvalid", "CCI-B-06", "treats anything but a JSON false (missing, \"false\", null) as valid"),
+            Fault::BConfirmsTwice => ("b-confirms-twice", "CCI-B-02", "sends the confirmation twice"),
+            Fault::BWrongCaller => ("b-wrong-caller", "CCI-B-02", "names A instead of itself as the caller in the confirm path"),
+            Fault::BNoCredentials => ("b-no-credentials", "CCI-B-02", "sends the confirmation without credentials"),
+            Fault::BReencodesKey => ("b-reencodes-key", "CCI-B-02", "re-serializes the key with sorted fields before sending it"),
+            Fault::BSkipsLocalChecks => ("b-skips-local-checks", "CCI-B-05", "forwards every key to A without checking it first"),
+            Fault::BIgnoresAccount => ("b-ignores-account", "CCI-B-05", "does not check that a v1 key's destination account is the customer's"),
+            Fault::BDescribeCallsA => ("b-describe-calls-a", "CCI-B-01", "describe asks A to confirm the key"),
+            Fault::BCallsBeforeConfirm => ("b-calls-before-confirm", "CCI-B-07", "fetches the environment from A before confirming the key"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_round_trip() {
+        let mut names: Vec<_> = ALL.iter().map(|f| f.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
+        for f in ALL {
+            assert_eq!(Fault::from_name(f.name()), Some(*f));
+            assert!(crate::protocols::requirements::find(f.requirement()).is_some());
+        }
+    }
+}

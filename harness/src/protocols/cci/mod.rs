@@ -1,0 +1,11 @@
+//! CCI: cross-cloud interconnect, establishing customer intent (PROTOCOLS.md §1).
+
+pub mod binding;
+pub mod faults;
+pub mod key;
+pub mod keycheck;
+pub mod mutate;
+pub mod sim;
+pub mod sim_a;
+pub mod sim_b;
+pub mod world;

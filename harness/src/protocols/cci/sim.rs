@@ -1,0 +1,144 @@
+//! Starting the CCI reference simulators, as IUTs or as the harness's mock peers.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use serde_json::json;
+use tokio::task::JoinHandle;
+
+use super::sim_a::CspA;
+use super::sim_b::CspB;
+use super::world::SimConfig;
+use crate::clock::TestClock;
+use crate::peers::{Behaviour, MockPeer, PeerReply};
+use crate::target::Target;
+
+/// A simulator serving on a socket; dropping it stops it.
+#[derive(Debug)]
+pub struct RunningSim {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl RunningSim {
+    /// Base URL of its provider-to-provider API (prefix included).
+    pub fn api_base(&self, prefix: &str) -> String {
+        format!("http://{}{prefix}", self.addr)
+    }
+
+    /// Base URL of its customer API.
+    pub fn customer_base(&self) -> String {
+        format!("http://{}/customer", self.addr)
+    }
+
+    /// Base URL of its test API.
+    pub fn test_base(&self) -> String {
+        format!("http://{}/test", self.addr)
+    }
+}
+
+/// Why a simulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The HTTP client could not be made.
+    #[error("cannot create the HTTP client: {0}")]
+    Client(#[from] crate::http::TransportError),
+}
+
+/// Starts the simulator for `role` on `listen` (port 0 for an ephemeral port).
+pub async fn start(role: &str, config: SimConfig, listen: SocketAddr) -> Result<RunningSim, SimError> {
+    let clock = TestClock::new();
+    let app = if role == "csp-a" {
+        Arc::new(CspA::new(config, clock)?).router()
+    } else {
+        Arc::new(CspB::new(config, clock)?).router()
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| SimError::Bind { addr: listen, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| SimError::Bind { addr: listen, source })?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::warn!(error = %e, "simulator stopped");
+        }
+    });
+    Ok(RunningSim { addr, task })
+}
+
+/// The harness's counterpart for a CCI target: the mock peer, and (when the IUT is B)
+/// the mock CSP A's books, which issue the keys scenarios hand to B.
+#[derive(Debug)]
+pub struct Counterpart {
+    /// The recording mock peer.
+    pub peer: Arc<MockPeer>,
+    /// The mock CSP A, when the harness plays A.
+    pub issuer: Option<Arc<CspA>>,
+}
+
+/// The mock peer's name for a target: the role the harness plays.
+pub fn counterpart_role(target: &Target) -> &'static str {
+    if target.role == "csp-a" {
+        "csp-b"
+    } else {
+        "csp-a"
+    }
+}
+
+/// Starts the counterpart for `target` on `listen`.
+pub async fn start_counterpart(target: &Target, listen: SocketAddr) -> Result<Counterpart, SimError> {
+    let name = counterpart_role(target);
+    if target.role == "csp-a" {
+        // The harness plays B, which expects nothing from A during intent: every
+        // request is recorded (so scenarios can forbid it) and answered 404.
+        let behaviour: Behaviour = Arc::new(|r| {
+            PeerReply::json(404, &json!({"error": format!("mock csp-b has no {} {}", r.method, r.path)}))
+        });
+        let peer = MockPeer::start(name, listen, behaviour)
+            .await
+            .map_err(|source| SimError::Bind { addr: listen, source })?;
+        return Ok(Counterpart { peer: Arc::new(peer), issuer: None });
+    }
+    let config = SimConfig {
+        dialect: target.dialect,
+        own_id: target.providers.harness.clone(),
+        peer_id: target.providers.iut.clone(),
+        peer_base: None,
+        api_prefix: target.peer_prefix.clone(),
+        environments: target.environments.clone(),
+        credential_header: target.iut_credential.header.clone(),
+        peer_tokens: BTreeMap::from([(target.iut_credential.value.clone(), target.providers.iut.clone())]),
+        own_token: String::new(),
+        customer_account: target.customer_account.clone(),
+        key_lifetime: target.key_lifetime,
+        peer_timeout: target.step_timeout,
+        faults: Default::default(),
+    };
+    let issuer = Arc::new(CspA::new(config, TestClock::new())?);
+    let books = issuer.clone();
+    let behaviour: Behaviour = Arc::new(move |r| books.peer_reply(r));
+    let peer = MockPeer::start(name, listen, behaviour)
+        .await
+        .map_err(|source| SimError::Bind { addr: listen, source })?;
+    Ok(Counterpart {
+        peer: Arc::new(peer),
+        issuer: Some(issuer),
+    })
+}

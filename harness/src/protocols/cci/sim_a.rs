@@ -1,0 +1,344 @@
+//! The reference CSP A: issues ActivationKeys to its customer and confirms them to B.
+//!
+//! The same confirm logic answers as the harness's mock CSP A when the IUT is B.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::faults::Fault;
+use super::key::{self, Dialect, KeyFields};
+use super::world::SimConfig;
+use crate::clock::TestClock;
+use crate::peers::{read_request, PeerReply, RecordedRequest};
+
+/// Connection states the customer API reports.
+pub const PENDING: &str = "PENDING";
+/// Intent established.
+pub const NEGOTIATION: &str = "NEGOTIATION";
+
+#[derive(Debug, Clone)]
+struct Connection {
+    id: String,
+    environment: String,
+    size: u32,
+    key: String,
+    material: String,
+    issued_at: Duration,
+    state: &'static str,
+    confirmed: bool,
+    deleted: bool,
+}
+
+#[derive(Debug, Default)]
+struct Books {
+    connections: HashMap<String, Connection>,
+    by_key: HashMap<String, String>,
+    counter: u64,
+}
+
+/// A running CSP A's state.
+#[derive(Debug)]
+pub struct CspA {
+    config: SimConfig,
+    clock: TestClock,
+    books: Mutex<Books>,
+    http: crate::http::HttpClient,
+}
+
+/// Why an issue request is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub String);
+
+impl CspA {
+    /// A CSP A with no connections.
+    pub fn new(config: SimConfig, clock: TestClock) -> Result<Self, crate::http::TransportError> {
+        Ok(Self {
+            config,
+            clock,
+            books: Mutex::new(Books::default()),
+            http: crate::http::HttpClient::new()?,
+        })
+    }
+
+    fn books(&self) -> MutexGuard<'_, Books> {
+        self.books.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Issues a key for a new PENDING connection; returns (connection id, key).
+    pub fn issue(&self, environment: &str, size: u32, account: &str) -> Result<(String, String), Refusal> {
+        if !self.config.has(Fault::AAcceptsUnknownEnv) {
+            if !self.config.knows(environment) {
+                return Err(Refusal(format!("unknown environment `{environment}`")));
+            }
+            if !self.config.offers(environment, size) {
+                return Err(Refusal(format!("{size} Mbps is not offered on `{environment}`")));
+            }
+        }
+        if self.config.dialect == Dialect::V1 && account.is_empty() {
+            return Err(Refusal("remoteAccountId is required".into()));
+        }
+        let mut books = self.books();
+        books.counter += 1;
+        let material = if self.config.has(Fault::ASequentialMaterial) {
+            match self.config.dialect {
+                Dialect::Seed => format!("km-{:012}", books.counter),
+                Dialect::V1 => format!("00000000-0000-4000-8000-{:012}", books.counter),
+            }
+        } else {
+            match self.config.dialect {
+                Dialect::Seed => uuid::Uuid::new_v4().simple().to_string(),
+                Dialect::V1 => uuid::Uuid::new_v4().to_string(),
+            }
+        };
+        let fields = KeyFields {
+            environment: environment.to_string(),
+            connection_size_mbps: size,
+            material: material.clone(),
+            destination_account: account.to_string(),
+            destination_provider: self.config.peer_id.clone(),
+        };
+        let key = key::encode_object(&self.config.dialect.build(&fields));
+        let id = format!("conn-a-{}", uuid::Uuid::new_v4().simple());
+        books.by_key.insert(key.clone(), id.clone());
+        books.connections.insert(
+            id.clone(),
+            Connection {
+                id: id.clone(),
+                environment: environment.to_string(),
+                size,
+                key: key.clone(),
+                material,
+                issued_at: self.clock.now(),
+                state: PENDING,
+                confirmed: false,
+                deleted: false,
+            },
+        );
+        Ok((id, key))
+    }
+
+    /// Answers a request to the provider-to-provider API.
+    pub fn peer_reply(&self, request: &RecordedRequest) -> PeerReply {
+        let Some(rest) = request.path.strip_prefix(self.config.api_prefix.as_str()) else {
+            return not_found(&request.path);
+        };
+        let parts: Vec<&str> = rest.split('/').collect();
+        let (caller, env) = match parts.as_slice() {
+            ["", "providers", caller, "environments", env, "ConfirmActivationKey"] => (*caller, *env),
+            _ => return not_found(&request.path),
+        };
+        if request.method != "POST" {
+            return PeerReply::json(405, &json!({"error": "use POST"}));
+        }
+        if !self.config.has(Fault::ANoCallerCheck) {
+            let presented = request.header(&self.config.credential_header).map(str::trim);
+            let Some(owner) = presented.and_then(|t| self.config.peer_tokens.get(t)) else {
+                return PeerReply::json(401, &json!({"error": "missing or unknown peer credentials"}));
+            };
+            if owner != caller && !self.config.has(Fault::AIgnoresCallerPath) {
+                return PeerReply::json(
+                    403,
+                    &json!({"error": format!("credentials belong to {owner}, not {caller}")}),
+                );
+            }
+        }
+        let body: Value = match serde_json::from_slice(&request.body) {
+            Ok(v) => v,
+            Err(_) if self.config.has(Fault::A500OnGarbage) => {
+                return PeerReply {
+                    status: 500,
+                    content_type: Some("text/plain".into()),
+                    body: b"internal error".to_vec(),
+                }
+            }
+            Err(e) => return PeerReply::json(400, &json!({"error": format!("body is not JSON: {e}")})),
+        };
+        let field = self.config.dialect.confirm_body_field();
+        let presented = match body.get(field) {
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => return PeerReply::json(400, &json!({"error": format!("`{field}` must be a string")})),
+            None => return PeerReply::json(400, &json!({"error": format!("`{field}` is required")})),
+        };
+        let valid = self.confirm(env, &presented);
+        let mut reply = PeerReply::json(200, &json!({ "keyValid": valid }));
+        if self.config.has(Fault::ATextPlain) {
+            reply.content_type = Some("text/plain".into());
+        }
+        reply
+    }
+
+    /// Decides a confirmation, and on success moves the connection to NEGOTIATION.
+    fn confirm(&self, path_env: &str, presented: &str) -> bool {
+        let mut books = self.books();
+        let id = if self.config.has(Fault::AAcceptsReencoded) || self.config.has(Fault::AMatchesMaterialOnly) {
+            self.find_loosely(&books, presented)
+        } else {
+            books.by_key.get(presented).cloned()
+        };
+        let Some(id) = id else {
+            return self.config.has(Fault::AAcceptsSpoofed) && self.looks_like_a_key(path_env, presented);
+        };
+        let now = self.clock.now();
+        let lifetime = self.config.key_lifetime;
+        let faults = &self.config.faults;
+        let Some(conn) = books.connections.get_mut(&id) else { return false };
+        let env_ok = conn.environment == path_env || faults.contains(&Fault::AIgnoresEnvPath);
+        let alive = !conn.deleted || faults.contains(&Fault::AKeepsDeletedKeys);
+        let fresh = !conn.confirmed || faults.contains(&Fault::AAcceptsReuse);
+        let in_time = now.saturating_sub(conn.issued_at) < lifetime || faults.contains(&Fault::ANoExpiry);
+        let valid = env_ok && alive && fresh && in_time;
+        if valid {
+            conn.confirmed = true;
+            if !faults.contains(&Fault::AStaysPending) && !conn.deleted {
+                conn.state = NEGOTIATION;
+            }
+        }
+        valid
+    }
+
+    fn find_loosely(&self, books: &Books, presented: &str) -> Option<String> {
+        let decoded = key::decode_lenient(presented)?;
+        books.connections.values().find_map(|c| {
+            let issued = key::decode_lenient(&c.key)?;
+            let hit = if self.config.has(Fault::AMatchesMaterialOnly) {
+                decoded.get(self.config.dialect.material_field()).and_then(Value::as_str) == Some(c.material.as_str())
+            } else {
+                decoded == issued
+            };
+            hit.then(|| c.id.clone())
+        })
+    }
+
+    fn looks_like_a_key(&self, path_env: &str, presented: &str) -> bool {
+        key::decode(presented)
+            .ok()
+            .and_then(|object| self.config.dialect.parse(&object).ok())
+            .is_some_and(|f| f.environment == path_env && self.config.knows(path_env))
+    }
+
+    /// The sim's HTTP surface: customer API, provider API, test clock.
+    pub fn router(self: Arc<Self>) -> Router {
+        Router::new()
+            .route("/customer/connections", post(create))
+            .route("/customer/connections/{id}", get(read).delete(remove))
+            .route("/test/clock/advance", post(advance))
+            .fallback(peer_api)
+            .with_state(self)
+    }
+}
+
+fn not_found(path: &str) -> PeerReply {
+    PeerReply::json(404, &json!({"error": format!("no such path: {path}")}))
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({"error": message.into()}))).into_response()
+}
+
+async fn create(State(a): State<Arc<CspA>>, body: axum::body::Bytes) -> Response {
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "body is not JSON");
+    };
+    let Some(environment) = body.get("environment").and_then(Value::as_str) else {
+        return error(StatusCode::BAD_REQUEST, "environment (string) is required");
+    };
+    let Some(size) = body
+        .get("connectionSizeMbps")
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+    else {
+        return error(StatusCode::BAD_REQUEST, "connectionSizeMbps (integer) is required");
+    };
+    let account = body.get("remoteAccountId").and_then(Value::as_str).unwrap_or("");
+    match a.issue(environment, size, account) {
+        Ok((id, key)) => {
+            if a.config.has(Fault::AEagerNotify) {
+                a.notify_peer_early(environment, &id);
+            }
+            (
+                StatusCode::CREATED,
+                Json(json!({"connectionId": id, "activationKey": key, "state": PENDING})),
+            )
+                .into_response()
+        }
+        Err(Refusal(why)) => error(StatusCode::BAD_REQUEST, why),
+    }
+}
+
+impl CspA {
+    fn notify_peer_early(self: &Arc<Self>, environment: &str, id: &str) {
+        let Some(base) = self.config.peer_base.clone() else { return };
+        let request = crate::http::HttpRequest {
+            method: "POST".into(),
+            url: format!("{base}/providers/{}/environments/{environment}/connections", self.config.own_id),
+            headers: vec![
+                ("authorization".into(), format!("Bearer {}", self.config.own_token)),
+                ("content-type".into(), "application/json".into()),
+            ],
+            body: Some(json!({"connectionId": id}).to_string().into_bytes()),
+        };
+        let http = self.http.clone();
+        tokio::spawn(async move {
+            let _ = http.send(&request, Duration::from_secs(2)).await;
+        });
+    }
+}
+
+async fn read(State(a): State<Arc<CspA>>, Path(id): Path<String>) -> Response {
+    let books = a.books();
+    match books.connections.get(&id).filter(|c| !c.deleted) {
+        Some(c) => Json(json!({
+            "connectionId": c.id,
+            "state": c.state,
+            "environment": c.environment,
+            "connectionSizeMbps": c.size,
+        }))
+        .into_response(),
+        None => error(StatusCode::NOT_FOUND, format!("no connection {id}")),
+    }
+}
+
+async fn remove(State(a): State<Arc<CspA>>, Path(id): Path<String>) -> Response {
+    let mut books = a.books();
+    match books.connections.get_mut(&id).filter(|c| !c.deleted) {
+        Some(c) => {
+            c.deleted = true;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => error(StatusCode::NOT_FOUND, format!("no connection {id}")),
+    }
+}
+
+/// `POST /test/clock/advance {"seconds": n}` for both simulators.
+pub async fn advance_clock(clock: &TestClock, body: &[u8]) -> Response {
+    let seconds = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("seconds").and_then(Value::as_f64))
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e9);
+    match seconds {
+        Some(s) => {
+            clock.advance(Duration::from_secs_f64(s));
+            Json(json!({"advancedSeconds": s})).into_response()
+        }
+        None => error(StatusCode::BAD_REQUEST, "body must be {\"seconds\": n} with n >= 0"),
+    }
+}
+
+async fn advance(State(a): State<Arc<CspA>>, body: axum::body::Bytes) -> Response {
+    advance_clock(&a.clock, &body).await
+}
+
+async fn peer_api(State(a): State<Arc<CspA>>, request: Request) -> Response {
+    match read_request(request, 0).await {
+        Ok(recorded) => a.peer_reply(&recorded).into_response(),
+        Err(response) => response,
+    }
+}

@@ -1,0 +1,245 @@
+//! The reference CSP B: takes the customer's key, checks it locally, asks A to confirm
+//! it exactly once, and moves to NEGOTIATION or deletes its pending connection.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+use super::faults::Fault;
+use super::key::{self, Dialect, KeyFields};
+use super::sim_a::{advance_clock, NEGOTIATION, PENDING};
+use super::world::SimConfig;
+use crate::clock::TestClock;
+use crate::http::{HttpClient, HttpRequest};
+
+/// B's state after a failed confirmation (never NEGOTIATION).
+pub const FAILED: &str = "FAILED";
+
+#[derive(Debug, Clone)]
+struct Connection {
+    id: String,
+    state: &'static str,
+}
+
+/// A running CSP B's state.
+#[derive(Debug)]
+pub struct CspB {
+    config: SimConfig,
+    clock: TestClock,
+    http: HttpClient,
+    connections: Mutex<HashMap<String, Connection>>,
+}
+
+impl CspB {
+    /// A CSP B with no connections.
+    pub fn new(config: SimConfig, clock: TestClock) -> Result<Self, crate::http::TransportError> {
+        Ok(Self {
+            config,
+            clock,
+            http: HttpClient::new()?,
+            connections: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn connections(&self) -> MutexGuard<'_, HashMap<String, Connection>> {
+        self.connections.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The sim's HTTP surface: customer API and test clock.
+    pub fn router(self: Arc<Self>) -> Router {
+        Router::new()
+            .route("/customer/activation-keys/describe", post(describe))
+            .route("/customer/connections/accept", post(accept))
+            .route("/customer/connections/{id}", get(read))
+            .route("/test/clock/advance", post(advance))
+            .fallback(unknown)
+            .with_state(self)
+    }
+
+    /// Checks a key the way B must before involving A.
+    fn check_locally(&self, key: &str) -> Result<KeyFields, String> {
+        let object = key::decode(key).map_err(|e| e.to_string())?;
+        let fields = self.config.dialect.parse(&object).map_err(|e| e.to_string())?;
+        if !self.config.knows(&fields.environment) {
+            return Err(format!("unknown environment `{}`", fields.environment));
+        }
+        if !self.config.offers(&fields.environment, fields.connection_size_mbps) {
+            return Err(format!(
+                "{} Mbps is not offered on `{}`",
+                fields.connection_size_mbps, fields.environment
+            ));
+        }
+        if self.config.dialect == Dialect::V1
+            && fields.destination_account != self.config.customer_account
+            && !self.config.has(Fault::BIgnoresAccount)
+        {
+            return Err("the key is for another account".into());
+        }
+        Ok(fields)
+    }
+
+    /// What a careless B extracts when it skips its checks: whatever environment it can find.
+    fn guess_environment(key: &str) -> String {
+        let object = key::decode_lenient(key);
+        let lookup = |name: &str| object.as_ref().and_then(|o| o.get(name)).and_then(Value::as_str).map(str::to_string);
+        lookup("environment")
+            .or_else(|| lookup("destinationEnvironmentUri").and_then(|u| key::split_environment_uri(&u).map(|(_, e)| e)))
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    fn confirm_request(&self, environment: &str, presented: &str) -> HttpRequest {
+        let base = self.config.peer_base.clone().unwrap_or_default();
+        let caller = if self.config.has(Fault::BWrongCaller) {
+            &self.config.peer_id
+        } else {
+            &self.config.own_id
+        };
+        let sent = if self.config.has(Fault::BReencodesKey) {
+            match key::decode(presented) {
+                Ok(object) => {
+                    let sorted: BTreeMap<String, Value> = object.into_iter().collect();
+                    key::encode_bytes(&serde_json::to_vec(&sorted).unwrap_or_default())
+                }
+                Err(_) => presented.to_string(),
+            }
+        } else {
+            presented.to_string()
+        };
+        let mut body = Map::new();
+        body.insert(self.config.dialect.confirm_body_field().into(), Value::String(sent));
+        let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+        if !self.config.has(Fault::BNoCredentials) {
+            headers.push(("authorization".into(), format!("Bearer {}", self.config.own_token)));
+        }
+        HttpRequest {
+            method: "POST".into(),
+            url: format!("{base}/providers/{caller}/environments/{environment}/ConfirmActivationKey"),
+            headers,
+            body: Some(Value::Object(body).to_string().into_bytes()),
+        }
+    }
+
+    /// Asks A; returns the state the connection moves to.
+    async fn ask_a(&self, environment: &str, presented: &str) -> &'static str {
+        if self.config.has(Fault::BCallsBeforeConfirm) {
+            let base = self.config.peer_base.clone().unwrap_or_default();
+            let peek = HttpRequest {
+                method: "GET".into(),
+                url: format!("{base}/providers/{}/environments/{environment}", self.config.own_id),
+                headers: vec![("authorization".into(), format!("Bearer {}", self.config.own_token))],
+                body: None,
+            };
+            let _ = self.http.send(&peek, self.config.peer_timeout).await;
+        }
+        let request = self.confirm_request(environment, presented);
+        let mut answer = self.http.send(&request, self.config.peer_timeout).await;
+        if self.config.has(Fault::BConfirmsTwice) {
+            answer = self.http.send(&request, self.config.peer_timeout).await;
+        }
+        let lenient = self.config.has(Fault::BLenientKeyValid);
+        match answer {
+            Err(_) if self.config.has(Fault::BFailOpen) => NEGOTIATION,
+            Err(_) => FAILED,
+            Ok(r) if r.status >= 500 && self.config.has(Fault::BFailOpen) => NEGOTIATION,
+            Ok(r) if r.status != 200 => FAILED,
+            Ok(r) => match r.json.as_ref().map(|j| j.get("keyValid")) {
+                Some(Some(Value::Bool(true))) => NEGOTIATION,
+                Some(Some(Value::Bool(false))) if self.config.has(Fault::BKeepsOnInvalid) => PENDING,
+                Some(Some(Value::Bool(false))) => "DELETED",
+                Some(_) if lenient => NEGOTIATION,
+                _ => FAILED,
+            },
+        }
+    }
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({"error": message.into()}))).into_response()
+}
+
+fn presented_key(body: &[u8]) -> Result<String, Response> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| error(StatusCode::BAD_REQUEST, "body is not JSON"))?;
+    value
+        .get("activationKey")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| error(StatusCode::BAD_REQUEST, "activationKey (string) is required"))
+}
+
+async fn describe(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response {
+    let presented = match presented_key(&body) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    if b.config.has(Fault::BDescribeCallsA) {
+        let request = b.confirm_request(&CspB::guess_environment(&presented), &presented);
+        let _ = b.http.send(&request, b.config.peer_timeout).await;
+    }
+    match b.check_locally(&presented) {
+        Ok(f) => {
+            let mut details = json!({
+                "environment": f.environment,
+                "connectionSizeMbps": f.connection_size_mbps,
+            });
+            if b.config.dialect == Dialect::V1 {
+                details["remoteAccountId"] = Value::String(f.destination_account);
+                details["sharedConnectionUuid"] = Value::String(f.material);
+            }
+            Json(details).into_response()
+        }
+        Err(why) => error(StatusCode::BAD_REQUEST, why),
+    }
+}
+
+async fn accept(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response {
+    let presented = match presented_key(&body) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let environment = if b.config.has(Fault::BSkipsLocalChecks) {
+        CspB::guess_environment(&presented)
+    } else {
+        match b.check_locally(&presented) {
+            Ok(f) => f.environment,
+            Err(why) => return error(StatusCode::BAD_REQUEST, why),
+        }
+    };
+    let id = format!("conn-b-{}", uuid::Uuid::new_v4().simple());
+    let initial = if b.config.has(Fault::BNoConfirm) { NEGOTIATION } else { PENDING };
+    b.connections().insert(id.clone(), Connection { id: id.clone(), state: initial });
+    if !b.config.has(Fault::BNoConfirm) {
+        let b = b.clone();
+        let id = id.clone();
+        tokio::spawn(async move {
+            let next = b.ask_a(&environment, &presented).await;
+            let mut connections = b.connections();
+            if next == "DELETED" {
+                connections.remove(&id);
+            } else if let Some(c) = connections.get_mut(&id) {
+                c.state = next;
+            }
+        });
+    }
+    (StatusCode::ACCEPTED, Json(json!({"connectionId": id, "state": initial}))).into_response()
+}
+
+async fn read(State(b): State<Arc<CspB>>, Path(id): Path<String>) -> Response {
+    match b.connections().get(&id) {
+        Some(c) => Json(json!({"connectionId": c.id, "state": c.state})).into_response(),
+        None => error(StatusCode::NOT_FOUND, format!("no connection {id}")),
+    }
+}
+
+async fn advance(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response {
+    advance_clock(&b.clock, &body).await
+}
+
+async fn unknown(request: Request) -> Response {
+    error(StatusCode::NOT_FOUND, format!("no such path: {}", request.uri().path()))
+}

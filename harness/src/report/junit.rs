@@ -1,0 +1,56 @@
+//! junit.xml: one test suite per protocol and role, one test case per scenario run.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::model::{Outcome, RunReport, ScenarioResult};
+
+/// Renders the report as JUnit XML.
+pub fn render(report: &RunReport) -> Result<String, String> {
+    let mut junit = Report::new(report.suite.as_str());
+    junit.set_time(Duration::from_millis(report.duration_ms));
+    let mut suites: BTreeMap<String, Vec<&ScenarioResult>> = BTreeMap::new();
+    for s in &report.scenarios {
+        suites.entry(format!("{}.{}", s.protocol, s.role)).or_default().push(s);
+    }
+    for (name, runs) in suites {
+        let mut suite = TestSuite::new(name.as_str());
+        for s in runs {
+            let status = match s.outcome {
+                Outcome::Passed => TestCaseStatus::success(),
+                Outcome::Skipped => {
+                    let mut st = TestCaseStatus::skipped();
+                    st.set_message(s.reason.clone().unwrap_or_default());
+                    st
+                }
+                Outcome::Errored => {
+                    let mut st = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    st.set_message(s.reason.clone().unwrap_or_default());
+                    st
+                }
+                Outcome::Failed => {
+                    let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    if let Some(first) = s.failures.first() {
+                        st.set_message(format!("{} {}: expected {}", first.requirement, first.step, first.expected));
+                    }
+                    st.set_description(
+                        s.failures
+                            .iter()
+                            .map(|f| format!("[{}] {}\n  expected: {}\n  actual:   {}", f.requirement, f.step, f.expected, f.actual))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    );
+                    st
+                }
+            };
+            let mut case = TestCase::new(s.id.as_str(), status);
+            case.set_classname(format!("{}.{}.{}", s.protocol, s.role, s.dialect));
+            case.set_time(Duration::from_millis(s.duration_ms));
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    junit.to_string().map_err(|e| e.to_string())
+}

@@ -1,0 +1,60 @@
+//! summary.md: totals, requirement coverage, and every failure with its step.
+
+use std::fmt::Write as _;
+
+use super::model::{Outcome, RunReport};
+use crate::protocols::requirements;
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Renders the report as Markdown.
+pub fn render(report: &RunReport) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let verdict = if report.all_passed() { "PASS" } else { "FAIL" };
+    let _ = writeln!(out, "# crosscheck: {verdict}\n");
+    let _ = writeln!(out, "- target: {}", report.target);
+    let _ = writeln!(out, "- started: {}", report.started_at);
+    let _ = writeln!(out, "- duration: {:.1} s", report.duration_ms as f64 / 1000.0);
+    let _ = writeln!(
+        out,
+        "- scenarios: {} total, {} passed, {} failed, {} errored, {} skipped, {} warnings\n",
+        s.total, s.passed, s.failed, s.errored, s.skipped, s.warnings
+    );
+    let _ = writeln!(out, "## Requirements\n");
+    let _ = writeln!(out, "| requirement | status | what it asks |");
+    let _ = writeln!(out, "|---|---|---|");
+    for (id, status) in &report.requirements {
+        let gist = requirements::find(id).map_or("", |r| r.gist);
+        let _ = writeln!(out, "| {id} | {status} | {} |", cell(gist));
+    }
+    let _ = writeln!(out, "\n## Scenarios\n");
+    let _ = writeln!(out, "| scenario | role | dialect | outcome | ms |");
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    for r in &report.scenarios {
+        let _ = writeln!(out, "| {} | {} | {} | {} | {} |", cell(&r.id), r.role, r.dialect, r.outcome.name(), r.duration_ms);
+    }
+    let problems: Vec<_> = report.scenarios.iter().filter(|r| r.outcome != Outcome::Passed || !r.warnings.is_empty()).collect();
+    if !problems.is_empty() {
+        let _ = writeln!(out, "\n## Details\n");
+    }
+    for r in problems {
+        let _ = writeln!(out, "### {} ({})\n", r.id, r.outcome.name());
+        let _ = writeln!(out, "{} — {}\n", cell(&r.title), r.source);
+        if let Some(reason) = &r.reason {
+            let _ = writeln!(out, "- reason: {}", cell(reason));
+        }
+        for f in &r.failures {
+            let _ = writeln!(out, "- [{}] {}", f.requirement, cell(&f.step));
+            let _ = writeln!(out, "  - expected: {}", cell(&f.expected));
+            let _ = writeln!(out, "  - actual: {}", cell(&f.actual));
+        }
+        for w in &r.warnings {
+            let _ = writeln!(out, "- warning: {}", cell(w));
+        }
+        let _ = writeln!(out);
+    }
+    out
+}

@@ -1,0 +1,117 @@
+//! The kill matrix: the suite against the clean simulators (everything must pass) and
+//! against each fault (each must fail at least one scenario), and which faults each
+//! scenario kills (each scenario must kill at least one).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use crate::protocols::cci::faults::{self, Fault};
+use crate::report::{Outcome, ScenarioResult};
+use crate::scenario::Scenario;
+use crate::suite::{plan_builtin, run_builtin};
+
+/// What the self-test found.
+#[derive(Debug, Clone, Default)]
+pub struct KillMatrix {
+    /// Clean runs that did not pass.
+    pub clean_failures: Vec<ScenarioResult>,
+    /// Clean runs in all.
+    pub clean_runs: usize,
+    /// Fault name → report ids of the runs it failed.
+    pub kills: BTreeMap<&'static str, Vec<String>>,
+    /// Scenario id → faults it killed.
+    pub by_scenario: BTreeMap<String, BTreeSet<&'static str>>,
+}
+
+impl KillMatrix {
+    /// Faults no scenario caught.
+    pub fn survivors(&self) -> Vec<&'static str> {
+        self.kills.iter().filter(|(_, k)| k.is_empty()).map(|(f, _)| *f).collect()
+    }
+
+    /// Scenarios that caught no fault (unproven).
+    pub fn unproven(&self) -> Vec<String> {
+        self.by_scenario.iter().filter(|(_, k)| k.is_empty()).map(|(s, _)| s.clone()).collect()
+    }
+
+    /// Clean passes everything, every fault is killed, every scenario kills something.
+    pub fn ok(&self) -> bool {
+        self.clean_failures.is_empty() && self.survivors().is_empty() && self.unproven().is_empty()
+    }
+
+    /// A plain-text table for the terminal.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "clean simulators: {} of {} runs passed",
+            self.clean_runs - self.clean_failures.len(),
+            self.clean_runs
+        );
+        for r in &self.clean_failures {
+            let why = r
+                .failures
+                .first()
+                .map(|f| format!("{} {}: expected {}, got {}", f.requirement, f.step, f.expected, f.actual))
+                .or_else(|| r.reason.clone())
+                .unwrap_or_default();
+            let _ = writeln!(out, "  NOT PASSING {} ({}): {why}", r.id, r.outcome.name());
+        }
+        let _ = writeln!(out, "\n{:<26} {:<9} {:>6}  killed by", "fault", "breaks", "kills");
+        for (name, killed) in &self.kills {
+            let fault = Fault::from_name(name);
+            let first: Vec<&str> = killed.iter().take(3).map(String::as_str).collect();
+            let _ = writeln!(
+                out,
+                "{:<26} {:<9} {:>6}  {}{}",
+                name,
+                fault.map_or("", |f| f.requirement()),
+                killed.len(),
+                if killed.is_empty() { "SURVIVED".to_string() } else { first.join(", ") },
+                if killed.len() > 3 { ", …" } else { "" }
+            );
+        }
+        let _ = writeln!(out, "\n{:<34} faults killed", "scenario");
+        for (s, k) in &self.by_scenario {
+            let names: Vec<&str> = k.iter().copied().collect();
+            let _ = writeln!(out, "{s:<34} {}", if names.is_empty() { "NONE (unproven)".into() } else { names.join(", ") });
+        }
+        let killed = self.kills.values().filter(|k| !k.is_empty()).count();
+        let _ = writeln!(
+            out,
+            "\n{killed} of {} faults killed; {} of {} scenarios kill at least one fault; clean: {}",
+            self.kills.len(),
+            self.by_scenario.len() - self.unproven().len(),
+            self.by_scenario.len(),
+            if self.clean_failures.is_empty() { "all pass" } else { "NOT all pass" }
+        );
+        out
+    }
+}
+
+/// Runs the self-test over `scenarios` with `parallel` scenarios at a time.
+pub async fn run(scenarios: &[Arc<Scenario>], parallel: usize) -> Result<KillMatrix, String> {
+    let roles: Vec<String> = ["csp-a", "csp-b"].map(String::from).to_vec();
+    let mut matrix = KillMatrix::default();
+    for s in scenarios {
+        matrix.by_scenario.entry(s.id.clone()).or_default();
+    }
+    let clean = run_builtin(plan_builtin(scenarios, &roles), &BTreeSet::new(), parallel).await?;
+    matrix.clean_runs = clean.len();
+    matrix.clean_failures = clean.into_iter().filter(|r| r.outcome != Outcome::Passed).collect();
+    for fault in faults::ALL {
+        let plan = plan_builtin(scenarios, &[fault.role().to_string()]);
+        let results = run_builtin(plan, &BTreeSet::from([*fault]), parallel).await?;
+        let killed: Vec<String> = results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Errored))
+            .map(|r| r.id.clone())
+            .collect();
+        for r in results.iter().filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Errored)) {
+            matrix.by_scenario.entry(r.scenario.clone()).or_default().insert(fault.name());
+        }
+        matrix.kills.insert(fault.name(), killed);
+    }
+    Ok(matrix)
+}
