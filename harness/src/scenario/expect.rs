@@ -153,6 +153,10 @@ impl Matcher {
         }
         let mut all = Vec::new();
         for (op, arg) in map {
+            if arg.as_str().is_some_and(|t| t.contains("{{")) {
+                // An unrendered template (load-time validation): its type is not known yet.
+                continue;
+            }
             let list = || match arg {
                 Value::Array(a) => Ok(a.clone()),
                 _ => Err(format!("`{op}` takes a list")),
@@ -183,7 +187,11 @@ impl Matcher {
                 _ => unreachable!("operator list checked above"),
             });
         }
-        Ok(if all.len() == 1 { all.remove(0) } else { Matcher::All(all) })
+        Ok(match all.len() {
+            0 => Matcher::Exists(true),
+            1 => all.remove(0),
+            _ => Matcher::All(all),
+        })
     }
 
     /// Whether `found` (None: absent) satisfies the matcher.
@@ -276,7 +284,7 @@ impl Expect {
             return Err(format!("expect: unknown field `{unknown}` (fields: {})", FIELDS.join(", ")));
         }
         let mut e = Expect::default();
-        if let Some(s) = map.get("status") {
+        if let Some(s) = map.get("status").filter(|s| !s.as_str().is_some_and(|t| t.contains("{{"))) {
             e.status = match s {
                 Value::Array(items) => items.iter().map(StatusPattern::parse).collect::<Result<_, _>>()?,
                 one => vec![StatusPattern::parse(one)?],
@@ -294,6 +302,11 @@ impl Expect {
         if let Some(j) = map.get("json") {
             let j = j.as_object().ok_or("expect.json must be a map of JSON path to value")?;
             for (path, v) in j {
+                if path.contains("{{") {
+                    // An unrendered template (load-time validation): checked once rendered.
+                    Matcher::parse(v).map_err(|m| format!("expect.json.{path}: {m}"))?;
+                    continue;
+                }
                 let parsed = JsonPath::parse(path).map_err(|err| format!("expect.json: `{path}` is not a JSON path: {err}"))?;
                 e.json.push((path.clone(), parsed, Matcher::parse(v).map_err(|m| format!("expect.json.{path}: {m}"))?));
             }
@@ -319,8 +332,11 @@ impl Expect {
             let a = a.as_array().ok_or("expect.any_of must be a list")?;
             e.any_of = a.iter().map(Expect::parse).collect::<Result<_, _>>()?;
         }
-        if let Some(m) = map.get("max_seconds") {
-            e.max_seconds = Some(m.as_f64().ok_or("expect.max_seconds must be a number")?);
+        match map.get("max_seconds") {
+            // Still a template: only possible when validating unrendered files.
+            Some(Value::String(t)) if t.contains("{{") => {}
+            Some(m) => e.max_seconds = Some(m.as_f64().ok_or("expect.max_seconds must be a number")?),
+            None => {}
         }
         Ok(e)
     }

@@ -287,7 +287,7 @@ impl StepContext<'_> {
                 }
                 for (i, a) in p.answers.iter().enumerate() {
                     if let Some(name) = &a.preset {
-                        if !PRESETS.contains(&name.as_str()) {
+                        if !name.contains("{{") && !PRESETS.contains(&name.as_str()) {
                             return Err(format!("peer_answer.answers[{i}].preset: `{name}` ({})", PRESETS.join(", ")));
                         }
                         if a.status.is_some() || a.json.is_some() || a.raw.is_some() {

@@ -599,7 +599,8 @@ impl Run<'_> {
             None => Duration::ZERO,
         };
         if let Some(name) = &a.preset {
-            let mut preset = cci::binding::preset(name, self.target())
+            let name = self.templates.render_str(name, &self.vars).map_err(|e| self.errored(step, e))?;
+            let mut preset = cci::binding::preset(&name, self.target())
                 .ok_or_else(|| self.errored(step, format!("no preset `{name}` ({})", cci::binding::PRESETS.join(", "))))?;
             preset.delay += delay;
             return Ok(preset);

@@ -108,6 +108,8 @@ pub fn base_vars(target: &Target) -> Map<String, Value> {
     put("silence", target.silence.as_secs_f64().into());
     put("step_timeout", target.step_timeout.as_secs_f64().into());
     put("iut_peer_timeout", target.iut_peer_timeout.as_secs_f64().into());
+    put("iut_credential_header", target.iut_credential.header.clone().into());
+    put("iut_credential", target.iut_credential.value.clone().into());
     vars
 }
 
@@ -170,7 +172,7 @@ fn to_j<T: serde::Serialize>(value: &T) -> JValue {
 }
 
 /// Registers the key functions: `issue_key`, `spoof_key`, `tweak_key`, `drop_key_field`,
-/// `reencodings`, `field_tweaks`, `decode_key`, `check_key_material`.
+/// `reencodings`, `field_tweaks`, `inspect_key`, `check_key_material`.
 pub fn register_functions(env: &mut minijinja::Environment<'static>, target: &Target, issuer: Option<Arc<CspA>>) {
     let dialect = target.dialect;
     let defaults = (
@@ -233,8 +235,25 @@ pub fn register_functions(env: &mut minijinja::Environment<'static>, target: &Ta
     env.add_function("field_tweaks", |key: String| -> Result<JValue, JError> {
         Ok(to_j(&mutate::field_tweaks(&key).map_err(jerr)?))
     });
-    env.add_function("decode_key", |key: String| -> Result<JValue, JError> {
-        Ok(to_j(&key::decode(&key).map_err(jerr)?))
+    // Never fails: reports {decodes, problem, object, fields} so scenarios can expect on it.
+    env.add_function("inspect_key", move |key: String| -> JValue {
+        let object = match key::decode(&key) {
+            Ok(o) => o,
+            Err(e) => return to_j(&json!({"decodes": false, "problem": e.to_string()})),
+        };
+        match dialect.parse(&object) {
+            Ok(f) => to_j(&json!({
+                "decodes": true,
+                "object": object,
+                "fields": {
+                    "environment": f.environment,
+                    "connectionSizeMbps": f.connection_size_mbps,
+                    "material": f.material,
+                    "destinationAccountId": f.destination_account,
+                },
+            })),
+            Err(e) => to_j(&json!({"decodes": true, "object": object, "problem": e.to_string()})),
+        }
     });
     // Returns {ok, bits, problem} so that a `check` step can fail with the reason.
     env.add_function("check_key_material", move |keys: Vec<String>, min_bits: Option<f64>| -> JValue {
@@ -242,15 +261,5 @@ pub fn register_functions(env: &mut minijinja::Environment<'static>, target: &Ta
             Ok(s) => to_j(&json!({"ok": true, "keys": s.keys, "bits": (s.bits * 10.0).round() / 10.0})),
             Err(problem) => to_j(&json!({"ok": false, "keys": keys.len(), "problem": problem})),
         }
-    });
-    env.add_function("parse_key", move |key: String| -> Result<JValue, JError> {
-        let object = key::decode(&key).map_err(jerr)?;
-        let f = dialect.parse(&object).map_err(jerr)?;
-        Ok(to_j(&json!({
-            "environment": f.environment,
-            "connectionSizeMbps": f.connection_size_mbps,
-            "material": f.material,
-            "destinationAccountId": f.destination_account,
-        })))
     });
 }

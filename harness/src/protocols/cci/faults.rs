@@ -36,6 +36,8 @@ pub enum Fault {
     ATextPlain,
     /// A: confirms true but leaves its own connection PENDING.
     AStaysPending,
+    /// A: answers 200 to paths it does not serve.
+    ACatchAll200,
     /// B: reaches NEGOTIATION without asking A.
     BNoConfirm,
     /// B: keeps its pending connection when A says keyValid false.
@@ -79,6 +81,7 @@ pub const ALL: &[Fault] = &[
     Fault::AEagerNotify,
     Fault::ATextPlain,
     Fault::AStaysPending,
+    Fault::ACatchAll200,
     Fault::BNoConfirm,
     Fault::BKeepsOnInvalid,
     Fault::BFailOpen,
@@ -140,6 +143,7 @@ impl Fault {
             Fault::AEagerNotify => ("a-eager-notify", "CCI-A-05", "tells B about a new connection before B presents the key"),
             Fault::ATextPlain => ("a-text-plain", "CCI-A-15", "confirm answers carry Content-Type text/plain"),
             Fault::AStaysPending => ("a-stays-pending", "CCI-A-06", "confirms true but leaves its connection PENDING"),
+            Fault::ACatchAll200 => ("a-catch-all-200", "X-03", "answers 200 with an empty object to paths it does not serve"),
             Fault::BNoConfirm => ("b-no-confirm", "CCI-B-02", "moves to NEGOTIATION without confirming with A"),
             Fault::BKeepsOnInvalid => ("b-keeps-on-invalid", "CCI-B-04", "keeps its pending connection when A says keyValid false"),
             Fault::BFailOpen => ("b-fail-open", "CCI-B-06", "proceeds to NEGOTIATION when A answers 5xx or does not answer in time"),
