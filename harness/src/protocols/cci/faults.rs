@@ -38,6 +38,10 @@ pub enum Fault {
     AStaysPending,
     /// A: answers 200 to paths it does not serve.
     ACatchAll200,
+    /// A: reports new connections as REQUESTED instead of PENDING.
+    AWrongInitialState,
+    /// A: writes the environment's first bandwidth into the key, not the requested one.
+    AKeyDefaultSize,
     /// B: reaches NEGOTIATION without asking A.
     BNoConfirm,
     /// B: keeps its pending connection when A says keyValid false.
@@ -82,6 +86,8 @@ pub const ALL: &[Fault] = &[
     Fault::ATextPlain,
     Fault::AStaysPending,
     Fault::ACatchAll200,
+    Fault::AWrongInitialState,
+    Fault::AKeyDefaultSize,
     Fault::BNoConfirm,
     Fault::BKeepsOnInvalid,
     Fault::BFailOpen,
@@ -144,6 +150,8 @@ impl Fault {
             Fault::ATextPlain => ("a-text-plain", "CCI-A-15", "confirm answers carry Content-Type text/plain"),
             Fault::AStaysPending => ("a-stays-pending", "CCI-A-06", "confirms true but leaves its connection PENDING"),
             Fault::ACatchAll200 => ("a-catch-all-200", "X-03", "answers 200 with an empty object to paths it does not serve"),
+            Fault::AWrongInitialState => ("a-wrong-initial-state", "CCI-A-01", "reports new connections as REQUESTED instead of PENDING"),
+            Fault::AKeyDefaultSize => ("a-key-default-size", "CCI-A-03", "writes the environment's first offered bandwidth into the key instead of the requested one"),
             Fault::BNoConfirm => ("b-no-confirm", "CCI-B-02", "moves to NEGOTIATION without confirming with A"),
             Fault::BKeepsOnInvalid => ("b-keeps-on-invalid", "CCI-B-04", "keeps its pending connection when A says keyValid false"),
             Fault::BFailOpen => ("b-fail-open", "CCI-B-06", "proceeds to NEGOTIATION when A answers 5xx or does not answer in time"),

@@ -98,9 +98,19 @@ impl CspA {
                 Dialect::V1 => uuid::Uuid::new_v4().to_string(),
             }
         };
+        let key_size = if self.config.has(Fault::AKeyDefaultSize) {
+            self.config
+                .environments
+                .iter()
+                .find(|e| e.id == environment)
+                .and_then(|e| e.sizes.first().copied())
+                .unwrap_or(size)
+        } else {
+            size
+        };
         let fields = KeyFields {
             environment: environment.to_string(),
-            connection_size_mbps: size,
+            connection_size_mbps: key_size,
             material: material.clone(),
             destination_account: account.to_string(),
             destination_provider: self.config.peer_id.clone(),
@@ -117,7 +127,7 @@ impl CspA {
                 key: key.clone(),
                 material,
                 issued_at: self.clock.now(),
-                state: PENDING,
+                state: if self.config.has(Fault::AWrongInitialState) { "REQUESTED" } else { PENDING },
                 confirmed: false,
                 deleted: false,
             },
@@ -266,7 +276,7 @@ async fn create(State(a): State<Arc<CspA>>, body: axum::body::Bytes) -> Response
             }
             (
                 StatusCode::CREATED,
-                Json(json!({"connectionId": id, "activationKey": key, "state": PENDING})),
+                Json(json!({"connectionId": id, "activationKey": key, "state": a.state_of(&id)})),
             )
                 .into_response()
         }
@@ -275,6 +285,10 @@ async fn create(State(a): State<Arc<CspA>>, body: axum::body::Bytes) -> Response
 }
 
 impl CspA {
+    fn state_of(&self, id: &str) -> &'static str {
+        self.books().connections.get(id).map_or(PENDING, |c| c.state)
+    }
+
     fn notify_peer_early(self: &Arc<Self>, environment: &str, id: &str) {
         let Some(base) = self.config.peer_base.clone() else { return };
         let request = crate::http::HttpRequest {
