@@ -1,6 +1,7 @@
 //! The protocols crosscheck speaks: codecs, bindings, reference simulators, faults.
 
 pub mod cci;
+pub mod onapi;
 pub mod requirements;
 
 use serde::Serialize;

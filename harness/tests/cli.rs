@@ -1,0 +1,211 @@
+//! The real binary against the real simulators over loopback.
+
+mod common;
+
+use common::{crosscheck, free_port, root, start_sim, temp_dir, text};
+use serde_json::Value;
+
+fn target_a(api_port: u16, mock_b_port: u16, extra: &str) -> String {
+    format!(
+        "protocol: cci\nrole: csp-a\ndialect: seed\n\
+         api_base: http://127.0.0.1:{api_port}/v1\n\
+         customer_base: http://127.0.0.1:{api_port}/customer\n\
+         test_base: http://127.0.0.1:{api_port}/test\n\
+         providers: {{iut: csp-a, harness: csp-b, other: csp-c}}\n\
+         environments:\n  - {{id: env-ab-1, sizes: [50, 100, 500, 1000]}}\n  - {{id: env-ab-2, sizes: [1000, 10000]}}\n\
+         credentials:\n  harness: {{token: sim-token-b}}\n  iut: {{token: sim-token-a}}\n\
+         mock_peers:\n  csp-b: {{listen: \"127.0.0.1:{mock_b_port}\"}}\n{extra}"
+    )
+}
+
+#[test]
+fn builtin_run_passes_and_covers_every_cci_requirement() {
+    let dir = temp_dir("builtin");
+    let out = crosscheck(&["run", "--report-dir", dir.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).expect("report.json")).expect("json");
+    let requirements = report["requirements"].as_object().expect("requirements");
+    let cci: Vec<_> = requirements.iter().filter(|(k, _)| k.starts_with("CCI-")).collect();
+    assert_eq!(cci.len(), 22, "{requirements:?}");
+    assert!(cci.iter().all(|(_, v)| *v == "passed"), "{requirements:?}");
+    assert_eq!(report["summary"]["failed"], 0);
+    assert!(report["summary"]["total"].as_u64().expect("total") >= 40);
+    let junit = std::fs::read_to_string(dir.join("junit.xml")).expect("junit.xml");
+    assert!(junit.contains("<testsuites") && junit.contains("cci-a-reuse[v1]"));
+    let summary = std::fs::read_to_string(dir.join("summary.md")).expect("summary.md");
+    assert!(summary.starts_with("# crosscheck: PASS"));
+    // Secrets never reach a report.
+    let all = format!("{report}{junit}{summary}");
+    assert!(!all.contains("sim-token-b") && !all.contains("sim-token-a"));
+}
+
+#[test]
+fn separate_csp_a_passes_clean_and_names_the_requirement_under_a_fault() {
+    let dir = temp_dir("ext-a");
+    let (api, mock_b) = (free_port(), free_port());
+    let target = dir.join("target.yaml");
+    std::fs::write(&target, target_a(api, mock_b, "")).expect("target");
+    let listen = format!("127.0.0.1:{api}");
+    let peer = format!("http://127.0.0.1:{mock_b}/v1");
+    let report_dir = dir.join("reports");
+    let args = ["run", "scenarios/cci/csp-a", "--target", target.to_str().expect("utf-8"), "--report-dir", report_dir.to_str().expect("utf-8")];
+    {
+        let _sim = start_sim(&["cci", "--role", "csp-a", "--listen", &listen, "--peer-base", &peer], api);
+        let out = crosscheck(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    {
+        let _sim = start_sim(&["cci", "--role", "csp-a", "--listen", &listen, "--peer-base", &peer, "--fault", "a-accepts-reuse"], api);
+        let out = crosscheck(&args);
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{all}");
+        assert!(all.contains("FAILED cci-a-reuse: [CCI-A-10]"), "{all}");
+        assert!(all.contains("second confirmation of the same key"), "{all}");
+        assert!(all.contains("expected $.keyValid == false, got $.keyValid == true"), "{all}");
+    }
+    {
+        // The eager-notify fault only shows if the harness's mock B is where the IUT looks.
+        let _sim = start_sim(&["cci", "--role", "csp-a", "--listen", &listen, "--peer-base", &peer, "--fault", "a-eager-notify"], api);
+        let out = crosscheck(&args);
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{all}");
+        assert!(all.contains("[CCI-A-05]") && all.contains("no request at the mock csp-b"), "{all}");
+    }
+}
+
+#[test]
+fn separate_csp_b_is_pointed_at_the_mock_a() {
+    let dir = temp_dir("ext-b");
+    let (customer, mock_a) = (free_port(), free_port());
+    let target = dir.join("target.yaml");
+    let text_target = std::fs::read_to_string(root().join("fixtures/targets/cci-csp-b.yaml"))
+        .expect("fixture")
+        .replace("18090", &customer.to_string())
+        .replace("18180", &mock_a.to_string());
+    std::fs::write(&target, text_target).expect("target");
+    let listen = format!("127.0.0.1:{customer}");
+    let peer = format!("http://127.0.0.1:{mock_a}/v1");
+    let report_dir = dir.join("reports");
+    let args = ["run", "scenarios/cci/csp-b/accept-valid.yaml", "scenarios/cci/csp-b/local-refusals.yaml", "--target", target.to_str().expect("utf-8"), "--report-dir", report_dir.to_str().expect("utf-8")];
+    {
+        let _sim = start_sim(&["cci", "--role", "csp-b", "--listen", &listen, "--peer-base", &peer], customer);
+        let out = crosscheck(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    {
+        let _sim = start_sim(&["cci", "--role", "csp-b", "--listen", &listen, "--peer-base", &peer, "--fault", "b-no-credentials"], customer);
+        let out = crosscheck(&args);
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{all}");
+        assert!(all.contains("[CCI-B-02]") && all.contains("header authorization"), "{all}");
+        assert!(!all.contains("sim-token-b"), "the expected credential leaked: {all}");
+    }
+}
+
+#[test]
+fn a_broken_scenario_names_file_line_and_field() {
+    let dir = temp_dir("bad-scenario");
+    let file = dir.join("broken.yaml");
+    std::fs::write(
+        &file,
+        "id: broken\ntitle: t\nprotocol: cci\nrole: csp-a\nrequirements: [CCI-A-01]\nsteps:\n  - call: create_connection\n    expcet: {status: 201}\n",
+    )
+    .expect("write");
+    let out = crosscheck(&["check", file.to_str().expect("utf-8")]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("broken.yaml:8") && all.contains("expcet"), "{all}");
+
+    std::fs::write(&file, "id: broken\ntitle: t\nprotocol: cci\nrole: csp-a\nrequirements: [CCI-A-99]\nsteps:\n  - call: create_connection\n").expect("write");
+    let out = crosscheck(&["run", file.to_str().expect("utf-8")]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("broken.yaml:5") && all.contains("CCI-A-99"), "{all}");
+}
+
+#[test]
+fn a_broken_target_names_file_line_and_field() {
+    let dir = temp_dir("bad-target");
+    let file = dir.join("target.yaml");
+    std::fs::write(&file, target_a(1, 2, "").replace("role: csp-a", "role: csp-q")).expect("write");
+    let out = crosscheck(&["run", "--target", file.to_str().expect("utf-8")]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("target.yaml:2") && all.contains("role"), "{all}");
+    std::fs::write(&file, target_a(1, 2, "").replace("token: sim-token-b", "token: \"${CROSSCHECK_TEST_UNSET_VAR}\"")).expect("write");
+    let out = crosscheck(&["run", "--target", file.to_str().expect("utf-8")]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("credentials.harness.token") && all.contains("CROSSCHECK_TEST_UNSET_VAR"), "{all}");
+}
+
+#[test]
+fn an_unreachable_iut_errors_each_scenario_and_the_run_goes_on() {
+    let dir = temp_dir("unreachable");
+    let file = dir.join("target.yaml");
+    std::fs::write(&file, target_a(free_port(), free_port(), "")).expect("write");
+    let report_dir = dir.join("reports");
+    let out = crosscheck(&["run", "scenarios/cci/csp-a", "--target", file.to_str().expect("utf-8"), "--report-dir", report_dir.to_str().expect("utf-8")]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(report_dir.join("report.json")).expect("report")).expect("json");
+    let scenarios = report["scenarios"].as_array().expect("scenarios");
+    assert!(scenarios.len() > 10);
+    for s in scenarios {
+        assert_eq!(s["outcome"], "errored", "{s}");
+        assert!(s["reason"].as_str().expect("reason").contains("could not reach"), "{s}");
+    }
+}
+
+#[test]
+fn a_hanging_iut_errors_within_the_step_timeout() {
+    // Accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let dir = temp_dir("hanging");
+    let file = dir.join("target.yaml");
+    std::fs::write(&file, target_a(port, free_port(), "timeouts: {step_seconds: 1}\n")).expect("write");
+    let report_dir = dir.join("reports");
+    let started = std::time::Instant::now();
+    let out = crosscheck(&[
+        "run",
+        "scenarios/cci/csp-a/create-valid.yaml",
+        "scenarios/cci/csp-a/reuse.yaml",
+        "--target",
+        file.to_str().expect("utf-8"),
+        "--report-dir",
+        report_dir.to_str().expect("utf-8"),
+    ]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert!(all.contains("ERRORED cci-a-create-valid") && all.contains("no answer from"), "{all}");
+    assert!(all.contains("ERRORED cci-a-reuse"), "{all}");
+}
+
+#[test]
+fn selftest_kills_every_fault_and_proves_every_scenario() {
+    let out = crosscheck(&["selftest"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("clean: all pass"), "{all}");
+    assert!(!all.contains("SURVIVED") && !all.contains("unproven"), "{all}");
+}
+
+#[test]
+fn faults_and_list_describe_themselves() {
+    let out = crosscheck(&["faults", "cci"]);
+    assert_eq!(out.status.code(), Some(0));
+    let all = text(&out);
+    assert!(all.contains("a-accepts-reencoded") && all.contains("CCI-B-06"), "{all}");
+    let out = crosscheck(&["list"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(!all.contains("CCI-A-01    0"), "{all}");
+}
