@@ -121,8 +121,14 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("CROSSCHECK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -147,7 +153,8 @@ fn scenario_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 fn load(paths: Vec<PathBuf>) -> anyhow::Result<Vec<Arc<Scenario>>> {
-    let scenarios = load_paths(&scenario_paths(paths)).map_err(|e| anyhow!("invalid scenarios:\n{e}"))?;
+    let scenarios =
+        load_paths(&scenario_paths(paths)).map_err(|e| anyhow!("invalid scenarios:\n{e}"))?;
     if scenarios.is_empty() {
         bail!("no scenarios found");
     }
@@ -156,14 +163,28 @@ fn load(paths: Vec<PathBuf>) -> anyhow::Result<Vec<Arc<Scenario>>> {
 
 async fn dispatch(command: Command) -> anyhow::Result<Exit> {
     match command {
-        Command::Run { paths, target, protocol, role, tag, jobs, partition, report_dir, format } => {
+        Command::Run {
+            paths,
+            target,
+            protocol,
+            role,
+            tag,
+            jobs,
+            partition,
+            report_dir,
+            format,
+        } => {
             let formats = format
                 .iter()
-                .map(|f| Format::from_name(f).ok_or_else(|| anyhow!("--format: unknown format `{f}` (json, junit, md)")))
+                .map(|f| {
+                    Format::from_name(f)
+                        .ok_or_else(|| anyhow!("--format: unknown format `{f}` (json, junit, md)"))
+                })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let mut scenarios = load(paths)?;
             if let Some(p) = &protocol {
-                Protocol::from_name(p).ok_or_else(|| anyhow!("--protocol: unknown `{p}` ({})", Protocol::names()))?;
+                Protocol::from_name(p)
+                    .ok_or_else(|| anyhow!("--protocol: unknown `{p}` ({})", Protocol::names()))?;
                 scenarios.retain(|s| s.protocol.name() == p);
             }
             if let Some(r) = &role {
@@ -174,28 +195,53 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
             }
             if let Some(p) = &partition {
                 let (k, n) = parse_partition(p)?;
-                scenarios = scenarios.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, s)| s).collect();
+                scenarios = scenarios
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % n == k - 1)
+                    .map(|(_, s)| s)
+                    .collect();
             }
             if scenarios.is_empty() {
                 bail!("no scenario matches the filters");
             }
             run(scenarios, target, jobs, &report_dir, &formats).await
         }
-        Command::Sim { protocol, role, listen, fault, dialect, peer_base, key_lifetime, peer_timeout } => {
-            let p = Protocol::from_name(&protocol).ok_or_else(|| anyhow!("unknown protocol `{protocol}` ({})", Protocol::names()))?;
+        Command::Sim {
+            protocol,
+            role,
+            listen,
+            fault,
+            dialect,
+            peer_base,
+            key_lifetime,
+            peer_timeout,
+        } => {
+            let p = Protocol::from_name(&protocol)
+                .ok_or_else(|| anyhow!("unknown protocol `{protocol}` ({})", Protocol::names()))?;
             if !p.roles().contains(&role.as_str()) {
-                bail!("--role: `{role}` is not a role of {protocol} ({})", p.roles().join(", "));
+                bail!(
+                    "--role: `{role}` is not a role of {protocol} ({})",
+                    p.roles().join(", ")
+                );
             }
-            let dialect = Dialect::from_name(&dialect).ok_or_else(|| anyhow!("--dialect: `{dialect}` is not seed or v1"))?;
+            let dialect = Dialect::from_name(&dialect)
+                .ok_or_else(|| anyhow!("--dialect: `{dialect}` is not seed or v1"))?;
             let mut config = SimConfig::new(&role, dialect);
             for f in &fault {
-                let found = Fault::from_name(f).ok_or_else(|| anyhow!("--fault: unknown fault `{f}` (see `crosscheck faults`)"))?;
+                let found = Fault::from_name(f).ok_or_else(|| {
+                    anyhow!("--fault: unknown fault `{f}` (see `crosscheck faults`)")
+                })?;
                 if found.role() != role {
                     bail!("--fault: `{f}` is a fault of {}, not {role}", found.role());
                 }
                 config.faults.insert(found);
             }
-            let default_peer = if role == "csp-a" { "http://127.0.0.1:18181/v1" } else { "http://127.0.0.1:18180/v1" };
+            let default_peer = if role == "csp-a" {
+                "http://127.0.0.1:18181/v1"
+            } else {
+                "http://127.0.0.1:18180/v1"
+            };
             config.peer_base = Some(peer_base.unwrap_or_else(|| default_peer.into()));
             config.key_lifetime = Duration::from_secs(key_lifetime);
             if !(peer_timeout.is_finite() && peer_timeout > 0.0 && peer_timeout <= 600.0) {
@@ -210,23 +256,34 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
                 if fault.is_empty() { "none".to_string() } else { fault.join(", ") },
                 addr = running.addr,
             );
-            tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+            tokio::signal::ctrl_c()
+                .await
+                .context("waiting for Ctrl-C")?;
             Ok(Exit::Code(0))
         }
         Command::Faults { protocol } => {
             if let Some(p) = &protocol {
-                Protocol::from_name(p).ok_or_else(|| anyhow!("unknown protocol `{p}` ({})", Protocol::names()))?;
+                Protocol::from_name(p)
+                    .ok_or_else(|| anyhow!("unknown protocol `{p}` ({})", Protocol::names()))?;
             }
             println!("{:<26} {:<6} {:<9} description", "fault", "role", "breaks");
             for f in faults::ALL {
-                println!("{:<26} {:<6} {:<9} {}", f.name(), f.role(), f.requirement(), f.description());
+                println!(
+                    "{:<26} {:<6} {:<9} {}",
+                    f.name(),
+                    f.role(),
+                    f.requirement(),
+                    f.description()
+                );
             }
             Ok(Exit::Code(0))
         }
         Command::Selftest { paths, jobs } => {
             let scenarios = load(paths)?;
             let started = Instant::now();
-            let matrix = crate::selftest::run(&scenarios, jobs).await.map_err(|e| anyhow!(e))?;
+            let matrix = crate::selftest::run(&scenarios, jobs)
+                .await
+                .map_err(|e| anyhow!(e))?;
             print!("{}", matrix.render());
             println!("self-test took {:.1} s", started.elapsed().as_secs_f64());
             Ok(Exit::Code(if matrix.ok() { 0 } else { 1 }))
@@ -235,33 +292,68 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
             let scenarios = load(paths)?;
             for s in &scenarios {
                 let dialects: Vec<&str> = s.dialects.iter().map(|d| d.name()).collect();
-                println!("{:<32} {:<4} {:<6} [{}] {} — {}", s.id, s.protocol.name(), s.role, dialects.join(","), s.requirements.join(" "), s.title);
+                println!(
+                    "{:<32} {:<4} {:<6} [{}] {} — {}",
+                    s.id,
+                    s.protocol.name(),
+                    s.role,
+                    dialects.join(","),
+                    s.requirements.join(" "),
+                    s.title
+                );
             }
             println!();
             let mut uncovered = 0;
             for r in requirements::CATALOGUE {
-                let by: Vec<&str> = scenarios.iter().filter(|s| s.requirements.iter().any(|x| x == r.id)).map(|s| s.id.as_str()).collect();
+                let by: Vec<&str> = scenarios
+                    .iter()
+                    .filter(|s| s.requirements.iter().any(|x| x == r.id))
+                    .map(|s| s.id.as_str())
+                    .collect();
                 if by.is_empty() {
                     uncovered += 1;
                 }
-                println!("{:<9} {:>2} scenario(s)  {}", r.id, by.len(), if by.is_empty() { "NOT COVERED".to_string() } else { by.join(", ") });
+                println!(
+                    "{:<9} {:>2} scenario(s)  {}",
+                    r.id,
+                    by.len(),
+                    if by.is_empty() {
+                        "NOT COVERED".to_string()
+                    } else {
+                        by.join(", ")
+                    }
+                );
             }
-            println!("\n{} scenarios; {} of {} requirements covered", scenarios.len(), requirements::CATALOGUE.len() - uncovered, requirements::CATALOGUE.len());
+            println!(
+                "\n{} scenarios; {} of {} requirements covered",
+                scenarios.len(),
+                requirements::CATALOGUE.len() - uncovered,
+                requirements::CATALOGUE.len()
+            );
             Ok(Exit::Code(0))
         }
         Command::Check { paths } => {
             let scenarios = load(paths)?;
             let steps: usize = scenarios.iter().map(|s| s.steps.len()).sum();
-            println!("{} scenarios, {steps} top-level steps: all valid", scenarios.len());
+            println!(
+                "{} scenarios, {steps} top-level steps: all valid",
+                scenarios.len()
+            );
             Ok(Exit::Code(0))
         }
     }
 }
 
 fn parse_partition(text: &str) -> anyhow::Result<(usize, usize)> {
-    let (k, n) = text.split_once('/').ok_or_else(|| anyhow!("--partition: `{text}` is not K/N"))?;
-    let k: usize = k.parse().map_err(|_| anyhow!("--partition: `{k}` is not a number"))?;
-    let n: usize = n.parse().map_err(|_| anyhow!("--partition: `{n}` is not a number"))?;
+    let (k, n) = text
+        .split_once('/')
+        .ok_or_else(|| anyhow!("--partition: `{text}` is not K/N"))?;
+    let k: usize = k
+        .parse()
+        .map_err(|_| anyhow!("--partition: `{k}` is not a number"))?;
+    let n: usize = n
+        .parse()
+        .map_err(|_| anyhow!("--partition: `{n}` is not a number"))?;
     if n == 0 || k == 0 || k > n {
         bail!("--partition: need 1 <= K <= N, got {k}/{n}");
     }
@@ -282,7 +374,9 @@ async fn run(
             let target = Target::load(&path).map_err(|e| anyhow!("invalid target file: {e}"))?;
             let name = target.name.clone();
             let role = target.role.clone();
-            let results = suite::run_external(target, &scenarios).await.map_err(|e| anyhow!(e))?;
+            let results = suite::run_external(target, &scenarios)
+                .await
+                .map_err(|e| anyhow!(e))?;
             if results.is_empty() {
                 bail!("no scenario applies to the target's protocol, role and dialect");
             }
@@ -292,13 +386,21 @@ async fn run(
             let roles: BTreeSet<String> = scenarios.iter().map(|s| s.role.clone()).collect();
             let roles: Vec<String> = roles.into_iter().collect();
             let plan = suite::plan_builtin(&scenarios, &roles);
-            let results = suite::run_builtin(plan, &BTreeSet::new(), jobs).await.map_err(|e| anyhow!(e))?;
-            (format!("built-in simulators ({})", roles.join(", ")), roles, results)
+            let results = suite::run_builtin(plan, &BTreeSet::new(), jobs)
+                .await
+                .map_err(|e| anyhow!(e))?;
+            (
+                format!("built-in simulators ({})", roles.join(", ")),
+                roles,
+                results,
+            )
         }
     };
     let mut ids: Vec<&str> = roles
         .iter()
-        .flat_map(|r| requirements::of_protocol(if r == "csp-a" { "CCI-A-" } else { "CCI-B-" }).map(|q| q.id))
+        .flat_map(|r| {
+            requirements::of_protocol(if r == "csp-a" { "CCI-A-" } else { "CCI-B-" }).map(|q| q.id)
+        })
         .collect();
     for r in results.iter().flat_map(|r| r.requirements.iter()) {
         if let Some(q) = requirements::find(r) {
@@ -307,12 +409,36 @@ async fn run(
             }
         }
     }
-    let report = RunReport::new("crosscheck", &target_name, started_at, started.elapsed().as_millis() as u64, &ids, results);
+    let report = RunReport::new(
+        "crosscheck",
+        &target_name,
+        started_at,
+        started.elapsed().as_millis() as u64,
+        &ids,
+        results,
+    );
     let written = report::write(&report, report_dir, formats).map_err(|e| anyhow!(e))?;
-    for r in report.scenarios.iter().filter(|r| r.outcome != report::Outcome::Passed) {
+    for r in report
+        .scenarios
+        .iter()
+        .filter(|r| r.outcome != report::Outcome::Passed)
+    {
         match r.failures.first() {
-            Some(f) => eprintln!("{} {}: [{}] {}: expected {}, got {}", r.outcome.name().to_uppercase(), r.id, f.requirement, f.step, f.expected, f.actual),
-            None => eprintln!("{} {}: {}", r.outcome.name().to_uppercase(), r.id, r.reason.clone().unwrap_or_default()),
+            Some(f) => eprintln!(
+                "{} {}: [{}] {}: expected {}, got {}",
+                r.outcome.name().to_uppercase(),
+                r.id,
+                f.requirement,
+                f.step,
+                f.expected,
+                f.actual
+            ),
+            None => eprintln!(
+                "{} {}: {}",
+                r.outcome.name().to_uppercase(),
+                r.id,
+                r.reason.clone().unwrap_or_default()
+            ),
         }
     }
     let s = &report.summary;

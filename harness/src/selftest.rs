@@ -27,12 +27,20 @@ pub struct KillMatrix {
 impl KillMatrix {
     /// Faults no scenario caught.
     pub fn survivors(&self) -> Vec<&'static str> {
-        self.kills.iter().filter(|(_, k)| k.is_empty()).map(|(f, _)| *f).collect()
+        self.kills
+            .iter()
+            .filter(|(_, k)| k.is_empty())
+            .map(|(f, _)| *f)
+            .collect()
     }
 
     /// Scenarios that caught no fault (unproven).
     pub fn unproven(&self) -> Vec<String> {
-        self.by_scenario.iter().filter(|(_, k)| k.is_empty()).map(|(s, _)| s.clone()).collect()
+        self.by_scenario
+            .iter()
+            .filter(|(_, k)| k.is_empty())
+            .map(|(s, _)| s.clone())
+            .collect()
     }
 
     /// Clean passes everything, every fault is killed, every scenario kills something.
@@ -53,12 +61,21 @@ impl KillMatrix {
             let why = r
                 .failures
                 .first()
-                .map(|f| format!("{} {}: expected {}, got {}", f.requirement, f.step, f.expected, f.actual))
+                .map(|f| {
+                    format!(
+                        "{} {}: expected {}, got {}",
+                        f.requirement, f.step, f.expected, f.actual
+                    )
+                })
                 .or_else(|| r.reason.clone())
                 .unwrap_or_default();
             let _ = writeln!(out, "  NOT PASSING {} ({}): {why}", r.id, r.outcome.name());
         }
-        let _ = writeln!(out, "\n{:<26} {:<9} {:>6}  killed by", "fault", "breaks", "kills");
+        let _ = writeln!(
+            out,
+            "\n{:<26} {:<9} {:>6}  killed by",
+            "fault", "breaks", "kills"
+        );
         for (name, killed) in &self.kills {
             let fault = Fault::from_name(name);
             let first: Vec<&str> = killed.iter().take(3).map(String::as_str).collect();
@@ -68,17 +85,30 @@ impl KillMatrix {
                 name,
                 fault.map_or("", |f| f.requirement()),
                 killed.len(),
-                if killed.is_empty() { "SURVIVED".to_string() } else { first.join(", ") },
+                if killed.is_empty() {
+                    "SURVIVED".to_string()
+                } else {
+                    first.join(", ")
+                },
                 if killed.len() > 3 { ", …" } else { "" }
             );
         }
         let _ = writeln!(out, "\n{:<34} faults killed", "scenario");
         for (s, k) in &self.by_scenario {
             let names: Vec<&str> = k.iter().copied().collect();
-            let _ = writeln!(out, "{s:<34} {}", if names.is_empty() { "NONE (unproven)".into() } else { names.join(", ") });
+            let _ = writeln!(
+                out,
+                "{s:<34} {}",
+                if names.is_empty() {
+                    "NONE (unproven)".into()
+                } else {
+                    names.join(", ")
+                }
+            );
         }
         let killed = self.kills.values().filter(|k| !k.is_empty()).count();
-        let _ = writeln!(
+        let _ =
+            writeln!(
             out,
             "\n{killed} of {} faults killed; {} of {} scenarios kill at least one fault; clean: {}",
             self.kills.len(),
@@ -99,7 +129,10 @@ pub async fn run(scenarios: &[Arc<Scenario>], parallel: usize) -> Result<KillMat
     }
     let clean = run_builtin(plan_builtin(scenarios, &roles), &BTreeSet::new(), parallel).await?;
     matrix.clean_runs = clean.len();
-    matrix.clean_failures = clean.into_iter().filter(|r| r.outcome != Outcome::Passed).collect();
+    matrix.clean_failures = clean
+        .into_iter()
+        .filter(|r| r.outcome != Outcome::Passed)
+        .collect();
     for fault in faults::ALL {
         let plan = plan_builtin(scenarios, &[fault.role().to_string()]);
         let results = run_builtin(plan, &BTreeSet::from([*fault]), parallel).await?;
@@ -108,8 +141,15 @@ pub async fn run(scenarios: &[Arc<Scenario>], parallel: usize) -> Result<KillMat
             .filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Errored))
             .map(|r| r.id.clone())
             .collect();
-        for r in results.iter().filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Errored)) {
-            matrix.by_scenario.entry(r.scenario.clone()).or_default().insert(fault.name());
+        for r in results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Errored))
+        {
+            matrix
+                .by_scenario
+                .entry(r.scenario.clone())
+                .or_default()
+                .insert(fault.name());
         }
         matrix.kills.insert(fault.name(), killed);
     }

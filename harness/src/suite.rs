@@ -13,7 +13,9 @@ use tokio::task::JoinSet;
 use crate::http::{HttpClient, Redactor};
 use crate::protocols::cci::faults::Fault;
 use crate::protocols::cci::key::Dialect;
-use crate::protocols::cci::sim::{self, counterpart_role, start_counterpart, Counterpart, RunningSim};
+use crate::protocols::cci::sim::{
+    self, counterpart_role, start_counterpart, Counterpart, RunningSim,
+};
 use crate::protocols::cci::world::{self, SimConfig};
 use crate::protocols::Protocol;
 use crate::report::{Outcome, ScenarioResult};
@@ -73,7 +75,11 @@ pub fn builtin_target(role: &str, dialect: Dialect) -> Target {
         key_lifetime: Duration::from_secs(3600),
         real_wait_limit: Duration::ZERO,
         bindings: BTreeMap::new(),
-        secrets: vec![world::TOKEN_A.into(), world::TOKEN_B.into(), world::TOKEN_OTHER.into()],
+        secrets: vec![
+            world::TOKEN_A.into(),
+            world::TOKEN_B.into(),
+            world::TOKEN_OTHER.into(),
+        ],
     }
 }
 
@@ -89,14 +95,23 @@ fn loopback() -> SocketAddr {
 }
 
 /// Starts a mock counterpart and a simulator IUT with `faults`, wired to each other.
-pub async fn builtin_stage(role: &str, dialect: Dialect, faults: &BTreeSet<Fault>, http: &HttpClient) -> Result<Prepared, String> {
+pub async fn builtin_stage(
+    role: &str,
+    dialect: Dialect,
+    faults: &BTreeSet<Fault>,
+    http: &HttpClient,
+) -> Result<Prepared, String> {
     let mut target = builtin_target(role, dialect);
-    let Counterpart { peer, issuer } = start_counterpart(&target, loopback()).await.map_err(|e| e.to_string())?;
+    let Counterpart { peer, issuer } = start_counterpart(&target, loopback())
+        .await
+        .map_err(|e| e.to_string())?;
     let mut config = SimConfig::new(role, dialect);
     config.peer_base = Some(format!("{}{}", peer.url(), world::API_PREFIX));
     config.faults = faults.clone();
     config.peer_timeout = target.iut_peer_timeout;
-    let running = sim::start(role, config, loopback()).await.map_err(|e| e.to_string())?;
+    let running = sim::start(role, config, loopback())
+        .await
+        .map_err(|e| e.to_string())?;
     target.api_base = Some(running.api_base(world::API_PREFIX));
     target.customer_base = Some(running.customer_base());
     target.test_base = Some(running.test_base());
@@ -131,7 +146,10 @@ pub fn plan_builtin(scenarios: &[Arc<Scenario>], roles: &[String]) -> Vec<Job> {
     let mut jobs = Vec::new();
     for role in roles {
         for dialect in Dialect::ALL {
-            for s in scenarios.iter().filter(|s| &s.role == role && s.dialects.contains(&dialect)) {
+            for s in scenarios
+                .iter()
+                .filter(|s| &s.role == role && s.dialects.contains(&dialect))
+            {
                 jobs.push(Job {
                     scenario: s.clone(),
                     role: role.clone(),
@@ -164,14 +182,22 @@ fn errored(job: &Job, reason: String) -> ScenarioResult {
 }
 
 /// Runs jobs against fresh built-in simulators, `jobs` at a time; results in plan order.
-pub async fn run_builtin(plan: Vec<Job>, faults: &BTreeSet<Fault>, parallel: usize) -> Result<Vec<ScenarioResult>, String> {
+pub async fn run_builtin(
+    plan: Vec<Job>,
+    faults: &BTreeSet<Fault>,
+    parallel: usize,
+) -> Result<Vec<ScenarioResult>, String> {
     let http = HttpClient::new().map_err(|e| e.to_string())?;
     let gate = Arc::new(Semaphore::new(parallel.max(1)));
     let mut set = JoinSet::new();
     for (index, job) in plan.into_iter().enumerate() {
         let gate = gate.clone();
         let http = http.clone();
-        let faults: BTreeSet<Fault> = faults.iter().copied().filter(|f| f.role() == job.role).collect();
+        let faults: BTreeSet<Fault> = faults
+            .iter()
+            .copied()
+            .filter(|f| f.role() == job.role)
+            .collect();
         set.spawn(async move {
             let _permit = gate.acquire().await;
             let result = match builtin_stage(&job.role, job.dialect, &faults, &http).await {
@@ -194,7 +220,10 @@ pub async fn run_builtin(plan: Vec<Job>, faults: &BTreeSet<Fault>, parallel: usi
 
 /// Runs scenarios one at a time against an external target, with the mock peer on
 /// the address the target names (so the IUT can be pointed at it).
-pub async fn run_external(target: Target, scenarios: &[Arc<Scenario>]) -> Result<Vec<ScenarioResult>, String> {
+pub async fn run_external(
+    target: Target,
+    scenarios: &[Arc<Scenario>],
+) -> Result<Vec<ScenarioResult>, String> {
     let http = HttpClient::new().map_err(|e| e.to_string())?;
     let peer_name = counterpart_role(&target);
     let listen = match target.mock_peers.get(peer_name) {
@@ -209,7 +238,9 @@ pub async fn run_external(target: Target, scenarios: &[Arc<Scenario>]) -> Result
             loopback()
         }
     };
-    let Counterpart { peer, issuer } = start_counterpart(&target, listen).await.map_err(|e| e.to_string())?;
+    let Counterpart { peer, issuer } = start_counterpart(&target, listen)
+        .await
+        .map_err(|e| e.to_string())?;
     let redactor = Redactor::new(target.secrets.clone());
     let dialect = target.dialect;
     let stage = Stage {
@@ -220,7 +251,10 @@ pub async fn run_external(target: Target, scenarios: &[Arc<Scenario>]) -> Result
         redactor,
     };
     let mut results = Vec::new();
-    for s in scenarios.iter().filter(|s| s.role == stage.target.role && s.dialects.contains(&dialect)) {
+    for s in scenarios
+        .iter()
+        .filter(|s| s.role == stage.target.role && s.dialects.contains(&dialect))
+    {
         peer.reset();
         results.push(run_scenario(s, &stage, s.id.clone()).await);
     }

@@ -141,7 +141,11 @@ impl Target {
     }
 
     /// Parses and validates target text (for tests), resolving `${VAR}` with `env`.
-    pub fn parse(text: &str, file: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, InputError> {
+    pub fn parse(
+        text: &str,
+        file: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, InputError> {
         let raw: TargetFile = yaml::parse(text, file)?;
         raw.into_target(file, env)
     }
@@ -241,7 +245,11 @@ fn expand_env(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String
     Ok(out)
 }
 
-fn check_url(file: &str, field: &str, value: &Option<Spanned<String>>) -> Result<Option<String>, InputError> {
+fn check_url(
+    file: &str,
+    field: &str,
+    value: &Option<Spanned<String>>,
+) -> Result<Option<String>, InputError> {
     let Some(v) = value else { return Ok(None) };
     let url = v.value.trim_end_matches('/').to_string();
     if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
@@ -254,21 +262,37 @@ fn check_url(file: &str, field: &str, value: &Option<Spanned<String>>) -> Result
     Ok(Some(url))
 }
 
-fn seconds(file: &str, field: &str, value: Option<f64>, default: f64) -> Result<Duration, InputError> {
+fn seconds(
+    file: &str,
+    field: &str,
+    value: Option<f64>,
+    default: f64,
+) -> Result<Duration, InputError> {
     let v = value.unwrap_or(default);
     if !(v.is_finite() && v > 0.0 && v <= 3600.0) {
-        return Err(InputError::whole(file, format!("{field}: {v} is not between 0 and 3600 seconds")));
+        return Err(InputError::whole(
+            file,
+            format!("{field}: {v} is not between 0 and 3600 seconds"),
+        ));
     }
     Ok(Duration::from_secs_f64(v))
 }
 
 impl TargetFile {
-    fn into_target(self, file: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, InputError> {
+    fn into_target(
+        self,
+        file: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Target, InputError> {
         let protocol = Protocol::from_name(&self.protocol.value).ok_or_else(|| {
             InputError::at(
                 file,
                 &self.protocol.referenced,
-                format!("protocol: unknown protocol `{}` (known: {})", self.protocol.value, Protocol::names()),
+                format!(
+                    "protocol: unknown protocol `{}` (known: {})",
+                    self.protocol.value,
+                    Protocol::names()
+                ),
             )
         })?;
         if !protocol.roles().contains(&self.role.value.as_str()) {
@@ -286,7 +310,11 @@ impl TargetFile {
         let dialect = match &self.dialect {
             None => Dialect::Seed,
             Some(d) => Dialect::from_name(&d.value).ok_or_else(|| {
-                InputError::at(file, &d.referenced, format!("dialect: `{}` is not seed or v1", d.value))
+                InputError::at(
+                    file,
+                    &d.referenced,
+                    format!("dialect: `{}` is not seed or v1", d.value),
+                )
             })?,
         };
         let api_base = check_url(file, "api_base", &self.api_base)?;
@@ -294,10 +322,17 @@ impl TargetFile {
         let trigger_base = check_url(file, "trigger_base", &self.trigger_base)?;
         let test_base = check_url(file, "test_base", &self.test_base)?;
         if customer_base.is_none() {
-            return Err(InputError::whole(file, "customer_base: required for the cci protocol"));
+            return Err(InputError::whole(
+                file,
+                "customer_base: required for the cci protocol",
+            ));
         }
         if self.role.value == "csp-a" && api_base.is_none() {
-            return Err(InputError::at(file, &self.role.referenced, "api_base: required when the IUT is csp-a"));
+            return Err(InputError::at(
+                file,
+                &self.role.referenced,
+                "api_base: required when the IUT is csp-a",
+            ));
         }
         let mut environments = Vec::new();
         for e in self.environments {
@@ -317,25 +352,53 @@ impl TargetFile {
             ));
         }
         let mut secrets = Vec::new();
-        let mut credential = |field: &str, c: Option<Spanned<TokenFile>>| -> Result<Option<Credential>, InputError> {
+        let mut credential = |field: &str,
+                              c: Option<Spanned<TokenFile>>|
+         -> Result<Option<Credential>, InputError> {
             let Some(c) = c else { return Ok(None) };
-            let token = expand_env(&c.value.token, env)
-                .map_err(|m| InputError::at(file, &c.referenced, format!("credentials.{field}.token: {m}")))?;
+            let token = expand_env(&c.value.token, env).map_err(|m| {
+                InputError::at(
+                    file,
+                    &c.referenced,
+                    format!("credentials.{field}.token: {m}"),
+                )
+            })?;
             if token.is_empty() {
-                return Err(InputError::at(file, &c.referenced, format!("credentials.{field}.token: empty")));
+                return Err(InputError::at(
+                    file,
+                    &c.referenced,
+                    format!("credentials.{field}.token: empty"),
+                ));
             }
             secrets.push(token.clone());
             let scheme = c.value.scheme.unwrap_or_else(|| "Bearer".into());
-            let value = if scheme.is_empty() { token } else { format!("{scheme} {token}") };
+            let value = if scheme.is_empty() {
+                token
+            } else {
+                format!("{scheme} {token}")
+            };
             Ok(Some(Credential {
-                header: c.value.header.unwrap_or_else(|| "authorization".into()).to_ascii_lowercase(),
+                header: c
+                    .value
+                    .header
+                    .unwrap_or_else(|| "authorization".into())
+                    .to_ascii_lowercase(),
                 value,
             }))
         };
-        let harness_credential = credential("harness", self.credentials.harness)?
-            .ok_or_else(|| InputError::whole(file, "credentials.harness: required (what the harness sends as a peer)"))?;
-        let iut_credential = credential("iut", self.credentials.iut)?
-            .ok_or_else(|| InputError::whole(file, "credentials.iut: required (what the IUT sends to the harness)"))?;
+        let harness_credential =
+            credential("harness", self.credentials.harness)?.ok_or_else(|| {
+                InputError::whole(
+                    file,
+                    "credentials.harness: required (what the harness sends as a peer)",
+                )
+            })?;
+        let iut_credential = credential("iut", self.credentials.iut)?.ok_or_else(|| {
+            InputError::whole(
+                file,
+                "credentials.iut: required (what the IUT sends to the harness)",
+            )
+        })?;
         let customer_credential = credential("customer", self.credentials.customer)?;
         let mut mock_peers = BTreeMap::new();
         for (name, peer) in self.mock_peers {
@@ -343,18 +406,30 @@ impl TargetFile {
                 InputError::at(
                     file,
                     &peer.listen.referenced,
-                    format!("mock_peers.{name}.listen: `{}` is not HOST:PORT", peer.listen.value),
+                    format!(
+                        "mock_peers.{name}.listen: `{}` is not HOST:PORT",
+                        peer.listen.value
+                    ),
                 )
             })?;
             mock_peers.insert(name, addr);
         }
         let peer_prefix = self.peer_prefix.unwrap_or_else(|| "/v1".into());
         if !(peer_prefix.is_empty() || peer_prefix.starts_with('/')) || peer_prefix.ends_with('/') {
-            return Err(InputError::whole(file, format!("peer_prefix: `{peer_prefix}` must be empty or start with / and not end with /")));
+            return Err(InputError::whole(
+                file,
+                format!(
+                    "peer_prefix: `{peer_prefix}` must be empty or start with / and not end with /"
+                ),
+            ));
         }
-        let customer_account = self.customer_account.unwrap_or_else(|| "123456789012".into());
+        let customer_account = self
+            .customer_account
+            .unwrap_or_else(|| "123456789012".into());
         Ok(Target {
-            name: self.name.unwrap_or_else(|| format!("{} {} ({})", protocol.name(), self.role.value, file)),
+            name: self
+                .name
+                .unwrap_or_else(|| format!("{} {} ({})", protocol.name(), self.role.value, file)),
             protocol,
             role: self.role.value,
             dialect,
@@ -368,17 +443,36 @@ impl TargetFile {
                 other: self.providers.other.unwrap_or_else(|| "csp-other".into()),
             },
             environments,
-            unknown_environment: self.unknown_environment.unwrap_or_else(|| "env-never-offered".into()),
-            other_account: self.other_account.unwrap_or_else(|| format!("{customer_account}9")),
+            unknown_environment: self
+                .unknown_environment
+                .unwrap_or_else(|| "env-never-offered".into()),
+            other_account: self
+                .other_account
+                .unwrap_or_else(|| format!("{customer_account}9")),
             customer_account,
             harness_credential,
             iut_credential,
             customer_credential,
             mock_peers,
             peer_prefix,
-            step_timeout: seconds(file, "timeouts.step_seconds", self.timeouts.step_seconds, 5.0)?,
-            silence: seconds(file, "timeouts.silence_seconds", self.timeouts.silence_seconds, 1.5)?,
-            iut_peer_timeout: seconds(file, "timeouts.iut_peer_timeout_seconds", self.timeouts.iut_peer_timeout_seconds, 2.0)?,
+            step_timeout: seconds(
+                file,
+                "timeouts.step_seconds",
+                self.timeouts.step_seconds,
+                5.0,
+            )?,
+            silence: seconds(
+                file,
+                "timeouts.silence_seconds",
+                self.timeouts.silence_seconds,
+                1.5,
+            )?,
+            iut_peer_timeout: seconds(
+                file,
+                "timeouts.iut_peer_timeout_seconds",
+                self.timeouts.iut_peer_timeout_seconds,
+                2.0,
+            )?,
             key_lifetime: Duration::from_secs(self.key_lifetime_seconds.unwrap_or(3600)),
             real_wait_limit: Duration::from_secs(self.real_wait_limit_seconds.unwrap_or(0)),
             bindings: self.bindings,
@@ -417,7 +511,12 @@ mod tests {
     fn bad_role_and_url_are_located() {
         let err = Target::parse(&GOOD.replace("csp-a", "csp-z"), "t.yaml", &env).expect_err("role");
         assert_eq!((err.line, err.message.contains("role")), (2, true), "{err}");
-        let err = Target::parse(&GOOD.replace("http://127.0.0.1:1/v1", "ftp://x"), "t.yaml", &env).expect_err("url");
+        let err = Target::parse(
+            &GOOD.replace("http://127.0.0.1:1/v1", "ftp://x"),
+            "t.yaml",
+            &env,
+        )
+        .expect_err("url");
         assert_eq!(err.line, 4, "{err}");
     }
 }

@@ -23,9 +23,15 @@ fn builtin_run_passes_and_covers_every_cci_requirement() {
     let dir = temp_dir("builtin");
     let out = crosscheck(&["run", "--report-dir", dir.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).expect("report.json")).expect("json");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("report.json")).expect("report.json"),
+    )
+    .expect("json");
     let requirements = report["requirements"].as_object().expect("requirements");
-    let cci: Vec<_> = requirements.iter().filter(|(k, _)| k.starts_with("CCI-")).collect();
+    let cci: Vec<_> = requirements
+        .iter()
+        .filter(|(k, _)| k.starts_with("CCI-"))
+        .collect();
     assert_eq!(cci.len(), 22, "{requirements:?}");
     assert!(cci.iter().all(|(_, v)| *v == "passed"), "{requirements:?}");
     assert_eq!(report["summary"]["failed"], 0);
@@ -48,28 +54,78 @@ fn separate_csp_a_passes_clean_and_names_the_requirement_under_a_fault() {
     let listen = format!("127.0.0.1:{api}");
     let peer = format!("http://127.0.0.1:{mock_b}/v1");
     let report_dir = dir.join("reports");
-    let args = ["run", "scenarios/cci/csp-a", "--target", target.to_str().expect("utf-8"), "--report-dir", report_dir.to_str().expect("utf-8")];
+    let args = [
+        "run",
+        "scenarios/cci/csp-a",
+        "--target",
+        target.to_str().expect("utf-8"),
+        "--report-dir",
+        report_dir.to_str().expect("utf-8"),
+    ];
     {
-        let _sim = start_sim(&["cci", "--role", "csp-a", "--listen", &listen, "--peer-base", &peer], api);
+        let _sim = start_sim(
+            &[
+                "cci",
+                "--role",
+                "csp-a",
+                "--listen",
+                &listen,
+                "--peer-base",
+                &peer,
+            ],
+            api,
+        );
         let out = crosscheck(&args);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     }
     {
-        let _sim = start_sim(&["cci", "--role", "csp-a", "--listen", &listen, "--peer-base", &peer, "--fault", "a-accepts-reuse"], api);
+        let _sim = start_sim(
+            &[
+                "cci",
+                "--role",
+                "csp-a",
+                "--listen",
+                &listen,
+                "--peer-base",
+                &peer,
+                "--fault",
+                "a-accepts-reuse",
+            ],
+            api,
+        );
         let out = crosscheck(&args);
         let all = text(&out);
         assert_eq!(out.status.code(), Some(1), "{all}");
         assert!(all.contains("FAILED cci-a-reuse: [CCI-A-10]"), "{all}");
         assert!(all.contains("second confirmation of the same key"), "{all}");
-        assert!(all.contains("expected $.keyValid == false, got $.keyValid == true"), "{all}");
+        assert!(
+            all.contains("expected $.keyValid == false, got $.keyValid == true"),
+            "{all}"
+        );
     }
     {
         // The eager-notify fault only shows if the harness's mock B is where the IUT looks.
-        let _sim = start_sim(&["cci", "--role", "csp-a", "--listen", &listen, "--peer-base", &peer, "--fault", "a-eager-notify"], api);
+        let _sim = start_sim(
+            &[
+                "cci",
+                "--role",
+                "csp-a",
+                "--listen",
+                &listen,
+                "--peer-base",
+                &peer,
+                "--fault",
+                "a-eager-notify",
+            ],
+            api,
+        );
         let out = crosscheck(&args);
         let all = text(&out);
         assert_eq!(out.status.code(), Some(1), "{all}");
-        assert!(all.contains("[CCI-A-05]") && all.contains("no request at the mock csp-b"), "{all}");
+        assert!(
+            all.contains("[CCI-A-05]") && all.contains("no request at the mock csp-b"),
+            "{all}"
+        );
     }
 }
 
@@ -86,19 +142,57 @@ fn separate_csp_b_is_pointed_at_the_mock_a() {
     let listen = format!("127.0.0.1:{customer}");
     let peer = format!("http://127.0.0.1:{mock_a}/v1");
     let report_dir = dir.join("reports");
-    let args = ["run", "scenarios/cci/csp-b/accept-valid.yaml", "scenarios/cci/csp-b/local-refusals.yaml", "--target", target.to_str().expect("utf-8"), "--report-dir", report_dir.to_str().expect("utf-8")];
+    let args = [
+        "run",
+        "scenarios/cci/csp-b/accept-valid.yaml",
+        "scenarios/cci/csp-b/local-refusals.yaml",
+        "--target",
+        target.to_str().expect("utf-8"),
+        "--report-dir",
+        report_dir.to_str().expect("utf-8"),
+    ];
     {
-        let _sim = start_sim(&["cci", "--role", "csp-b", "--listen", &listen, "--peer-base", &peer], customer);
+        let _sim = start_sim(
+            &[
+                "cci",
+                "--role",
+                "csp-b",
+                "--listen",
+                &listen,
+                "--peer-base",
+                &peer,
+            ],
+            customer,
+        );
         let out = crosscheck(&args);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     }
     {
-        let _sim = start_sim(&["cci", "--role", "csp-b", "--listen", &listen, "--peer-base", &peer, "--fault", "b-no-credentials"], customer);
+        let _sim = start_sim(
+            &[
+                "cci",
+                "--role",
+                "csp-b",
+                "--listen",
+                &listen,
+                "--peer-base",
+                &peer,
+                "--fault",
+                "b-no-credentials",
+            ],
+            customer,
+        );
         let out = crosscheck(&args);
         let all = text(&out);
         assert_eq!(out.status.code(), Some(1), "{all}");
-        assert!(all.contains("[CCI-B-02]") && all.contains("header authorization"), "{all}");
-        assert!(!all.contains("sim-token-b"), "the expected credential leaked: {all}");
+        assert!(
+            all.contains("[CCI-B-02]") && all.contains("header authorization"),
+            "{all}"
+        );
+        assert!(
+            !all.contains("sim-token-b"),
+            "the expected credential leaked: {all}"
+        );
     }
 }
 
@@ -114,29 +208,52 @@ fn a_broken_scenario_names_file_line_and_field() {
     let out = crosscheck(&["check", file.to_str().expect("utf-8")]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
-    assert!(all.contains("broken.yaml:8") && all.contains("expcet"), "{all}");
+    assert!(
+        all.contains("broken.yaml:8") && all.contains("expcet"),
+        "{all}"
+    );
 
     std::fs::write(&file, "id: broken\ntitle: t\nprotocol: cci\nrole: csp-a\nrequirements: [CCI-A-99]\nsteps:\n  - call: create_connection\n").expect("write");
     let out = crosscheck(&["run", file.to_str().expect("utf-8")]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
-    assert!(all.contains("broken.yaml:5") && all.contains("CCI-A-99"), "{all}");
+    assert!(
+        all.contains("broken.yaml:5") && all.contains("CCI-A-99"),
+        "{all}"
+    );
 }
 
 #[test]
 fn a_broken_target_names_file_line_and_field() {
     let dir = temp_dir("bad-target");
     let file = dir.join("target.yaml");
-    std::fs::write(&file, target_a(1, 2, "").replace("role: csp-a", "role: csp-q")).expect("write");
+    std::fs::write(
+        &file,
+        target_a(1, 2, "").replace("role: csp-a", "role: csp-q"),
+    )
+    .expect("write");
     let out = crosscheck(&["run", "--target", file.to_str().expect("utf-8")]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
-    assert!(all.contains("target.yaml:2") && all.contains("role"), "{all}");
-    std::fs::write(&file, target_a(1, 2, "").replace("token: sim-token-b", "token: \"${CROSSCHECK_TEST_UNSET_VAR}\"")).expect("write");
+    assert!(
+        all.contains("target.yaml:2") && all.contains("role"),
+        "{all}"
+    );
+    std::fs::write(
+        &file,
+        target_a(1, 2, "").replace(
+            "token: sim-token-b",
+            "token: \"${CROSSCHECK_TEST_UNSET_VAR}\"",
+        ),
+    )
+    .expect("write");
     let out = crosscheck(&["run", "--target", file.to_str().expect("utf-8")]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
-    assert!(all.contains("credentials.harness.token") && all.contains("CROSSCHECK_TEST_UNSET_VAR"), "{all}");
+    assert!(
+        all.contains("credentials.harness.token") && all.contains("CROSSCHECK_TEST_UNSET_VAR"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -145,15 +262,31 @@ fn an_unreachable_iut_errors_each_scenario_and_the_run_goes_on() {
     let file = dir.join("target.yaml");
     std::fs::write(&file, target_a(free_port(), free_port(), "")).expect("write");
     let report_dir = dir.join("reports");
-    let out = crosscheck(&["run", "scenarios/cci/csp-a", "--target", file.to_str().expect("utf-8"), "--report-dir", report_dir.to_str().expect("utf-8")]);
+    let out = crosscheck(&[
+        "run",
+        "scenarios/cci/csp-a",
+        "--target",
+        file.to_str().expect("utf-8"),
+        "--report-dir",
+        report_dir.to_str().expect("utf-8"),
+    ]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(report_dir.join("report.json")).expect("report")).expect("json");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(report_dir.join("report.json")).expect("report"),
+    )
+    .expect("json");
     let scenarios = report["scenarios"].as_array().expect("scenarios");
     assert!(scenarios.len() > 10);
     for s in scenarios {
         assert_eq!(s["outcome"], "errored", "{s}");
-        assert!(s["reason"].as_str().expect("reason").contains("could not reach"), "{s}");
+        assert!(
+            s["reason"]
+                .as_str()
+                .expect("reason")
+                .contains("could not reach"),
+            "{s}"
+        );
     }
 }
 
@@ -170,7 +303,11 @@ fn a_hanging_iut_errors_within_the_step_timeout() {
     });
     let dir = temp_dir("hanging");
     let file = dir.join("target.yaml");
-    std::fs::write(&file, target_a(port, free_port(), "timeouts: {step_seconds: 1}\n")).expect("write");
+    std::fs::write(
+        &file,
+        target_a(port, free_port(), "timeouts: {step_seconds: 1}\n"),
+    )
+    .expect("write");
     let report_dir = dir.join("reports");
     let started = std::time::Instant::now();
     let out = crosscheck(&[
@@ -184,8 +321,15 @@ fn a_hanging_iut_errors_within_the_step_timeout() {
     ]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
-    assert!(all.contains("ERRORED cci-a-create-valid") && all.contains("no answer from"), "{all}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        all.contains("ERRORED cci-a-create-valid") && all.contains("no answer from"),
+        "{all}"
+    );
     assert!(all.contains("ERRORED cci-a-reuse"), "{all}");
 }
 
@@ -195,7 +339,10 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(all.contains("clean: all pass"), "{all}");
-    assert!(!all.contains("SURVIVED") && !all.contains("unproven"), "{all}");
+    assert!(
+        !all.contains("SURVIVED") && !all.contains("unproven"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -203,7 +350,10 @@ fn faults_and_list_describe_themselves() {
     let out = crosscheck(&["faults", "cci"]);
     assert_eq!(out.status.code(), Some(0));
     let all = text(&out);
-    assert!(all.contains("a-accepts-reencoded") && all.contains("CCI-B-06"), "{all}");
+    assert!(
+        all.contains("a-accepts-reencoded") && all.contains("CCI-B-06"),
+        "{all}"
+    );
     let out = crosscheck(&["list"]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");

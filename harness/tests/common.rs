@@ -60,7 +60,10 @@ pub fn start_sim(args: &[&str], port: u16) -> Sim {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
-        assert!(Instant::now() < deadline, "simulator did not listen on {addr}");
+        assert!(
+            Instant::now() < deadline,
+            "simulator did not listen on {addr}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     Sim(child)
@@ -68,5 +71,9 @@ pub fn start_sim(args: &[&str], port: u16) -> Sim {
 
 /// stdout and stderr as one string.
 pub fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }

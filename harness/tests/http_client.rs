@@ -7,7 +7,12 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn get(url: String) -> HttpRequest {
-    HttpRequest { method: "GET".into(), url, headers: vec![], body: None }
+    HttpRequest {
+        method: "GET".into(),
+        url,
+        headers: vec![],
+        body: None,
+    }
 }
 
 #[tokio::test]
@@ -20,7 +25,13 @@ async fn a_slow_server_times_out_on_time() {
         .await;
     let client = HttpClient::new().expect("client");
     let started = Instant::now();
-    let err = client.send(&get(format!("{}/slow", server.uri())), Duration::from_millis(300)).await.expect_err("times out");
+    let err = client
+        .send(
+            &get(format!("{}/slow", server.uri())),
+            Duration::from_millis(300),
+        )
+        .await
+        .expect_err("times out");
     assert!(matches!(err, TransportError::Timeout { .. }), "{err}");
     assert!(started.elapsed() < Duration::from_secs(2));
 }
@@ -34,7 +45,10 @@ async fn a_huge_body_is_cut_off() {
         .await;
     let err = HttpClient::new()
         .expect("client")
-        .send(&get(format!("{}/huge", server.uri())), Duration::from_secs(5))
+        .send(
+            &get(format!("{}/huge", server.uri())),
+            Duration::from_secs(5),
+        )
         .await
         .expect_err("too large");
     assert!(matches!(err, TransportError::BodyTooLarge { .. }), "{err}");
@@ -44,20 +58,39 @@ async fn a_huge_body_is_cut_off() {
 async fn garbage_is_kept_as_text_not_json() {
     let server = MockServer::start().await;
     Mock::given(path("/garbage"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw("{\"keyValid\": tru", "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw("{\"keyValid\": tru", "application/json"),
+        )
         .mount(&server)
         .await;
-    let r = HttpClient::new().expect("client").send(&get(format!("{}/garbage", server.uri())), Duration::from_secs(5)).await.expect("answer");
-    assert_eq!((r.status, r.json.is_none(), r.header("Content-Type")), (200, true, Some("application/json")));
+    let r = HttpClient::new()
+        .expect("client")
+        .send(
+            &get(format!("{}/garbage", server.uri())),
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("answer");
+    assert_eq!(
+        (r.status, r.json.is_none(), r.header("Content-Type")),
+        (200, true, Some("application/json"))
+    );
     assert_eq!(r.body, b"{\"keyValid\": tru");
 }
 
 #[tokio::test]
 async fn nobody_listening_is_unreachable() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
     let err = HttpClient::new()
         .expect("client")
-        .send(&get(format!("http://127.0.0.1:{port}/")), Duration::from_secs(2))
+        .send(
+            &get(format!("http://127.0.0.1:{port}/")),
+            Duration::from_secs(2),
+        )
         .await
         .expect_err("refused");
     assert!(matches!(err, TransportError::Unreachable { .. }), "{err}");
@@ -67,9 +100,18 @@ async fn nobody_listening_is_unreachable() {
 async fn redirects_are_not_followed() {
     let server = MockServer::start().await;
     Mock::given(path("/moved"))
-        .respond_with(ResponseTemplate::new(302).insert_header("location", "http://192.0.2.1/elsewhere"))
+        .respond_with(
+            ResponseTemplate::new(302).insert_header("location", "http://192.0.2.1/elsewhere"),
+        )
         .mount(&server)
         .await;
-    let r = HttpClient::new().expect("client").send(&get(format!("{}/moved", server.uri())), Duration::from_secs(2)).await.expect("answer");
+    let r = HttpClient::new()
+        .expect("client")
+        .send(
+            &get(format!("{}/moved", server.uri())),
+            Duration::from_secs(2),
+        )
+        .await
+        .expect("answer");
     assert_eq!(r.status, 302);
 }

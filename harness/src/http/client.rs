@@ -133,7 +133,10 @@ impl HttpClient {
             builder = builder.body(body.clone());
         }
         let work = async {
-            let mut response = builder.send().await.map_err(|e| classify(&url, timeout, &e))?;
+            let mut response = builder
+                .send()
+                .await
+                .map_err(|e| classify(&url, timeout, &e))?;
             let status = response.status().as_u16();
             let headers = response
                 .headers()
@@ -146,7 +149,11 @@ impl HttpClient {
                 })
                 .collect();
             let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(|e| classify(&url, timeout, &e))? {
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| classify(&url, timeout, &e))?
+            {
                 if body.len() + chunk.len() > BODY_CAP {
                     return Err(TransportError::BodyTooLarge {
                         url: url.clone(),

@@ -78,8 +78,15 @@ mod tests {
 
     #[test]
     fn redacts_every_secret_and_truncates() {
-        let r = Redactor::new(["token-b".to_string(), "token-b-long".to_string(), String::new()]);
-        assert_eq!(r.redact("Bearer token-b-long and token-b"), "Bearer *** and ***");
+        let r = Redactor::new([
+            "token-b".to_string(),
+            "token-b-long".to_string(),
+            String::new(),
+        ]);
+        assert_eq!(
+            r.redact("Bearer token-b-long and token-b"),
+            "Bearer *** and ***"
+        );
         let long = "x".repeat(5000);
         let kept = r.body(long.as_bytes());
         assert!(kept.ends_with("(5000 bytes in all)"));

@@ -108,7 +108,10 @@ pub struct MockPeer {
 
 impl std::fmt::Debug for MockPeer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockPeer").field("name", &self.name).field("addr", &self.addr).finish()
+        f.debug_struct("MockPeer")
+            .field("name", &self.name)
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 
@@ -120,7 +123,11 @@ impl Drop for MockPeer {
 
 impl MockPeer {
     /// Binds `listen` (port 0 for an ephemeral port) and starts serving.
-    pub async fn start(name: &str, listen: SocketAddr, behaviour: Behaviour) -> std::io::Result<Self> {
+    pub async fn start(
+        name: &str,
+        listen: SocketAddr,
+        behaviour: Behaviour,
+    ) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let (arrivals, _) = watch::channel(0usize);
@@ -185,7 +192,8 @@ impl MockPeer {
     /// The first request not yet taken that arrives (or has arrived) within `within`,
     /// without taking it.
     pub async fn peek_request(&self, within: Duration) -> Option<RecordedRequest> {
-        self.request_at(self.cursor.load(Ordering::SeqCst), within).await
+        self.request_at(self.cursor.load(Ordering::SeqCst), within)
+            .await
     }
 
     async fn request_at(&self, index: usize, within: Duration) -> Option<RecordedRequest> {
@@ -204,7 +212,10 @@ pub async fn read_request(request: Request, seq: usize) -> Result<RecordedReques
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, REQUEST_CAP)
         .await
-        .map_err(|_| PeerReply::json(413, &serde_json::json!({"error": "request body too large"})).into_response())?
+        .map_err(|_| {
+            PeerReply::json(413, &serde_json::json!({"error": "request body too large"}))
+                .into_response()
+        })?
         .to_vec();
     Ok(RecordedRequest {
         seq,
@@ -213,7 +224,12 @@ pub async fn read_request(request: Request, seq: usize) -> Result<RecordedReques
         headers: parts
             .headers
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect(),
         json: serde_json::from_slice(&body).ok(),
         body,
@@ -238,7 +254,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             if !answer.delay.is_zero() {
                 tokio::time::sleep(answer.delay).await;
             }
-            answer.reply.unwrap_or_else(|| (shared.behaviour)(&recorded))
+            answer
+                .reply
+                .unwrap_or_else(|| (shared.behaviour)(&recorded))
         }
         None => (shared.behaviour)(&recorded),
     };
@@ -249,7 +267,10 @@ impl IntoResponse for PeerReply {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Body::from(self.body)).into_response();
-        if let Some(ct) = self.content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        if let Some(ct) = self
+            .content_type
+            .and_then(|c| HeaderValue::from_str(&c).ok())
+        {
             response.headers_mut().insert(header::CONTENT_TYPE, ct);
         }
         response
@@ -281,14 +302,28 @@ mod tests {
             headers: vec![],
             body: Some(b"{\"a\":1}".to_vec()),
         };
-        let first = client.send(&req, Duration::from_secs(2)).await.expect("answer");
+        let first = client
+            .send(&req, Duration::from_secs(2))
+            .await
+            .expect("answer");
         assert_eq!(first.status, 200);
-        let second = client.send(&req, Duration::from_secs(2)).await.expect("answer");
+        let second = client
+            .send(&req, Duration::from_secs(2))
+            .await
+            .expect("answer");
         assert_eq!(second.status, 404);
-        let got = peer.next_request(Duration::from_secs(1)).await.expect("first");
+        let got = peer
+            .next_request(Duration::from_secs(1))
+            .await
+            .expect("first");
         assert_eq!((got.seq, got.path.as_str()), (0, "/x"));
         assert_eq!(got.json, Some(serde_json::json!({"a": 1})));
-        assert_eq!(peer.next_request(Duration::from_secs(1)).await.map(|r| r.seq), Some(1));
+        assert_eq!(
+            peer.next_request(Duration::from_secs(1))
+                .await
+                .map(|r| r.seq),
+            Some(1)
+        );
         assert!(peer.next_request(Duration::from_millis(50)).await.is_none());
         peer.reset();
         assert!(peer.requests().is_empty());

@@ -13,7 +13,10 @@ pub fn render(report: &RunReport) -> Result<String, String> {
     junit.set_time(Duration::from_millis(report.duration_ms));
     let mut suites: BTreeMap<String, Vec<&ScenarioResult>> = BTreeMap::new();
     for s in &report.scenarios {
-        suites.entry(format!("{}.{}", s.protocol, s.role)).or_default().push(s);
+        suites
+            .entry(format!("{}.{}", s.protocol, s.role))
+            .or_default()
+            .push(s);
     }
     for (name, runs) in suites {
         let mut suite = TestSuite::new(name.as_str());
@@ -33,12 +36,20 @@ pub fn render(report: &RunReport) -> Result<String, String> {
                 Outcome::Failed => {
                     let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     if let Some(first) = s.failures.first() {
-                        st.set_message(format!("{} {}: expected {}", first.requirement, first.step, first.expected));
+                        st.set_message(format!(
+                            "{} {}: expected {}",
+                            first.requirement, first.step, first.expected
+                        ));
                     }
                     st.set_description(
                         s.failures
                             .iter()
-                            .map(|f| format!("[{}] {}\n  expected: {}\n  actual:   {}", f.requirement, f.step, f.expected, f.actual))
+                            .map(|f| {
+                                format!(
+                                    "[{}] {}\n  expected: {}\n  actual:   {}",
+                                    f.requirement, f.step, f.expected, f.actual
+                                )
+                            })
                             .collect::<Vec<_>>()
                             .join("\n"),
                     );

@@ -17,7 +17,11 @@ pub fn render(report: &RunReport) -> String {
     let _ = writeln!(out, "# crosscheck: {verdict}\n");
     let _ = writeln!(out, "- target: {}", report.target);
     let _ = writeln!(out, "- started: {}", report.started_at);
-    let _ = writeln!(out, "- duration: {:.1} s", report.duration_ms as f64 / 1000.0);
+    let _ = writeln!(
+        out,
+        "- duration: {:.1} s",
+        report.duration_ms as f64 / 1000.0
+    );
     let _ = writeln!(
         out,
         "- scenarios: {} total, {} passed, {} failed, {} errored, {} skipped, {} warnings\n",
@@ -34,9 +38,21 @@ pub fn render(report: &RunReport) -> String {
     let _ = writeln!(out, "| scenario | role | dialect | outcome | ms |");
     let _ = writeln!(out, "|---|---|---|---|---|");
     for r in &report.scenarios {
-        let _ = writeln!(out, "| {} | {} | {} | {} | {} |", cell(&r.id), r.role, r.dialect, r.outcome.name(), r.duration_ms);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            cell(&r.id),
+            r.role,
+            r.dialect,
+            r.outcome.name(),
+            r.duration_ms
+        );
     }
-    let problems: Vec<_> = report.scenarios.iter().filter(|r| r.outcome != Outcome::Passed || !r.warnings.is_empty()).collect();
+    let problems: Vec<_> = report
+        .scenarios
+        .iter()
+        .filter(|r| r.outcome != Outcome::Passed || !r.warnings.is_empty())
+        .collect();
     if !problems.is_empty() {
         let _ = writeln!(out, "\n## Details\n");
     }

@@ -61,3 +61,117 @@ pub fn write(report: &RunReport, dir: &Path, formats: &[Format]) -> Result<Vec<S
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Exchange;
+
+    fn result(id: &str, outcome: Outcome) -> ScenarioResult {
+        ScenarioResult {
+            id: format!("{id}[seed]"),
+            scenario: id.into(),
+            title: format!("title of {id}"),
+            protocol: "cci".into(),
+            role: "csp-a".into(),
+            dialect: "seed".into(),
+            requirements: vec!["CCI-A-10".into()],
+            outcome,
+            duration_ms: 12,
+            reason: None,
+            failures: vec![],
+            warnings: vec![],
+            exchanges: vec![],
+            source: format!("scenarios/cci/csp-a/{id}.yaml:1"),
+        }
+    }
+
+    /// A fixed report with one run of every outcome, so snapshots are stable.
+    fn sample() -> RunReport {
+        let passed = result("cci-a-ok", Outcome::Passed);
+        let mut failed = result("cci-a-reuse", Outcome::Failed);
+        failed.failures.push(Failure {
+            step: "step 3 \"second confirmation\" (line 16)".into(),
+            requirement: "CCI-A-10".into(),
+            expected: "$.keyValid == false".into(),
+            actual: "$.keyValid == true".into(),
+        });
+        failed.exchanges.push(Exchange {
+            step: "step 3".into(),
+            direction: "harness->iut".into(),
+            method: "POST".into(),
+            url: "http://127.0.0.1:1/v1/providers/csp-b/environments/e/ConfirmActivationKey".into(),
+            request_body: Some("{\"key\":\"abc\"}".into()),
+            status: Some(200),
+            response_body: Some("{\"keyValid\":true}".into()),
+            error: None,
+            duration_ms: 3,
+        });
+        let mut errored = result("cci-a-down", Outcome::Errored);
+        errored.reason = Some(
+            "step 1 \"call\" (line 9): could not reach http://127.0.0.1:1/customer/connections"
+                .into(),
+        );
+        let mut skipped = result("cci-a-expired", Outcome::Skipped);
+        skipped.requirements = vec!["CCI-A-12".into()];
+        skipped.reason = Some("no test clock | real waiting not allowed".into());
+        RunReport::new(
+            "crosscheck",
+            "sample target",
+            "2026-11-22T00:00:00Z".into(),
+            1234,
+            &["CCI-A-10", "CCI-A-11", "CCI-A-12"],
+            vec![passed, failed, errored, skipped],
+        )
+    }
+
+    #[test]
+    fn requirement_status_and_totals() {
+        let r = sample();
+        assert_eq!(
+            r.summary,
+            Summary {
+                total: 4,
+                passed: 1,
+                failed: 1,
+                errored: 1,
+                skipped: 1,
+                warnings: 0
+            }
+        );
+        assert_eq!(r.requirements["CCI-A-10"], "failed");
+        assert_eq!(r.requirements["CCI-A-11"], "not covered");
+        assert_eq!(r.requirements["CCI-A-12"], "not covered");
+        assert!(!r.all_passed());
+    }
+
+    #[test]
+    fn junit_snapshot() {
+        insta::assert_snapshot!(Format::Junit.render(&sample()).expect("renders"));
+    }
+
+    #[test]
+    fn markdown_snapshot() {
+        insta::assert_snapshot!(Format::Markdown.render(&sample()).expect("renders"));
+    }
+
+    #[test]
+    fn json_has_the_design_fields() {
+        let json: serde_json::Value =
+            serde_json::from_str(&Format::Json.render(&sample()).expect("renders")).expect("json");
+        for field in [
+            "suite",
+            "target",
+            "started_at",
+            "duration_ms",
+            "summary",
+            "requirements",
+            "scenarios",
+        ] {
+            assert!(json.get(field).is_some(), "{field}");
+        }
+        let failed = &json["scenarios"][1];
+        assert_eq!(failed["failures"][0]["expected"], "$.keyValid == false");
+        assert_eq!(failed["exchanges"][0]["status"], 200);
+    }
+}

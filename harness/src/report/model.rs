@@ -146,7 +146,9 @@ impl RunReport {
             .collect();
         for s in &scenarios {
             for r in &s.requirements {
-                let entry = status.entry(r.clone()).or_insert_with(|| "not covered".into());
+                let entry = status
+                    .entry(r.clone())
+                    .or_insert_with(|| "not covered".into());
                 let next = match (entry.as_str(), s.outcome) {
                     ("failed", _) | (_, Outcome::Failed | Outcome::Errored) => "failed",
                     (_, Outcome::Passed) => "passed",

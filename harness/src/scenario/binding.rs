@@ -58,7 +58,10 @@ impl Binding {
 
     /// With named outputs.
     pub fn outputs(mut self, outputs: &[(&str, &str)]) -> Self {
-        self.outputs = outputs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        self.outputs = outputs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         self
     }
 

@@ -91,17 +91,24 @@ impl StatusPattern {
                 .ok_or_else(|| format!("status `{n}` is not an HTTP status")),
             Value::String(s) => {
                 let b = s.as_bytes();
-                if b.len() == 3 && (b'1'..=b'5').contains(&b[0]) && s[1..].eq_ignore_ascii_case("xx") {
+                if b.len() == 3
+                    && (b'1'..=b'5').contains(&b[0])
+                    && s[1..].eq_ignore_ascii_case("xx")
+                {
                     Ok(StatusPattern::Class(u16::from(b[0] - b'0')))
                 } else {
                     s.parse::<u16>()
                         .ok()
                         .filter(|n| (100..600).contains(n))
                         .map(StatusPattern::Exact)
-                        .ok_or_else(|| format!("status `{s}` is neither a code nor a class like 4xx"))
+                        .ok_or_else(|| {
+                            format!("status `{s}` is neither a code nor a class like 4xx")
+                        })
                 }
             }
-            other => Err(format!("status `{other}` must be a code, a class like 4xx, or a list")),
+            other => Err(format!(
+                "status `{other}` must be a code, a class like 4xx, or a list"
+            )),
         }
     }
 
@@ -139,9 +146,21 @@ enum Matcher {
 }
 
 const OPERATORS: &[&str] = &[
-    "eq", "ne", "in", "not_in", "exists", "type", "matches", "num_eq", "contains", "starts_with", "ends_with",
+    "eq",
+    "ne",
+    "in",
+    "not_in",
+    "exists",
+    "type",
+    "matches",
+    "num_eq",
+    "contains",
+    "starts_with",
+    "ends_with",
 ];
-const TYPES: &[&str] = &["string", "number", "integer", "boolean", "object", "array", "null"];
+const TYPES: &[&str] = &[
+    "string", "number", "integer", "boolean", "object", "array", "null",
+];
 
 impl Matcher {
     fn parse(v: &Value) -> Result<Self, String> {
@@ -179,7 +198,9 @@ impl Matcher {
                     }
                     Matcher::Type(t)
                 }
-                "matches" => Matcher::Matches(Regex::new(&text()?).map_err(|e| format!("`matches`: {e}"))?),
+                "matches" => {
+                    Matcher::Matches(Regex::new(&text()?).map_err(|e| format!("`matches`: {e}"))?)
+                }
                 "num_eq" => Matcher::NumEq(as_number(arg).ok_or("`num_eq` takes a number")?),
                 "contains" => Matcher::Contains(text()?),
                 "starts_with" => Matcher::StartsWith(text()?),
@@ -208,7 +229,9 @@ impl Matcher {
             (Matcher::Matches(r), Some(f)) => f.as_str().is_some_and(|s| r.is_match(s)),
             (Matcher::NumEq(n), Some(f)) => as_number(f).is_some_and(|x| (x - n).abs() < 1e-9),
             (Matcher::Contains(s), Some(f)) => f.as_str().is_some_and(|x| x.contains(s.as_str())),
-            (Matcher::StartsWith(s), Some(f)) => f.as_str().is_some_and(|x| x.starts_with(s.as_str())),
+            (Matcher::StartsWith(s), Some(f)) => {
+                f.as_str().is_some_and(|x| x.starts_with(s.as_str()))
+            }
             (Matcher::EndsWith(s), Some(f)) => f.as_str().is_some_and(|x| x.ends_with(s.as_str())),
         }
     }
@@ -227,7 +250,11 @@ impl Matcher {
             Matcher::Contains(s) => format!("containing {s:?}"),
             Matcher::StartsWith(s) => format!("starting with {s:?}"),
             Matcher::EndsWith(s) => format!("ending with {s:?}"),
-            Matcher::All(ms) => ms.iter().map(Matcher::show).collect::<Vec<_>>().join(" and "),
+            Matcher::All(ms) => ms
+                .iter()
+                .map(Matcher::show)
+                .collect::<Vec<_>>()
+                .join(" and "),
         }
     }
 }
@@ -272,7 +299,17 @@ pub fn named_schema(name: &str) -> Option<Value> {
     })
 }
 
-const FIELDS: &[&str] = &["status", "content_type", "headers", "json", "schema", "method", "path", "any_of", "max_seconds"];
+const FIELDS: &[&str] = &[
+    "status",
+    "content_type",
+    "headers",
+    "json",
+    "schema",
+    "method",
+    "path",
+    "any_of",
+    "max_seconds",
+];
 
 impl Expect {
     /// Parses an expectation (already rendered, or raw for validation).
@@ -281,49 +318,78 @@ impl Expect {
             return Err("expect must be a map".into());
         };
         if let Some(unknown) = map.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-            return Err(format!("expect: unknown field `{unknown}` (fields: {})", FIELDS.join(", ")));
+            return Err(format!(
+                "expect: unknown field `{unknown}` (fields: {})",
+                FIELDS.join(", ")
+            ));
         }
         let mut e = Expect::default();
-        if let Some(s) = map.get("status").filter(|s| !s.as_str().is_some_and(|t| t.contains("{{"))) {
+        if let Some(s) = map
+            .get("status")
+            .filter(|s| !s.as_str().is_some_and(|t| t.contains("{{")))
+        {
             e.status = match s {
-                Value::Array(items) => items.iter().map(StatusPattern::parse).collect::<Result<_, _>>()?,
+                Value::Array(items) => items
+                    .iter()
+                    .map(StatusPattern::parse)
+                    .collect::<Result<_, _>>()?,
                 one => vec![StatusPattern::parse(one)?],
             };
         }
         if let Some(ct) = map.get("content_type") {
-            e.content_type = Some(ct.as_str().ok_or("expect.content_type must be a string")?.to_string());
+            e.content_type = Some(
+                ct.as_str()
+                    .ok_or("expect.content_type must be a string")?
+                    .to_string(),
+            );
         }
         if let Some(h) = map.get("headers") {
             let h = h.as_object().ok_or("expect.headers must be a map")?;
             for (k, v) in h {
-                e.headers.push((k.to_ascii_lowercase(), Matcher::parse(v).map_err(|m| format!("expect.headers.{k}: {m}"))?));
+                e.headers.push((
+                    k.to_ascii_lowercase(),
+                    Matcher::parse(v).map_err(|m| format!("expect.headers.{k}: {m}"))?,
+                ));
             }
         }
         if let Some(j) = map.get("json") {
-            let j = j.as_object().ok_or("expect.json must be a map of JSON path to value")?;
+            let j = j
+                .as_object()
+                .ok_or("expect.json must be a map of JSON path to value")?;
             for (path, v) in j {
                 if path.contains("{{") {
                     // An unrendered template (load-time validation): checked once rendered.
                     Matcher::parse(v).map_err(|m| format!("expect.json.{path}: {m}"))?;
                     continue;
                 }
-                let parsed = JsonPath::parse(path).map_err(|err| format!("expect.json: `{path}` is not a JSON path: {err}"))?;
-                e.json.push((path.clone(), parsed, Matcher::parse(v).map_err(|m| format!("expect.json.{path}: {m}"))?));
+                let parsed = JsonPath::parse(path)
+                    .map_err(|err| format!("expect.json: `{path}` is not a JSON path: {err}"))?;
+                e.json.push((
+                    path.clone(),
+                    parsed,
+                    Matcher::parse(v).map_err(|m| format!("expect.json.{path}: {m}"))?,
+                ));
             }
         }
         if let Some(s) = map.get("schema") {
             let (name, schema) = match s {
                 Value::String(name) => (
                     name.clone(),
-                    named_schema(name).ok_or_else(|| format!("expect.schema: no schema named `{name}`"))?,
+                    named_schema(name)
+                        .ok_or_else(|| format!("expect.schema: no schema named `{name}`"))?,
                 ),
                 inline => ("inline schema".to_string(), inline.clone()),
             };
-            let validator = jsonschema::validator_for(&schema).map_err(|err| format!("expect.schema: {err}"))?;
+            let validator = jsonschema::validator_for(&schema)
+                .map_err(|err| format!("expect.schema: {err}"))?;
             e.schema = Some((name, validator));
         }
         if let Some(m) = map.get("method") {
-            e.method = Some(m.as_str().ok_or("expect.method must be a string")?.to_ascii_uppercase());
+            e.method = Some(
+                m.as_str()
+                    .ok_or("expect.method must be a string")?
+                    .to_ascii_uppercase(),
+            );
         }
         if let Some(p) = map.get("path") {
             e.path = Some(Matcher::parse(p).map_err(|m| format!("expect.path: {m}"))?);
@@ -335,7 +401,9 @@ impl Expect {
         match map.get("max_seconds") {
             // Still a template: only possible when validating unrendered files.
             Some(Value::String(t)) if t.contains("{{") => {}
-            Some(m) => e.max_seconds = Some(m.as_f64().ok_or("expect.max_seconds must be a number")?),
+            Some(m) => {
+                e.max_seconds = Some(m.as_f64().ok_or("expect.max_seconds must be a number")?)
+            }
             None => {}
         }
         Ok(e)
@@ -345,10 +413,19 @@ impl Expect {
     pub fn check(&self, s: &Subject<'_>) -> Vec<Mismatch> {
         let mut out = Vec::new();
         if !self.status.is_empty() {
-            let ok = s.status.is_some_and(|st| self.status.iter().any(|p| p.matches(st)));
+            let ok = s
+                .status
+                .is_some_and(|st| self.status.iter().any(|p| p.matches(st)));
             if !ok {
                 out.push(Mismatch {
-                    expected: format!("status {}", self.status.iter().map(StatusPattern::show).collect::<Vec<_>>().join(" or ")),
+                    expected: format!(
+                        "status {}",
+                        self.status
+                            .iter()
+                            .map(StatusPattern::show)
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
                     actual: match s.status {
                         Some(st) => format!("status {st} with {}", s.body_summary()),
                         None => "no status".into(),
@@ -358,7 +435,13 @@ impl Expect {
         }
         if let Some(ct) = &self.content_type {
             let found = s.header("content-type");
-            let media = found.map(|f| f.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+            let media = found.map(|f| {
+                f.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            });
             if media.as_deref() != Some(ct.to_ascii_lowercase().as_str()) {
                 out.push(Mismatch {
                     expected: format!("Content-Type {ct}"),
@@ -410,7 +493,10 @@ impl Expect {
                     (Some(_), None) => format!("{text} absent in {}", s.body_summary()),
                     (Some(_), Some(v)) => format!("{text} == {}", show(Some(v))),
                 };
-                out.push(Mismatch { expected: format!("{text} {}", m.show()), actual });
+                out.push(Mismatch {
+                    expected: format!("{text} {}", m.show()),
+                    actual,
+                });
             }
         }
         if let Some((name, validator)) = &self.schema {
@@ -452,7 +538,11 @@ impl Expect {
                         "any of: {}",
                         results
                             .iter()
-                            .map(|r| r.iter().map(|m| m.expected.clone()).collect::<Vec<_>>().join(", "))
+                            .map(|r| r
+                                .iter()
+                                .map(|m| m.expected.clone())
+                                .collect::<Vec<_>>()
+                                .join(", "))
                             .collect::<Vec<_>>()
                             .join(" | ")
                     ),
@@ -490,7 +580,10 @@ mod tests {
             "schema": "ConfirmActivationKeyResponse"
         }))
         .expect("parses");
-        let headers = vec![("content-type".to_string(), "application/json; charset=utf-8".to_string())];
+        let headers = vec![(
+            "content-type".to_string(),
+            "application/json; charset=utf-8".to_string(),
+        )];
         let body = json!({"keyValid": false, "state": "B"});
         assert!(e.check(&subject(200, &headers, &body)).is_empty());
         let bad = json!({"keyValid": "false", "state": "C", "x": 1});
@@ -511,9 +604,14 @@ mod tests {
 
     #[test]
     fn any_of_passes_when_one_branch_holds() {
-        let e = Expect::parse(&json!({"any_of": [{"status": 400}, {"status": 200, "json": {"$.keyValid": false}}]})).expect("ok");
+        let e = Expect::parse(
+            &json!({"any_of": [{"status": 400}, {"status": 200, "json": {"$.keyValid": false}}]}),
+        )
+        .expect("ok");
         assert!(e.check(&subject(400, &[], &json!({}))).is_empty());
-        assert!(e.check(&subject(200, &[], &json!({"keyValid": false}))).is_empty());
+        assert!(e
+            .check(&subject(200, &[], &json!({"keyValid": false})))
+            .is_empty());
         let m = e.check(&subject(200, &[], &json!({"keyValid": true})));
         assert_eq!(m.len(), 1);
         assert!(m[0].actual.contains("$.keyValid == true"), "{m:?}");
@@ -521,7 +619,9 @@ mod tests {
 
     #[test]
     fn bad_expectations_are_refused() {
-        assert!(Expect::parse(&json!({"statsu": 200})).expect_err("typo").contains("statsu"));
+        assert!(Expect::parse(&json!({"statsu": 200}))
+            .expect_err("typo")
+            .contains("statsu"));
         assert!(Expect::parse(&json!({"status": "6xx"})).is_err());
         assert!(Expect::parse(&json!({"json": {"keyValid": true}})).is_err());
         assert!(Expect::parse(&json!({"json": {"$.a": {"type": "strnig"}}})).is_err());

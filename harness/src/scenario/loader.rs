@@ -31,7 +31,10 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Scenario>, LoadError> {
         } else if p.is_file() {
             files.push(p.clone());
         } else {
-            errors.push(InputError::whole(&p.display().to_string(), "no such file or folder"));
+            errors.push(InputError::whole(
+                &p.display().to_string(),
+                "no such file or folder",
+            ));
         }
     }
     files.sort();
@@ -64,7 +67,10 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            errors.push(InputError::whole(&dir.display().to_string(), format!("cannot read folder: {e}")));
+            errors.push(InputError::whole(
+                &dir.display().to_string(),
+                format!("cannot read folder: {e}"),
+            ));
             return;
         }
     };
@@ -72,7 +78,10 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
         let path = entry.path();
         if path.is_dir() {
             collect(&path, files, errors);
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
             files.push(path);
         }
     }
@@ -81,7 +90,8 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
 /// Loads one file holding a scenario or a list of scenarios.
 pub fn load_file(path: &Path) -> Result<Vec<Scenario>, Vec<InputError>> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| vec![InputError::whole(&file, format!("cannot read: {e}"))])?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| vec![InputError::whole(&file, format!("cannot read: {e}"))])?;
     let is_list = text
         .lines()
         .map(str::trim_start)
@@ -111,14 +121,25 @@ fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Vec<InputError>> 
     let mut errors = Vec::new();
     let at = |s: &serde_saphyr::Location, m: String| InputError::at(file, s, m);
     let id = raw.id.value.clone();
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        errors.push(at(&raw.id.referenced, format!("id: `{id}` must be letters, digits, - _ .")));
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        errors.push(at(
+            &raw.id.referenced,
+            format!("id: `{id}` must be letters, digits, - _ ."),
+        ));
     }
     let protocol = Protocol::from_name(&raw.protocol.value);
     if protocol.is_none() {
         errors.push(at(
             &raw.protocol.referenced,
-            format!("protocol: unknown `{}` (known: {})", raw.protocol.value, Protocol::names()),
+            format!(
+                "protocol: unknown `{}` (known: {})",
+                raw.protocol.value,
+                Protocol::names()
+            ),
         ));
     }
     let role = raw.role.value.clone();
@@ -126,30 +147,46 @@ fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Vec<InputError>> 
         if !p.roles().contains(&role.as_str()) {
             errors.push(at(
                 &raw.role.referenced,
-                format!("role: `{role}` is not a role of {} ({})", p.name(), p.roles().join(", ")),
+                format!(
+                    "role: `{role}` is not a role of {} ({})",
+                    p.name(),
+                    p.roles().join(", ")
+                ),
             ));
         }
     }
     if raw.requirements.is_empty() {
-        errors.push(at(&raw.id.referenced, "requirements: name at least one requirement id".into()));
+        errors.push(at(
+            &raw.id.referenced,
+            "requirements: name at least one requirement id".into(),
+        ));
     }
     for r in &raw.requirements {
         if requirements::find(&r.value).is_none() {
-            errors.push(at(&r.referenced, format!("requirements: `{}` is not in PROTOCOLS.md", r.value)));
+            errors.push(at(
+                &r.referenced,
+                format!("requirements: `{}` is not in PROTOCOLS.md", r.value),
+            ));
         }
     }
     let mut dialects = Vec::new();
     for d in raw.dialects.iter().flatten() {
         match Dialect::from_name(&d.value) {
             Some(x) => dialects.push(x),
-            None => errors.push(at(&d.referenced, format!("dialects: `{}` is not seed or v1", d.value))),
+            None => errors.push(at(
+                &d.referenced,
+                format!("dialects: `{}` is not seed or v1", d.value),
+            )),
         }
     }
     if raw.dialects.is_none() {
         dialects = Dialect::ALL.to_vec();
     }
     if raw.steps.is_empty() {
-        errors.push(at(&raw.id.referenced, "steps: a scenario needs at least one step".into()));
+        errors.push(at(
+            &raw.id.referenced,
+            "steps: a scenario needs at least one step".into(),
+        ));
     }
     let ctx = StepContext {
         file,
@@ -182,7 +219,12 @@ struct StepContext<'a> {
 }
 
 impl StepContext<'_> {
-    fn steps(&self, raw: Vec<Spanned<StepFile>>, parent: &str, errors: &mut Vec<InputError>) -> Vec<Step> {
+    fn steps(
+        &self,
+        raw: Vec<Spanned<StepFile>>,
+        parent: &str,
+        errors: &mut Vec<InputError>,
+    ) -> Vec<Step> {
         raw.into_iter()
             .enumerate()
             .filter_map(|(i, s)| {
@@ -204,7 +246,13 @@ impl StepContext<'_> {
             .collect()
     }
 
-    fn step(&self, s: StepFile, number: &str, line: u64, errors: &mut Vec<InputError>) -> Result<Step, String> {
+    fn step(
+        &self,
+        s: StepFile,
+        number: &str,
+        line: u64,
+        errors: &mut Vec<InputError>,
+    ) -> Result<Step, String> {
         let mut actions: Vec<&str> = Vec::new();
         let flags = [
             ("call", s.call.is_some()),
@@ -225,18 +273,25 @@ impl StepContext<'_> {
         }
         let kind = match actions.as_slice() {
             [one] => *one,
-            [] => return Err(format!("no action (one of: {})", flags.map(|f| f.0).join(", "))),
+            [] => {
+                return Err(format!(
+                    "no action (one of: {})",
+                    flags.map(|f| f.0).join(", ")
+                ))
+            }
             many => return Err(format!("more than one action: {}", many.join(", "))),
         };
         let takes_expect = matches!(kind, "call" | "http" | "await_request" | "check");
         if s.expect.is_some() && !takes_expect {
-            return Err(format!("expect: `{kind}` takes no expect (poll uses until/always)"));
+            return Err(format!(
+                "expect: `{kind}` takes no expect (poll uses until/always)"
+            ));
         }
         if s.save.is_some() && !takes_expect {
             return Err(format!("save: `{kind}` saves nothing"));
         }
         if let Some(e) = &s.expect {
-            Expect::parse(e).map_err(|m| format!("{m}"))?;
+            Expect::parse(e)?;
         }
         if s.with.is_some() && kind != "call" {
             return Err("with: only `call` takes arguments (poll has its own `with`)".into());
@@ -249,7 +304,9 @@ impl StepContext<'_> {
         }
         if let Some(r) = &s.requirement {
             if !self.requirements.contains(r) {
-                return Err(format!("requirement: `{r}` is not among the scenario's requirements"));
+                return Err(format!(
+                    "requirement: `{r}` is not among the scenario's requirements"
+                ));
             }
         }
         let timeout = match s.timeout_seconds {
@@ -261,19 +318,30 @@ impl StepContext<'_> {
             if operations(self.role).contains(&op) {
                 Ok(())
             } else {
-                Err(format!("call: `{op}` is not an operation of {} ({})", self.role, operations(self.role).join(", ")))
+                Err(format!(
+                    "call: `{op}` is not an operation of {} ({})",
+                    self.role,
+                    operations(self.role).join(", ")
+                ))
             }
         };
         let action = match kind {
             "call" => {
                 let operation = s.call.unwrap_or_default();
                 check_op(&operation)?;
-                Action::Call { operation, with: s.with.unwrap_or_default(), auth: s.auth }
+                Action::Call {
+                    operation,
+                    with: s.with.unwrap_or_default(),
+                    auth: s.auth,
+                }
             }
             "http" => {
                 let http = s.http.unwrap_or_else(|| unreachable!("kind is http"));
                 if !["api", "customer", "trigger", "test"].contains(&http.base.as_str()) {
-                    return Err(format!("http.base: `{}` (api, customer, trigger, test)", http.base));
+                    return Err(format!(
+                        "http.base: `{}` (api, customer, trigger, test)",
+                        http.base
+                    ));
                 }
                 if http.json.is_some() && http.raw.is_some() {
                     return Err("http: give json or raw, not both".into());
@@ -281,27 +349,40 @@ impl StepContext<'_> {
                 Action::Http { http, auth: s.auth }
             }
             "peer_answer" => {
-                let p = s.peer_answer.unwrap_or_else(|| unreachable!("kind is peer_answer"));
+                let p = s
+                    .peer_answer
+                    .unwrap_or_else(|| unreachable!("kind is peer_answer"));
                 if p.answers.is_empty() {
                     return Err("peer_answer.answers: give at least one answer".into());
                 }
                 for (i, a) in p.answers.iter().enumerate() {
                     if let Some(name) = &a.preset {
                         if !name.contains("{{") && !PRESETS.contains(&name.as_str()) {
-                            return Err(format!("peer_answer.answers[{i}].preset: `{name}` ({})", PRESETS.join(", ")));
+                            return Err(format!(
+                                "peer_answer.answers[{i}].preset: `{name}` ({})",
+                                PRESETS.join(", ")
+                            ));
                         }
                         if a.status.is_some() || a.json.is_some() || a.raw.is_some() {
-                            return Err(format!("peer_answer.answers[{i}]: a preset takes no status, json or raw"));
+                            return Err(format!(
+                                "peer_answer.answers[{i}]: a preset takes no status, json or raw"
+                            ));
                         }
                     }
                     if a.json.is_some() && a.raw.is_some() {
-                        return Err(format!("peer_answer.answers[{i}]: give json or raw, not both"));
+                        return Err(format!(
+                            "peer_answer.answers[{i}]: give json or raw, not both"
+                        ));
                     }
                 }
                 Action::PeerAnswer(p)
             }
-            "await_request" => Action::AwaitRequest(s.await_request.unwrap_or_else(|| unreachable!("kind"))),
-            "no_requests" => Action::NoRequests(s.no_requests.unwrap_or_else(|| unreachable!("kind"))),
+            "await_request" => {
+                Action::AwaitRequest(s.await_request.unwrap_or_else(|| unreachable!("kind")))
+            }
+            "no_requests" => {
+                Action::NoRequests(s.no_requests.unwrap_or_else(|| unreachable!("kind")))
+            }
             "poll" => {
                 let p = s.poll.unwrap_or_else(|| unreachable!("kind is poll"));
                 check_op(&p.call)?;
@@ -327,7 +408,11 @@ impl StepContext<'_> {
                     return Err("for_each: `steps` is empty".into());
                 }
                 let steps = self.steps(nested, &format!("{number}."), errors);
-                Action::ForEach { items: s.for_each.unwrap_or(Value::Null), var, steps }
+                Action::ForEach {
+                    items: s.for_each.unwrap_or(Value::Null),
+                    var,
+                    steps,
+                }
             }
             other => return Err(format!("unhandled action {other}")),
         };

@@ -217,7 +217,10 @@ pub struct Step {
 impl Step {
     /// `step 3 "name" (line 27)` for messages.
     pub fn label(&self) -> String {
-        format!("step {} \"{}\" (line {})", self.number, self.name, self.line)
+        format!(
+            "step {} \"{}\" (line {})",
+            self.number, self.name, self.line
+        )
     }
 }
 

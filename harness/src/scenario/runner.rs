@@ -40,7 +40,11 @@ pub struct Stage {
 }
 
 enum Stop {
-    Failed { step: String, requirement: String, mismatches: Vec<Mismatch> },
+    Failed {
+        step: String,
+        requirement: String,
+        mismatches: Vec<Mismatch>,
+    },
     Errored(String),
     Skipped(String),
 }
@@ -61,7 +65,10 @@ pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> Sce
     let issuer = stage.issuer.clone();
     let templates = Templates::new(|env| cci::binding::register_functions(env, target, issuer));
     let mut vars = cci::binding::base_vars(target);
-    vars.insert("has_test_clock".into(), Value::Bool(target.test_base.is_some()));
+    vars.insert(
+        "has_test_clock".into(),
+        Value::Bool(target.test_base.is_some()),
+    );
     let mut run = Run {
         stage,
         scenario,
@@ -72,7 +79,10 @@ pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> Sce
     };
     let stopped = match tokio::time::timeout(SCENARIO_LIMIT, run.steps(&scenario.steps)).await {
         Ok(result) => result.err(),
-        Err(_) => Some(Stop::Errored(format!("the scenario did not finish within {} s", SCENARIO_LIMIT.as_secs()))),
+        Err(_) => Some(Stop::Errored(format!(
+            "the scenario did not finish within {} s",
+            SCENARIO_LIMIT.as_secs()
+        ))),
     };
     let all_should = scenario
         .requirements
@@ -82,7 +92,11 @@ pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> Sce
         None => (Outcome::Passed, None, vec![], vec![]),
         Some(Stop::Skipped(why)) => (Outcome::Skipped, Some(why), vec![], vec![]),
         Some(Stop::Errored(why)) => (Outcome::Errored, Some(why), vec![], vec![]),
-        Some(Stop::Failed { step, requirement, mismatches }) => {
+        Some(Stop::Failed {
+            step,
+            requirement,
+            mismatches,
+        }) => {
             let failures: Vec<Failure> = mismatches
                 .into_iter()
                 .map(|m| Failure {
@@ -95,7 +109,12 @@ pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> Sce
             if all_should {
                 let warnings = failures
                     .iter()
-                    .map(|f| format!("{} {}: expected {}, got {}", f.requirement, f.step, f.expected, f.actual))
+                    .map(|f| {
+                        format!(
+                            "{} {}: expected {}, got {}",
+                            f.requirement, f.step, f.expected, f.actual
+                        )
+                    })
                     .collect();
                 (Outcome::Passed, None, vec![], warnings)
             } else {
@@ -153,7 +172,9 @@ impl Run<'_> {
     }
 
     fn requirement(&self, step: &Step) -> String {
-        step.requirement.clone().unwrap_or_else(|| self.scenario.requirements.join(", "))
+        step.requirement
+            .clone()
+            .unwrap_or_else(|| self.scenario.requirements.join(", "))
     }
 
     fn fail(&self, step: &Step, mismatches: Vec<Mismatch>) -> Stop {
@@ -169,11 +190,20 @@ impl Run<'_> {
     }
 
     fn render(&self, step: &Step, v: &Value) -> Result<Value, Stop> {
-        self.templates.render(v, &self.vars).map_err(|e| self.errored(step, e))
+        self.templates
+            .render(v, &self.vars)
+            .map_err(|e| self.errored(step, e))
     }
 
-    fn render_with(&self, step: &Step, v: &Value, vars: &Map<String, Value>) -> Result<Value, Stop> {
-        self.templates.render(v, vars).map_err(|e| self.errored(step, e))
+    fn render_with(
+        &self,
+        step: &Step,
+        v: &Value,
+        vars: &Map<String, Value>,
+    ) -> Result<Value, Stop> {
+        self.templates
+            .render(v, vars)
+            .map_err(|e| self.errored(step, e))
     }
 
     fn timeout(&self, step: &Step) -> Duration {
@@ -209,8 +239,14 @@ impl Run<'_> {
 
     async fn step(&mut self, step: &Step) -> Result<(), Stop> {
         match &step.action {
-            Action::Call { operation, with, auth } => {
-                let (response, vars) = self.call(step, operation, with, auth.as_ref(), true).await?;
+            Action::Call {
+                operation,
+                with,
+                auth,
+            } => {
+                let (response, vars) = self
+                    .call(step, operation, with, auth.as_ref(), true)
+                    .await?;
                 self.verify_answer(step, &response, &vars)?;
                 let outputs = self.binding(step, operation)?.outputs;
                 self.save_answer(step, &response, &outputs)
@@ -236,14 +272,19 @@ impl Run<'_> {
             Action::AwaitRequest(spec) => {
                 let peer = self.peer(step, &spec.peer)?;
                 let within = match &spec.within_seconds {
-                    Some(v) => seconds(&self.render(step, v)?, "within_seconds").map_err(|e| self.errored(step, e))?,
+                    Some(v) => seconds(&self.render(step, v)?, "within_seconds")
+                        .map_err(|e| self.errored(step, e))?,
                     None => self.timeout(step),
                 };
                 let Some(request) = peer.next_request(within).await else {
                     return Err(self.fail(
                         step,
                         vec![Mismatch {
-                            expected: format!("a request at the mock {} within {:.1} s", peer.name(), within.as_secs_f64()),
+                            expected: format!(
+                                "a request at the mock {} within {:.1} s",
+                                peer.name(),
+                                within.as_secs_f64()
+                            ),
                             actual: "no request arrived".into(),
                         }],
                     ));
@@ -266,12 +307,19 @@ impl Run<'_> {
                         return Err(self.fail(step, mismatches));
                     }
                 }
-                self.save(step, request.json.as_ref(), None, &request.headers, &BTreeMap::new())
+                self.save(
+                    step,
+                    request.json.as_ref(),
+                    None,
+                    &request.headers,
+                    &BTreeMap::new(),
+                )
             }
             Action::NoRequests(spec) => {
                 let peer = self.peer(step, &spec.peer)?;
                 let quiet = match &spec.for_seconds {
-                    Some(v) => seconds(&self.render(step, v)?, "for_seconds").map_err(|e| self.errored(step, e))?,
+                    Some(v) => seconds(&self.render(step, v)?, "for_seconds")
+                        .map_err(|e| self.errored(step, e))?,
                     None => self.target().silence,
                 };
                 if let Some(request) = peer.peek_request(quiet).await {
@@ -280,8 +328,15 @@ impl Run<'_> {
                     return Err(self.fail(
                         step,
                         vec![Mismatch {
-                            expected: format!("no request at the mock {} for {:.1} s", peer.name(), quiet.as_secs_f64()),
-                            actual: format!("{} {} with body `{body}`", request.method, request.path),
+                            expected: format!(
+                                "no request at the mock {} for {:.1} s",
+                                peer.name(),
+                                quiet.as_secs_f64()
+                            ),
+                            actual: format!(
+                                "{} {} with body `{body}`",
+                                request.method, request.path
+                            ),
                         }],
                     ));
                 }
@@ -289,13 +344,17 @@ impl Run<'_> {
             }
             Action::Poll(spec) => self.poll(step, spec).await,
             Action::AdvanceClock(v) => {
-                let by = seconds(&self.render(step, v)?, "advance_clock").map_err(|e| self.errored(step, e))?;
+                let by = seconds(&self.render(step, v)?, "advance_clock")
+                    .map_err(|e| self.errored(step, e))?;
                 if self.target().test_base.is_some() {
                     let mut with = Map::new();
                     with.insert("seconds".into(), Value::from(by.as_secs_f64()));
                     let (response, _) = self.call(step, "advance_clock", &with, None, true).await?;
                     if !(200..300).contains(&response.status) {
-                        return Err(self.errored(step, format!("the test clock answered {}", response.status)));
+                        return Err(self.errored(
+                            step,
+                            format!("the test clock answered {}", response.status),
+                        ));
                     }
                     Ok(())
                 } else if by <= self.target().real_wait_limit {
@@ -337,10 +396,17 @@ impl Run<'_> {
             Action::ForEach { items, var, steps } => {
                 let items = match self.render(step, items)? {
                     Value::Array(items) => items,
-                    other => return Err(self.errored(step, format!("for_each needs a list, got {other}"))),
+                    other => {
+                        return Err(
+                            self.errored(step, format!("for_each needs a list, got {other}"))
+                        )
+                    }
                 };
                 if items.is_empty() {
-                    return Err(self.errored(step, "for_each: the list is empty, so nothing would be checked"));
+                    return Err(self.errored(
+                        step,
+                        "for_each: the list is empty, so nothing would be checked",
+                    ));
                 }
                 let outer = self.context.clone();
                 let count = items.len();
@@ -361,8 +427,12 @@ impl Run<'_> {
     }
 
     fn binding(&self, step: &Step, operation: &str) -> Result<Binding, Stop> {
-        cci::binding::binding(self.target(), operation)
-            .ok_or_else(|| self.errored(step, format!("role {} has no operation `{operation}`", self.target().role)))
+        cci::binding::binding(self.target(), operation).ok_or_else(|| {
+            self.errored(
+                step,
+                format!("role {} has no operation `{operation}`", self.target().role),
+            )
+        })
     }
 
     fn base_url(&self, step: &Step, base: &str) -> Result<String, Stop> {
@@ -372,13 +442,23 @@ impl Run<'_> {
             "customer" => &t.customer_base,
             "trigger" => &t.trigger_base,
             "test" => &t.test_base,
-            other => return Err(self.errored(step, format!("unknown base `{other}` (api, customer, trigger, test)"))),
+            other => {
+                return Err(self.errored(
+                    step,
+                    format!("unknown base `{other}` (api, customer, trigger, test)"),
+                ))
+            }
         };
         url.clone()
             .ok_or_else(|| self.errored(step, format!("the target has no {base}_base")))
     }
 
-    fn credential(&self, step: &Step, default: Credentials, auth: Option<&Value>) -> Result<Option<Credential>, Stop> {
+    fn credential(
+        &self,
+        step: &Step,
+        default: Credentials,
+        auth: Option<&Value>,
+    ) -> Result<Option<Credential>, Stop> {
         let t = self.target();
         let pick = |c: Credentials| match c {
             Credentials::Harness => Some(t.harness_credential.clone()),
@@ -391,11 +471,19 @@ impl Run<'_> {
                 "none" => None,
                 "harness" => pick(Credentials::Harness),
                 "customer" => pick(Credentials::Customer),
-                other => return Err(self.errored(step, format!("auth: `{other}` (none, harness, customer or {{header, value}})"))),
+                other => {
+                    return Err(self.errored(
+                        step,
+                        format!("auth: `{other}` (none, harness, customer or {{header, value}})"),
+                    ))
+                }
             },
             Some(v) => {
                 let v = self.render(step, v)?;
-                let header = v.get("header").and_then(Value::as_str).unwrap_or(&t.harness_credential.header);
+                let header = v
+                    .get("header")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&t.harness_credential.header);
                 let value = v
                     .get("value")
                     .and_then(Value::as_str)
@@ -436,7 +524,10 @@ impl Run<'_> {
             None => None,
         };
         for (k, v) in &binding.headers {
-            let value = self.templates.render_str(v, &vars).map_err(|e| self.errored(step, e))?;
+            let value = self
+                .templates
+                .render_str(v, &vars)
+                .map_err(|e| self.errored(step, e))?;
             headers.push((k.to_ascii_lowercase(), value));
         }
         if let Some(c) = self.credential(step, binding.credentials, auth)? {
@@ -452,8 +543,16 @@ impl Run<'_> {
         Ok((response, vars))
     }
 
-    async fn http(&mut self, step: &Step, http: &HttpFile, auth: Option<&Value>) -> Result<HttpResponse, Stop> {
-        let path = self.templates.render_str(&http.path, &self.vars).map_err(|e| self.errored(step, e))?;
+    async fn http(
+        &mut self,
+        step: &Step,
+        http: &HttpFile,
+        auth: Option<&Value>,
+    ) -> Result<HttpResponse, Stop> {
+        let path = self
+            .templates
+            .render_str(&http.path, &self.vars)
+            .map_err(|e| self.errored(step, e))?;
         let url = format!("{}{path}", self.base_url(step, &http.base)?);
         let mut headers = Vec::new();
         let body = match (&http.json, &http.raw) {
@@ -470,11 +569,18 @@ impl Run<'_> {
             (None, None) => None,
         };
         for (k, v) in &http.headers {
-            let value = self.templates.render_str(v, &self.vars).map_err(|e| self.errored(step, e))?;
+            let value = self
+                .templates
+                .render_str(v, &self.vars)
+                .map_err(|e| self.errored(step, e))?;
             headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
             headers.push((k.to_ascii_lowercase(), value));
         }
-        let default = if http.base == "api" { Credentials::Harness } else { Credentials::Customer };
+        let default = if http.base == "api" {
+            Credentials::Harness
+        } else {
+            Credentials::Customer
+        };
         if let Some(c) = self.credential(step, default, auth)? {
             headers.push((c.header, c.value));
         }
@@ -487,7 +593,12 @@ impl Run<'_> {
         self.send(step, &request, true).await
     }
 
-    async fn send(&mut self, step: &Step, request: &HttpRequest, record: bool) -> Result<HttpResponse, Stop> {
+    async fn send(
+        &mut self,
+        step: &Step,
+        request: &HttpRequest,
+        record: bool,
+    ) -> Result<HttpResponse, Stop> {
         let timeout = self.timeout(step);
         let started = Instant::now();
         let result = self.stage.http.send(request, timeout).await;
@@ -500,7 +611,10 @@ impl Run<'_> {
             request_body: request.body.as_deref().map(|b| redactor.body(b)),
             status: result.as_ref().ok().map(|r| r.status),
             response_body: result.as_ref().ok().map(|r| redactor.body(&r.body)),
-            error: result.as_ref().err().map(|e| redactor.redact(&e.to_string())),
+            error: result
+                .as_ref()
+                .err()
+                .map(|e| redactor.redact(&e.to_string())),
             duration_ms: millis(started.elapsed()),
         };
         if record || result.is_err() {
@@ -523,15 +637,30 @@ impl Run<'_> {
         });
     }
 
-    fn expectation(&self, step: &Step, raw: &Value, vars: &Map<String, Value>) -> Result<Expect, Stop> {
+    fn expectation(
+        &self,
+        step: &Step,
+        raw: &Value,
+        vars: &Map<String, Value>,
+    ) -> Result<Expect, Stop> {
         let rendered = self.render_with(step, raw, vars)?;
         Expect::parse(&rendered).map_err(|e| self.errored(step, e))
     }
 
-    fn verify_answer(&self, step: &Step, response: &HttpResponse, vars: &Map<String, Value>) -> Result<(), Stop> {
-        let Some(expect) = &step.expect else { return Ok(()) };
+    fn verify_answer(
+        &self,
+        step: &Step,
+        response: &HttpResponse,
+        vars: &Map<String, Value>,
+    ) -> Result<(), Stop> {
+        let Some(expect) = &step.expect else {
+            return Ok(());
+        };
         let expect = self.expectation(step, expect, vars)?;
-        let mismatches = expect.check(&answer_subject(response, &String::from_utf8_lossy(&response.body)));
+        let mismatches = expect.check(&answer_subject(
+            response,
+            &String::from_utf8_lossy(&response.body),
+        ));
         if mismatches.is_empty() {
             Ok(())
         } else {
@@ -539,8 +668,19 @@ impl Run<'_> {
         }
     }
 
-    fn save_answer(&mut self, step: &Step, response: &HttpResponse, outputs: &BTreeMap<String, String>) -> Result<(), Stop> {
-        self.save(step, response.json.as_ref(), Some(response.status), &response.headers, outputs)
+    fn save_answer(
+        &mut self,
+        step: &Step,
+        response: &HttpResponse,
+        outputs: &BTreeMap<String, String>,
+    ) -> Result<(), Stop> {
+        self.save(
+            step,
+            response.json.as_ref(),
+            Some(response.status),
+            &response.headers,
+            outputs,
+        )
     }
 
     /// Saves variables from a JSON body, status, headers or binding outputs.
@@ -554,10 +694,12 @@ impl Run<'_> {
     ) -> Result<(), Stop> {
         for (name, source) in &step.save {
             let path = if let Some(out) = source.strip_prefix("out.") {
-                outputs
-                    .get(out)
-                    .cloned()
-                    .ok_or_else(|| self.errored(step, format!("save {name}: the binding has no output `{out}`")))?
+                outputs.get(out).cloned().ok_or_else(|| {
+                    self.errored(
+                        step,
+                        format!("save {name}: the binding has no output `{out}`"),
+                    )
+                })?
             } else {
                 source.clone()
             };
@@ -569,7 +711,8 @@ impl Run<'_> {
                     .find(|(k, _)| k.eq_ignore_ascii_case(h))
                     .map(|(_, v)| Value::String(v.clone()))
             } else {
-                let parsed = JsonPath::parse(&path).map_err(|e| self.errored(step, format!("save {name}: {e}")))?;
+                let parsed = JsonPath::parse(&path)
+                    .map_err(|e| self.errored(step, format!("save {name}: {e}")))?;
                 json.and_then(|j| parsed.query(j).exactly_one().ok().cloned())
             };
             match value {
@@ -595,13 +738,22 @@ impl Run<'_> {
 
     fn answer(&self, step: &Step, a: &AnswerFile) -> Result<ScriptedAnswer, Stop> {
         let delay = match a.delay_seconds {
-            Some(d) => seconds(&Value::from(d), "delay_seconds").map_err(|e| self.errored(step, e))?,
+            Some(d) => {
+                seconds(&Value::from(d), "delay_seconds").map_err(|e| self.errored(step, e))?
+            }
             None => Duration::ZERO,
         };
         if let Some(name) = &a.preset {
-            let name = self.templates.render_str(name, &self.vars).map_err(|e| self.errored(step, e))?;
-            let mut preset = cci::binding::preset(&name, self.target())
-                .ok_or_else(|| self.errored(step, format!("no preset `{name}` ({})", cci::binding::PRESETS.join(", "))))?;
+            let name = self
+                .templates
+                .render_str(name, &self.vars)
+                .map_err(|e| self.errored(step, e))?;
+            let mut preset = cci::binding::preset(&name, self.target()).ok_or_else(|| {
+                self.errored(
+                    step,
+                    format!("no preset `{name}` ({})", cci::binding::PRESETS.join(", ")),
+                )
+            })?;
             preset.delay += delay;
             return Ok(preset);
         }
@@ -610,12 +762,19 @@ impl Run<'_> {
             (json, raw, status) => {
                 let body = match (json, raw) {
                     (Some(j), _) => self.render(step, j)?.to_string().into_bytes(),
-                    (None, Some(r)) => self.templates.render_str(r, &self.vars).map_err(|e| self.errored(step, e))?.into_bytes(),
+                    (None, Some(r)) => self
+                        .templates
+                        .render_str(r, &self.vars)
+                        .map_err(|e| self.errored(step, e))?
+                        .into_bytes(),
                     (None, None) => Vec::new(),
                 };
                 Some(PeerReply {
                     status: status.unwrap_or(200),
-                    content_type: a.content_type.clone().or_else(|| Some("application/json".into())),
+                    content_type: a
+                        .content_type
+                        .clone()
+                        .or_else(|| Some("application/json".into())),
                     body,
                 })
             }
@@ -630,7 +789,9 @@ impl Run<'_> {
             _ => return Err(self.errored(step, "poll needs exactly one of `until` and `always`")),
         };
         let span = match &spec.for_seconds {
-            Some(v) => seconds(&self.render(step, v)?, "for_seconds").map_err(|e| self.errored(step, e))?,
+            Some(v) => {
+                seconds(&self.render(step, v)?, "for_seconds").map_err(|e| self.errored(step, e))?
+            }
             None if until => self.timeout(step),
             None => self.target().silence,
         };
@@ -640,21 +801,53 @@ impl Run<'_> {
         let mut calls = 0usize;
         loop {
             calls += 1;
-            let (response, vars) = self.call(step, &spec.call, &with, None, calls <= POLL_EXCHANGES).await?;
+            let (response, vars) = self
+                .call(step, &spec.call, &with, None, calls <= POLL_EXCHANGES)
+                .await?;
             let expect = self.expectation(step, raw, &vars)?;
-            let mismatches = expect.check(&answer_subject(&response, &String::from_utf8_lossy(&response.body)));
+            let mismatches = expect.check(&answer_subject(
+                &response,
+                &String::from_utf8_lossy(&response.body),
+            ));
             let done = Instant::now() >= deadline;
             match (until, mismatches.is_empty()) {
                 (true, true) => return Ok(()),
                 (false, false) => {
-                    let at = format!("after {:.1} s (call {calls})", (span.saturating_sub(deadline.saturating_duration_since(Instant::now()))).as_secs_f64());
-                    return Err(self.fail(step, prefix(mismatches, &format!("always for {:.1} s", span.as_secs_f64()), &at)));
+                    let at = format!(
+                        "after {:.1} s (call {calls})",
+                        (span.saturating_sub(deadline.saturating_duration_since(Instant::now())))
+                            .as_secs_f64()
+                    );
+                    return Err(self.fail(
+                        step,
+                        prefix(
+                            mismatches,
+                            &format!("always for {:.1} s", span.as_secs_f64()),
+                            &at,
+                        ),
+                    ));
                 }
                 (true, false) if done => {
-                    return Err(self.fail(step, prefix(mismatches, &format!("within {:.1} s", span.as_secs_f64()), &format!("still, after {calls} calls"))));
+                    return Err(self.fail(
+                        step,
+                        prefix(
+                            mismatches,
+                            &format!("within {:.1} s", span.as_secs_f64()),
+                            &format!("still, after {calls} calls"),
+                        ),
+                    ));
                 }
                 (false, true) if done => return Ok(()),
-                _ => tokio::time::sleep(every.min(deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)))).await,
+                _ => {
+                    tokio::time::sleep(
+                        every.min(
+                            deadline
+                                .saturating_duration_since(Instant::now())
+                                .max(Duration::from_millis(1)),
+                        ),
+                    )
+                    .await
+                }
             }
         }
     }

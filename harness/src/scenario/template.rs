@@ -28,19 +28,24 @@ impl Templates {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
-        env.add_function("pad", |n: usize, fill: Option<String>| -> Result<String, JError> {
-            if n > 4 << 20 {
-                return Err(jerr("pad: at most 4 MiB"));
-            }
-            let fill = fill.unwrap_or_else(|| "A".into());
-            Ok(fill.chars().cycle().take(n).collect())
-        });
+        env.add_function(
+            "pad",
+            |n: usize, fill: Option<String>| -> Result<String, JError> {
+                if n > 4 << 20 {
+                    return Err(jerr("pad: at most 4 MiB"));
+                }
+                let fill = fill.unwrap_or_else(|| "A".into());
+                Ok(fill.chars().cycle().take(n).collect())
+            },
+        );
         env.add_function("append", |list: Vec<JValue>, item: JValue| {
             let mut list = list;
             list.push(item);
             JValue::from(list)
         });
-        env.add_function("b64", |text: String| base64::engine::general_purpose::STANDARD.encode(text));
+        env.add_function("b64", |text: String| {
+            base64::engine::general_purpose::STANDARD.encode(text)
+        });
         env.add_function("json", |v: JValue| -> Result<String, JError> {
             serde_json::to_string(&v).map_err(jerr)
         });
@@ -63,7 +68,12 @@ impl Templates {
     fn render_in(&self, value: &Value, ctx: &JValue) -> Result<Value, String> {
         Ok(match value {
             Value::String(s) => self.string(s, ctx)?,
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.render_in(v, ctx)).collect::<Result<_, _>>()?),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| self.render_in(v, ctx))
+                    .collect::<Result<_, _>>()?,
+            ),
             Value::Object(map) => {
                 let mut out = Map::new();
                 for (k, v) in map {
@@ -79,7 +89,9 @@ impl Templates {
         if !text.contains("{{") && !text.contains("{%") {
             return Ok(text.to_string());
         }
-        self.env.render_str(text, ctx).map_err(|e| describe(text, &e))
+        self.env
+            .render_str(text, ctx)
+            .map_err(|e| describe(text, &e))
     }
 
     fn string(&self, text: &str, ctx: &JValue) -> Result<Value, String> {
@@ -90,7 +102,10 @@ impl Templates {
             .filter(|inner| !inner.contains("{{") && !inner.contains("}}"));
         match single {
             Some(expr) => {
-                let compiled = self.env.compile_expression(expr).map_err(|e| describe(text, &e))?;
+                let compiled = self
+                    .env
+                    .compile_expression(expr)
+                    .map_err(|e| describe(text, &e))?;
                 let value = compiled.eval(ctx).map_err(|e| describe(text, &e))?;
                 if value.is_undefined() {
                     return Err(format!("`{text}`: undefined value"));
@@ -129,23 +144,45 @@ mod tests {
         let out = t
             .render(&json!({"a": "{{ n + 1 }}", "b": "x-{{ name }}", "{{ name }}": "{{ list }}", "c": 3}), &vars())
             .expect("renders");
-        assert_eq!(out, json!({"a": 6, "b": "x-env-1", "env-1": [1, 2], "c": 3}));
+        assert_eq!(
+            out,
+            json!({"a": 6, "b": "x-env-1", "env-1": [1, 2], "c": 3})
+        );
     }
 
     #[test]
     fn undefined_is_an_error_but_default_works() {
         let t = Templates::new(|_| {});
-        let err = t.render(&json!("{{ nope }}"), &vars()).expect_err("undefined");
+        let err = t
+            .render(&json!("{{ nope }}"), &vars())
+            .expect_err("undefined");
         assert!(err.contains("nope"), "{err}");
-        assert_eq!(t.render(&json!("{{ nope | default('d') }}"), &vars()).expect("default"), json!("d"));
-        assert_eq!(t.render_str("/c/{{ arg.id }}", &vars()).expect("ok"), "/c/c-1");
+        assert_eq!(
+            t.render(&json!("{{ nope | default('d') }}"), &vars())
+                .expect("default"),
+            json!("d")
+        );
+        assert_eq!(
+            t.render_str("/c/{{ arg.id }}", &vars()).expect("ok"),
+            "/c/c-1"
+        );
     }
 
     #[test]
     fn generic_functions() {
         let t = Templates::new(|_| {});
-        assert_eq!(t.render(&json!("{{ pad(3) }}"), &vars()).expect("ok"), json!("AAA"));
-        assert_eq!(t.render(&json!("{{ append(list, 3) }}"), &vars()).expect("ok"), json!([1, 2, 3]));
-        assert_eq!(t.render(&json!("{{ b64('hi') }}"), &vars()).expect("ok"), json!("aGk="));
+        assert_eq!(
+            t.render(&json!("{{ pad(3) }}"), &vars()).expect("ok"),
+            json!("AAA")
+        );
+        assert_eq!(
+            t.render(&json!("{{ append(list, 3) }}"), &vars())
+                .expect("ok"),
+            json!([1, 2, 3])
+        );
+        assert_eq!(
+            t.render(&json!("{{ b64('hi') }}"), &vars()).expect("ok"),
+            json!("aGk=")
+        );
     }
 }

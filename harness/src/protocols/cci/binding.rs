@@ -22,14 +22,22 @@ use crate::target::Target;
 pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
     let customer = Credentials::Customer;
     let base = match (target.role.as_str(), operation) {
-        ("csp-a", "create_connection") => Binding::new("POST", "customer", "/connections", customer)
-            .body(json!({
-                "environment": "{{ arg.environment }}",
-                "connectionSizeMbps": "{{ arg.size }}",
-                "remoteAccountId": "{{ arg.account }}",
-            }))
-            .outputs(&[("connectionId", "$.connectionId"), ("activationKey", "$.activationKey"), ("state", "$.state")]),
-        ("csp-a", "delete_connection") => Binding::new("DELETE", "customer", "/connections/{{ arg.id }}", customer),
+        ("csp-a", "create_connection") => {
+            Binding::new("POST", "customer", "/connections", customer)
+                .body(json!({
+                    "environment": "{{ arg.environment }}",
+                    "connectionSizeMbps": "{{ arg.size }}",
+                    "remoteAccountId": "{{ arg.account }}",
+                }))
+                .outputs(&[
+                    ("connectionId", "$.connectionId"),
+                    ("activationKey", "$.activationKey"),
+                    ("state", "$.state"),
+                ])
+        }
+        ("csp-a", "delete_connection") => {
+            Binding::new("DELETE", "customer", "/connections/{{ arg.id }}", customer)
+        }
         ("csp-a", "confirm_key") => Binding::new(
             "POST",
             "api",
@@ -38,18 +46,24 @@ pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
         )
         .body(json!({ "{{ key_field }}": "{{ arg.key }}" }))
         .outputs(&[("keyValid", "$.keyValid")]),
-        (_, "get_connection") => Binding::new("GET", "customer", "/connections/{{ arg.id }}", customer)
-            .outputs(&[("state", "$.state")]),
-        ("csp-b", "describe_key") => Binding::new("POST", "customer", "/activation-keys/describe", customer)
-            .body(json!({ "activationKey": "{{ arg.key }}" }))
-            .outputs(&[
-                ("environment", "$.environment"),
-                ("connectionSizeMbps", "$.connectionSizeMbps"),
-                ("remoteAccountId", "$.remoteAccountId"),
-            ]),
-        ("csp-b", "accept_key") => Binding::new("POST", "customer", "/connections/accept", customer)
-            .body(json!({ "activationKey": "{{ arg.key }}" }))
-            .outputs(&[("connectionId", "$.connectionId"), ("state", "$.state")]),
+        (_, "get_connection") => {
+            Binding::new("GET", "customer", "/connections/{{ arg.id }}", customer)
+                .outputs(&[("state", "$.state")])
+        }
+        ("csp-b", "describe_key") => {
+            Binding::new("POST", "customer", "/activation-keys/describe", customer)
+                .body(json!({ "activationKey": "{{ arg.key }}" }))
+                .outputs(&[
+                    ("environment", "$.environment"),
+                    ("connectionSizeMbps", "$.connectionSizeMbps"),
+                    ("remoteAccountId", "$.remoteAccountId"),
+                ])
+        }
+        ("csp-b", "accept_key") => {
+            Binding::new("POST", "customer", "/connections/accept", customer)
+                .body(json!({ "activationKey": "{{ arg.key }}" }))
+                .outputs(&[("connectionId", "$.connectionId"), ("state", "$.state")])
+        }
         (_, "advance_clock") => Binding::new("POST", "test", "/clock/advance", Credentials::None)
             .body(json!({ "seconds": "{{ arg.seconds }}" })),
         _ => return None,
@@ -63,9 +77,20 @@ pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
 /// Operation names a CCI scenario may call for a role.
 pub fn operations(role: &str) -> &'static [&'static str] {
     if role == "csp-a" {
-        &["create_connection", "get_connection", "delete_connection", "confirm_key", "advance_clock"]
+        &[
+            "create_connection",
+            "get_connection",
+            "delete_connection",
+            "confirm_key",
+            "advance_clock",
+        ]
     } else {
-        &["describe_key", "accept_key", "get_connection", "advance_clock"]
+        &[
+            "describe_key",
+            "accept_key",
+            "get_connection",
+            "advance_clock",
+        ]
     }
 }
 
@@ -107,8 +132,14 @@ pub fn base_vars(target: &Target) -> Map<String, Value> {
     put("key_lifetime", target.key_lifetime.as_secs().into());
     put("silence", target.silence.as_secs_f64().into());
     put("step_timeout", target.step_timeout.as_secs_f64().into());
-    put("iut_peer_timeout", target.iut_peer_timeout.as_secs_f64().into());
-    put("iut_credential_header", target.iut_credential.header.clone().into());
+    put(
+        "iut_peer_timeout",
+        target.iut_peer_timeout.as_secs_f64().into(),
+    );
+    put(
+        "iut_credential_header",
+        target.iut_credential.header.clone().into(),
+    );
     put("iut_credential", target.iut_credential.value.clone().into());
     vars
 }
@@ -173,7 +204,11 @@ fn to_j<T: serde::Serialize>(value: &T) -> JValue {
 
 /// Registers the key functions: `issue_key`, `spoof_key`, `tweak_key`, `drop_key_field`,
 /// `reencodings`, `field_tweaks`, `inspect_key`, `check_key_material`.
-pub fn register_functions(env: &mut minijinja::Environment<'static>, target: &Target, issuer: Option<Arc<CspA>>) {
+pub fn register_functions(
+    env: &mut minijinja::Environment<'static>,
+    target: &Target,
+    issuer: Option<Arc<CspA>>,
+) {
     let dialect = target.dialect;
     let defaults = (
         target.primary_environment().id.clone(),
@@ -196,39 +231,54 @@ pub fn register_functions(env: &mut minijinja::Environment<'static>, target: &Ta
         ))
     };
     let issue_args = args.clone();
-    env.add_function("issue_key", move |kwargs: Kwargs| -> Result<String, JError> {
-        let (environment, size, account) = issue_args(&kwargs)?;
-        kwargs.assert_all_used()?;
-        let issuer = issuer
-            .as_ref()
-            .ok_or_else(|| jerr("issue_key needs the harness's mock CSP A (only when the IUT is csp-b)"))?;
-        issuer
-            .issue(&environment, size, &account)
-            .map(|(_, key)| key)
-            .map_err(|r| jerr(format!("mock CSP A refused to issue: {}", r.0)))
-    });
-    env.add_function("spoof_key", move |kwargs: Kwargs| -> Result<String, JError> {
-        let (environment, size, account) = args(&kwargs)?;
-        kwargs.assert_all_used()?;
-        let material = match dialect {
-            Dialect::Seed => uuid::Uuid::new_v4().simple().to_string(),
-            Dialect::V1 => uuid::Uuid::new_v4().to_string(),
-        };
-        Ok(key::encode_object(&dialect.build(&KeyFields {
-            environment,
-            connection_size_mbps: size,
-            material,
-            destination_account: account,
-            destination_provider: destination.clone(),
-        })))
-    });
-    env.add_function("tweak_key", |key: String, field: String, value: Option<JValue>| -> Result<String, JError> {
-        let value = value.map(|v| serde_json::to_value(&v)).transpose().map_err(jerr)?;
-        mutate::tweak_field(&key, &field, value).map_err(jerr)
-    });
-    env.add_function("drop_key_field", |key: String, field: String| -> Result<String, JError> {
-        mutate::remove_field(&key, &field).map_err(jerr)
-    });
+    env.add_function(
+        "issue_key",
+        move |kwargs: Kwargs| -> Result<String, JError> {
+            let (environment, size, account) = issue_args(&kwargs)?;
+            kwargs.assert_all_used()?;
+            let issuer = issuer.as_ref().ok_or_else(|| {
+                jerr("issue_key needs the harness's mock CSP A (only when the IUT is csp-b)")
+            })?;
+            issuer
+                .issue(&environment, size, &account)
+                .map(|(_, key)| key)
+                .map_err(|r| jerr(format!("mock CSP A refused to issue: {}", r.0)))
+        },
+    );
+    env.add_function(
+        "spoof_key",
+        move |kwargs: Kwargs| -> Result<String, JError> {
+            let (environment, size, account) = args(&kwargs)?;
+            kwargs.assert_all_used()?;
+            let material = match dialect {
+                Dialect::Seed => uuid::Uuid::new_v4().simple().to_string(),
+                Dialect::V1 => uuid::Uuid::new_v4().to_string(),
+            };
+            Ok(key::encode_object(&dialect.build(&KeyFields {
+                environment,
+                connection_size_mbps: size,
+                material,
+                destination_account: account,
+                destination_provider: destination.clone(),
+            })))
+        },
+    );
+    env.add_function(
+        "tweak_key",
+        |key: String, field: String, value: Option<JValue>| -> Result<String, JError> {
+            let value = value
+                .map(|v| serde_json::to_value(&v))
+                .transpose()
+                .map_err(jerr)?;
+            mutate::tweak_field(&key, &field, value).map_err(jerr)
+        },
+    );
+    env.add_function(
+        "drop_key_field",
+        |key: String, field: String| -> Result<String, JError> {
+            mutate::remove_field(&key, &field).map_err(jerr)
+        },
+    );
     env.add_function("reencodings", |key: String| -> Result<JValue, JError> {
         Ok(to_j(&mutate::reencodings(&key).map_err(jerr)?))
     });
@@ -256,10 +306,15 @@ pub fn register_functions(env: &mut minijinja::Environment<'static>, target: &Ta
         }
     });
     // Returns {ok, bits, problem} so that a `check` step can fail with the reason.
-    env.add_function("check_key_material", move |keys: Vec<String>, min_bits: Option<f64>| -> JValue {
-        match keycheck::check_material(&keys, dialect, min_bits.unwrap_or(48.0)) {
-            Ok(s) => to_j(&json!({"ok": true, "keys": s.keys, "bits": (s.bits * 10.0).round() / 10.0})),
-            Err(problem) => to_j(&json!({"ok": false, "keys": keys.len(), "problem": problem})),
-        }
-    });
+    env.add_function(
+        "check_key_material",
+        move |keys: Vec<String>, min_bits: Option<f64>| -> JValue {
+            match keycheck::check_material(&keys, dialect, min_bits.unwrap_or(48.0)) {
+                Ok(s) => to_j(
+                    &json!({"ok": true, "keys": s.keys, "bits": (s.bits * 10.0).round() / 10.0}),
+                ),
+                Err(problem) => to_j(&json!({"ok": false, "keys": keys.len(), "problem": problem})),
+            }
+        },
+    );
 }

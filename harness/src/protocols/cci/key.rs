@@ -102,7 +102,10 @@ impl Dialect {
                     )
                     .into(),
                 );
-                map.insert("sharedConnectionUuid".into(), fields.material.clone().into());
+                map.insert(
+                    "sharedConnectionUuid".into(),
+                    fields.material.clone().into(),
+                );
                 map.insert(
                     "connectionSizeMbps".into(),
                     fields.connection_size_mbps.into(),
@@ -197,7 +200,10 @@ pub struct KeyFields {
     pub destination_provider: String,
 }
 
-fn required_str<'a>(object: &'a Map<String, Value>, field: &'static str) -> Result<&'a str, KeyError> {
+fn required_str<'a>(
+    object: &'a Map<String, Value>,
+    field: &'static str,
+) -> Result<&'a str, KeyError> {
     match object.get(field) {
         None => Err(KeyError::MissingField(field)),
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
@@ -303,7 +309,10 @@ mod tests {
         let uuid = uuid::Uuid::new_v4().to_string();
         let key = encode_object(&Dialect::V1.build(&fields("env-1", 500, &uuid)));
         let object = decode(&key).expect("decodes");
-        assert_eq!(object["destinationEnvironmentUri"], "providers/csp-b/environments/env-1");
+        assert_eq!(
+            object["destinationEnvironmentUri"],
+            "providers/csp-b/environments/env-1"
+        );
         assert_eq!(object["connectionSizeMbps"], 500);
         let parsed = Dialect::V1.parse(&object).expect("parses");
         assert_eq!(parsed.environment, "env-1");
@@ -329,7 +338,10 @@ mod tests {
         object.insert("connectionSizeMbps".into(), "1".into());
         assert!(matches!(
             Dialect::V1.parse(&object),
-            Err(KeyError::BadField { field: "connectionSizeMbps", .. })
+            Err(KeyError::BadField {
+                field: "connectionSizeMbps",
+                ..
+            })
         ));
         object.remove("destinationAccountId");
         object.insert("connectionSizeMbps".into(), 1.into());
@@ -346,7 +358,10 @@ mod tests {
             Some((Some("b".into()), "e1".into()))
         );
         assert_eq!(split_environment_uri("environments/e1"), None);
-        assert_eq!(split_environment_uri("/environments/e1"), Some((None, "e1".into())));
+        assert_eq!(
+            split_environment_uri("/environments/e1"),
+            Some((None, "e1".into()))
+        );
         assert_eq!(split_environment_uri("providers/b/environments/"), None);
     }
 

@@ -16,7 +16,11 @@ pub struct MaterialStats {
 /// Checks that every key decodes, that no two share material, and that the material
 /// varies by at least `min_bits` across the set (counters and clocks vary in only a
 /// few trailing characters).
-pub fn check_material(keys: &[String], dialect: Dialect, min_bits: f64) -> Result<MaterialStats, String> {
+pub fn check_material(
+    keys: &[String],
+    dialect: Dialect,
+    min_bits: f64,
+) -> Result<MaterialStats, String> {
     if keys.len() < 8 {
         return Err(format!("need at least 8 keys to judge, got {}", keys.len()));
     }
@@ -29,15 +33,26 @@ pub fn check_material(keys: &[String], dialect: Dialect, min_bits: f64) -> Resul
             .and_then(|v| v.as_str())
             .ok_or_else(|| format!("key #{}: no string `{field}`", i + 1))?;
         if let Some(j) = materials.iter().position(|m: &String| m == material) {
-            return Err(format!("keys #{} and #{} share {field} `{material}`", j + 1, i + 1));
+            return Err(format!(
+                "keys #{} and #{} share {field} `{material}`",
+                j + 1,
+                i + 1
+            ));
         }
         materials.push(material.to_string());
     }
-    let width = materials.iter().map(|m| m.chars().count()).max().unwrap_or(0);
+    let width = materials
+        .iter()
+        .map(|m| m.chars().count())
+        .max()
+        .unwrap_or(0);
     let columns: Vec<Vec<char>> = materials.iter().map(|m| m.chars().collect()).collect();
     let mut bits = 0.0;
     for pos in 0..width {
-        let mut seen: Vec<char> = columns.iter().map(|c| c.get(pos).copied().unwrap_or('\0')).collect();
+        let mut seen: Vec<char> = columns
+            .iter()
+            .map(|c| c.get(pos).copied().unwrap_or('\0'))
+            .collect();
         seen.sort_unstable();
         seen.dedup();
         bits += (seen.len() as f64).log2();
@@ -48,7 +63,10 @@ pub fn check_material(keys: &[String], dialect: Dialect, min_bits: f64) -> Resul
             keys.len()
         ));
     }
-    Ok(MaterialStats { keys: keys.len(), bits })
+    Ok(MaterialStats {
+        keys: keys.len(),
+        bits,
+    })
 }
 
 #[cfg(test)]
@@ -72,8 +90,12 @@ mod tests {
 
     #[test]
     fn random_material_passes() {
-        let stats = check_material(&keys(|_| uuid::Uuid::new_v4().simple().to_string()), Dialect::Seed, 48.0)
-            .expect("random passes");
+        let stats = check_material(
+            &keys(|_| uuid::Uuid::new_v4().simple().to_string()),
+            Dialect::Seed,
+            48.0,
+        )
+        .expect("random passes");
         assert!(stats.bits > 80.0, "{stats:?}");
     }
 
@@ -81,7 +103,11 @@ mod tests {
     fn counters_clocks_and_repeats_fail() {
         let counter = check_material(&keys(|i| format!("km-{i:012}")), Dialect::Seed, 48.0);
         assert!(counter.expect_err("counter").contains("sequential"));
-        let clock = check_material(&keys(|i| format!("{}", 1_700_000_000_123_456_789u64 + i as u64 * 7919)), Dialect::Seed, 48.0);
+        let clock = check_material(
+            &keys(|i| format!("{}", 1_700_000_000_123_456_789u64 + i as u64 * 7919)),
+            Dialect::Seed,
+            48.0,
+        );
         assert!(clock.is_err());
         let repeat = check_material(&keys(|i| format!("m{}", i % 3)), Dialect::Seed, 48.0);
         assert!(repeat.expect_err("repeat").contains("share"));

@@ -35,8 +35,15 @@ pub fn reencodings(key: &str) -> Result<Vec<Variant>, KeyError> {
         out.push(variant("whitespace", encode_bytes(spaced.as_bytes())));
     }
     if object.len() > 1 {
-        let reversed: Map<String, Value> = object.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect();
-        out.push(variant("field_order", encode_object(&Value::Object(reversed))));
+        let reversed: Map<String, Value> = object
+            .iter()
+            .rev()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        out.push(variant(
+            "field_order",
+            encode_object(&Value::Object(reversed)),
+        ));
     }
     out.push(variant("trailing_newline", format!("{key}\n")));
     out.push(variant("line_breaks", wrap(key, 16)));
@@ -56,7 +63,12 @@ pub fn field_tweaks(key: &str) -> Result<Vec<Variant>, KeyError> {
     let object = decode(key)?;
     object
         .keys()
-        .map(|field| Ok(variant(&format!("field:{field}"), tweak_field(key, field, None)?)))
+        .map(|field| {
+            Ok(variant(
+                &format!("field:{field}"),
+                tweak_field(key, field, None)?,
+            ))
+        })
         .collect()
 }
 
@@ -78,7 +90,10 @@ pub fn remove_field(key: &str, field: &str) -> Result<String, KeyError> {
 }
 
 fn variant(name: &str, key: String) -> Variant {
-    Variant { name: name.to_string(), key }
+    Variant {
+        name: name.to_string(),
+        key,
+    }
 }
 
 fn wrap(key: &str, width: usize) -> String {
@@ -138,8 +153,14 @@ mod tests {
     use proptest::prelude::*;
 
     fn arb_key() -> impl Strategy<Value = String> {
-        ("[a-z0-9-]{1,20}", 1u32..100_000, any::<u128>(), "[0-9~>?]{4,14}", any::<bool>()).prop_map(
-            |(environment, size, bits, account, v1)| {
+        (
+            "[a-z0-9-]{1,20}",
+            1u32..100_000,
+            any::<u128>(),
+            "[0-9~>?]{4,14}",
+            any::<bool>(),
+        )
+            .prop_map(|(environment, size, bits, account, v1)| {
                 let dialect = if v1 { Dialect::V1 } else { Dialect::Seed };
                 encode_object(&dialect.build(&KeyFields {
                     environment,
@@ -148,8 +169,7 @@ mod tests {
                     destination_account: account,
                     destination_provider: "csp-b".into(),
                 }))
-            },
-        )
+            })
     }
 
     proptest! {
@@ -180,10 +200,16 @@ mod tests {
     #[test]
     fn alphabet_variant_only_when_it_exists() {
         let plain = encode_object(&serde_json::json!({"a": "b"}));
-        assert!(reencodings(&plain).expect("ok").iter().all(|v| v.name != "alphabet"));
+        assert!(reencodings(&plain)
+            .expect("ok")
+            .iter()
+            .all(|v| v.name != "alphabet"));
         let with_slash = encode_object(&serde_json::json!({"a": "~~~???>>>"}));
         assert!(with_slash.contains(['+', '/']));
-        assert!(reencodings(&with_slash).expect("ok").iter().any(|v| v.name == "alphabet"));
+        assert!(reencodings(&with_slash)
+            .expect("ok")
+            .iter()
+            .any(|v| v.name == "alphabet"));
     }
 
     #[test]

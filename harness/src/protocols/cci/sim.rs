@@ -62,7 +62,11 @@ pub enum SimError {
 }
 
 /// Starts the simulator for `role` on `listen` (port 0 for an ephemeral port).
-pub async fn start(role: &str, config: SimConfig, listen: SocketAddr) -> Result<RunningSim, SimError> {
+pub async fn start(
+    role: &str,
+    config: SimConfig,
+    listen: SocketAddr,
+) -> Result<RunningSim, SimError> {
     let clock = TestClock::new();
     let app = if role == "csp-a" {
         Arc::new(CspA::new(config, clock)?).router()
@@ -71,10 +75,14 @@ pub async fn start(role: &str, config: SimConfig, listen: SocketAddr) -> Result<
     };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|source| SimError::Bind { addr: listen, source })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| SimError::Bind { addr: listen, source })?;
+        .map_err(|source| SimError::Bind {
+            addr: listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| SimError::Bind {
+        addr: listen,
+        source,
+    })?;
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::warn!(error = %e, "simulator stopped");
@@ -103,18 +111,30 @@ pub fn counterpart_role(target: &Target) -> &'static str {
 }
 
 /// Starts the counterpart for `target` on `listen`.
-pub async fn start_counterpart(target: &Target, listen: SocketAddr) -> Result<Counterpart, SimError> {
+pub async fn start_counterpart(
+    target: &Target,
+    listen: SocketAddr,
+) -> Result<Counterpart, SimError> {
     let name = counterpart_role(target);
     if target.role == "csp-a" {
         // The harness plays B, which expects nothing from A during intent: every
         // request is recorded (so scenarios can forbid it) and answered 404.
         let behaviour: Behaviour = Arc::new(|r| {
-            PeerReply::json(404, &json!({"error": format!("mock csp-b has no {} {}", r.method, r.path)}))
+            PeerReply::json(
+                404,
+                &json!({"error": format!("mock csp-b has no {} {}", r.method, r.path)}),
+            )
         });
         let peer = MockPeer::start(name, listen, behaviour)
             .await
-            .map_err(|source| SimError::Bind { addr: listen, source })?;
-        return Ok(Counterpart { peer: Arc::new(peer), issuer: None });
+            .map_err(|source| SimError::Bind {
+                addr: listen,
+                source,
+            })?;
+        return Ok(Counterpart {
+            peer: Arc::new(peer),
+            issuer: None,
+        });
     }
     let config = SimConfig {
         dialect: target.dialect,
@@ -124,7 +144,10 @@ pub async fn start_counterpart(target: &Target, listen: SocketAddr) -> Result<Co
         api_prefix: target.peer_prefix.clone(),
         environments: target.environments.clone(),
         credential_header: target.iut_credential.header.clone(),
-        peer_tokens: BTreeMap::from([(target.iut_credential.value.clone(), target.providers.iut.clone())]),
+        peer_tokens: BTreeMap::from([(
+            target.iut_credential.value.clone(),
+            target.providers.iut.clone(),
+        )]),
         own_token: String::new(),
         customer_account: target.customer_account.clone(),
         key_lifetime: target.key_lifetime,
@@ -136,7 +159,10 @@ pub async fn start_counterpart(target: &Target, listen: SocketAddr) -> Result<Co
     let behaviour: Behaviour = Arc::new(move |r| books.peer_reply(r));
     let peer = MockPeer::start(name, listen, behaviour)
         .await
-        .map_err(|source| SimError::Bind { addr: listen, source })?;
+        .map_err(|source| SimError::Bind {
+            addr: listen,
+            source,
+        })?;
     Ok(Counterpart {
         peer: Arc::new(peer),
         issuer: Some(issuer),

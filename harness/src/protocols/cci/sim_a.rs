@@ -73,13 +73,20 @@ impl CspA {
     }
 
     /// Issues a key for a new PENDING connection; returns (connection id, key).
-    pub fn issue(&self, environment: &str, size: u32, account: &str) -> Result<(String, String), Refusal> {
+    pub fn issue(
+        &self,
+        environment: &str,
+        size: u32,
+        account: &str,
+    ) -> Result<(String, String), Refusal> {
         if !self.config.has(Fault::AAcceptsUnknownEnv) {
             if !self.config.knows(environment) {
                 return Err(Refusal(format!("unknown environment `{environment}`")));
             }
             if !self.config.offers(environment, size) {
-                return Err(Refusal(format!("{size} Mbps is not offered on `{environment}`")));
+                return Err(Refusal(format!(
+                    "{size} Mbps is not offered on `{environment}`"
+                )));
             }
         }
         if self.config.dialect == Dialect::V1 && account.is_empty() {
@@ -127,7 +134,11 @@ impl CspA {
                 key: key.clone(),
                 material,
                 issued_at: self.clock.now(),
-                state: if self.config.has(Fault::AWrongInitialState) { "REQUESTED" } else { PENDING },
+                state: if self.config.has(Fault::AWrongInitialState) {
+                    "REQUESTED"
+                } else {
+                    PENDING
+                },
                 confirmed: false,
                 deleted: false,
             },
@@ -142,7 +153,9 @@ impl CspA {
             None => Vec::new(),
         };
         let (caller, env) = match parts.as_slice() {
-            ["", "providers", caller, "environments", env, "ConfirmActivationKey"] => (*caller, *env),
+            ["", "providers", caller, "environments", env, "ConfirmActivationKey"] => {
+                (*caller, *env)
+            }
             _ if self.config.has(Fault::ACatchAll200) => return PeerReply::json(200, &json!({})),
             _ => return not_found(&request.path),
         };
@@ -150,9 +163,14 @@ impl CspA {
             return PeerReply::json(405, &json!({"error": "use POST"}));
         }
         if !self.config.has(Fault::ANoCallerCheck) {
-            let presented = request.header(&self.config.credential_header).map(str::trim);
+            let presented = request
+                .header(&self.config.credential_header)
+                .map(str::trim);
             let Some(owner) = presented.and_then(|t| self.config.peer_tokens.get(t)) else {
-                return PeerReply::json(401, &json!({"error": "missing or unknown peer credentials"}));
+                return PeerReply::json(
+                    401,
+                    &json!({"error": "missing or unknown peer credentials"}),
+                );
             };
             if owner != caller && !self.config.has(Fault::AIgnoresCallerPath) {
                 return PeerReply::json(
@@ -170,13 +188,22 @@ impl CspA {
                     body: b"internal error".to_vec(),
                 }
             }
-            Err(e) => return PeerReply::json(400, &json!({"error": format!("body is not JSON: {e}")})),
+            Err(e) => {
+                return PeerReply::json(400, &json!({"error": format!("body is not JSON: {e}")}))
+            }
         };
         let field = self.config.dialect.confirm_body_field();
         let presented = match body.get(field) {
             Some(Value::String(s)) => s.clone(),
-            Some(_) => return PeerReply::json(400, &json!({"error": format!("`{field}` must be a string")})),
-            None => return PeerReply::json(400, &json!({"error": format!("`{field}` is required")})),
+            Some(_) => {
+                return PeerReply::json(
+                    400,
+                    &json!({"error": format!("`{field}` must be a string")}),
+                )
+            }
+            None => {
+                return PeerReply::json(400, &json!({"error": format!("`{field}` is required")}))
+            }
         };
         let valid = self.confirm(env, &presented);
         let mut reply = PeerReply::json(200, &json!({ "keyValid": valid }));
@@ -189,22 +216,28 @@ impl CspA {
     /// Decides a confirmation, and on success moves the connection to NEGOTIATION.
     fn confirm(&self, path_env: &str, presented: &str) -> bool {
         let mut books = self.books();
-        let id = if self.config.has(Fault::AAcceptsReencoded) || self.config.has(Fault::AMatchesMaterialOnly) {
+        let id = if self.config.has(Fault::AAcceptsReencoded)
+            || self.config.has(Fault::AMatchesMaterialOnly)
+        {
             self.find_loosely(&books, presented)
         } else {
             books.by_key.get(presented).cloned()
         };
         let Some(id) = id else {
-            return self.config.has(Fault::AAcceptsSpoofed) && self.looks_like_a_key(path_env, presented);
+            return self.config.has(Fault::AAcceptsSpoofed)
+                && self.looks_like_a_key(path_env, presented);
         };
         let now = self.clock.now();
         let lifetime = self.config.key_lifetime;
         let faults = &self.config.faults;
-        let Some(conn) = books.connections.get_mut(&id) else { return false };
+        let Some(conn) = books.connections.get_mut(&id) else {
+            return false;
+        };
         let env_ok = conn.environment == path_env || faults.contains(&Fault::AIgnoresEnvPath);
         let alive = !conn.deleted || faults.contains(&Fault::AKeepsDeletedKeys);
         let fresh = !conn.confirmed || faults.contains(&Fault::AAcceptsReuse);
-        let in_time = now.saturating_sub(conn.issued_at) < lifetime || faults.contains(&Fault::ANoExpiry);
+        let in_time =
+            now.saturating_sub(conn.issued_at) < lifetime || faults.contains(&Fault::ANoExpiry);
         let valid = env_ok && alive && fresh && in_time;
         if valid {
             conn.confirmed = true;
@@ -220,7 +253,10 @@ impl CspA {
         books.connections.values().find_map(|c| {
             let issued = key::decode_lenient(&c.key)?;
             let hit = if self.config.has(Fault::AMatchesMaterialOnly) {
-                decoded.get(self.config.dialect.material_field()).and_then(Value::as_str) == Some(c.material.as_str())
+                decoded
+                    .get(self.config.dialect.material_field())
+                    .and_then(Value::as_str)
+                    == Some(c.material.as_str())
             } else {
                 decoded == issued
             };
@@ -266,9 +302,15 @@ async fn create(State(a): State<Arc<CspA>>, body: axum::body::Bytes) -> Response
         .and_then(Value::as_u64)
         .and_then(|n| u32::try_from(n).ok())
     else {
-        return error(StatusCode::BAD_REQUEST, "connectionSizeMbps (integer) is required");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "connectionSizeMbps (integer) is required",
+        );
     };
-    let account = body.get("remoteAccountId").and_then(Value::as_str).unwrap_or("");
+    let account = body
+        .get("remoteAccountId")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     match a.issue(environment, size, account) {
         Ok((id, key)) => {
             if a.config.has(Fault::AEagerNotify) {
@@ -286,16 +328,27 @@ async fn create(State(a): State<Arc<CspA>>, body: axum::body::Bytes) -> Response
 
 impl CspA {
     fn state_of(&self, id: &str) -> &'static str {
-        self.books().connections.get(id).map_or(PENDING, |c| c.state)
+        self.books()
+            .connections
+            .get(id)
+            .map_or(PENDING, |c| c.state)
     }
 
     fn notify_peer_early(self: &Arc<Self>, environment: &str, id: &str) {
-        let Some(base) = self.config.peer_base.clone() else { return };
+        let Some(base) = self.config.peer_base.clone() else {
+            return;
+        };
         let request = crate::http::HttpRequest {
             method: "POST".into(),
-            url: format!("{base}/providers/{}/environments/{environment}/connections", self.config.own_id),
+            url: format!(
+                "{base}/providers/{}/environments/{environment}/connections",
+                self.config.own_id
+            ),
             headers: vec![
-                ("authorization".into(), format!("Bearer {}", self.config.own_token)),
+                (
+                    "authorization".into(),
+                    format!("Bearer {}", self.config.own_token),
+                ),
                 ("content-type".into(), "application/json".into()),
             ],
             body: Some(json!({"connectionId": id}).to_string().into_bytes()),
@@ -343,7 +396,10 @@ pub async fn advance_clock(clock: &TestClock, body: &[u8]) -> Response {
             clock.advance(Duration::from_secs_f64(s));
             Json(json!({"advancedSeconds": s})).into_response()
         }
-        None => error(StatusCode::BAD_REQUEST, "body must be {\"seconds\": n} with n >= 0"),
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "body must be {\"seconds\": n} with n >= 0",
+        ),
     }
 }
 

@@ -65,11 +65,18 @@ impl CspB {
     /// Checks a key the way B must before involving A.
     fn check_locally(&self, key: &str) -> Result<KeyFields, String> {
         let object = key::decode(key).map_err(|e| e.to_string())?;
-        let fields = self.config.dialect.parse(&object).map_err(|e| e.to_string())?;
+        let fields = self
+            .config
+            .dialect
+            .parse(&object)
+            .map_err(|e| e.to_string())?;
         if !self.config.knows(&fields.environment) {
             return Err(format!("unknown environment `{}`", fields.environment));
         }
-        if !self.config.offers(&fields.environment, fields.connection_size_mbps) {
+        if !self
+            .config
+            .offers(&fields.environment, fields.connection_size_mbps)
+        {
             return Err(format!(
                 "{} Mbps is not offered on `{}`",
                 fields.connection_size_mbps, fields.environment
@@ -87,9 +94,18 @@ impl CspB {
     /// What a careless B extracts when it skips its checks: whatever environment it can find.
     fn guess_environment(key: &str) -> String {
         let object = key::decode_lenient(key);
-        let lookup = |name: &str| object.as_ref().and_then(|o| o.get(name)).and_then(Value::as_str).map(str::to_string);
+        let lookup = |name: &str| {
+            object
+                .as_ref()
+                .and_then(|o| o.get(name))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         lookup("environment")
-            .or_else(|| lookup("destinationEnvironmentUri").and_then(|u| key::split_environment_uri(&u).map(|(_, e)| e)))
+            .or_else(|| {
+                lookup("destinationEnvironmentUri")
+                    .and_then(|u| key::split_environment_uri(&u).map(|(_, e)| e))
+            })
             .unwrap_or_else(|| "unknown".into())
     }
 
@@ -112,14 +128,22 @@ impl CspB {
             presented.to_string()
         };
         let mut body = Map::new();
-        body.insert(self.config.dialect.confirm_body_field().into(), Value::String(sent));
+        body.insert(
+            self.config.dialect.confirm_body_field().into(),
+            Value::String(sent),
+        );
         let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
         if !self.config.has(Fault::BNoCredentials) {
-            headers.push(("authorization".into(), format!("Bearer {}", self.config.own_token)));
+            headers.push((
+                "authorization".into(),
+                format!("Bearer {}", self.config.own_token),
+            ));
         }
         HttpRequest {
             method: "POST".into(),
-            url: format!("{base}/providers/{caller}/environments/{environment}/ConfirmActivationKey"),
+            url: format!(
+                "{base}/providers/{caller}/environments/{environment}/ConfirmActivationKey"
+            ),
             headers,
             body: Some(Value::Object(body).to_string().into_bytes()),
         }
@@ -131,8 +155,14 @@ impl CspB {
             let base = self.config.peer_base.clone().unwrap_or_default();
             let peek = HttpRequest {
                 method: "GET".into(),
-                url: format!("{base}/providers/{}/environments/{environment}", self.config.own_id),
-                headers: vec![("authorization".into(), format!("Bearer {}", self.config.own_token))],
+                url: format!(
+                    "{base}/providers/{}/environments/{environment}",
+                    self.config.own_id
+                ),
+                headers: vec![(
+                    "authorization".into(),
+                    format!("Bearer {}", self.config.own_token),
+                )],
                 body: None,
             };
             let _ = self.http.send(&peek, self.config.peer_timeout).await;
@@ -150,7 +180,9 @@ impl CspB {
             Ok(r) if r.status != 200 => FAILED,
             Ok(r) => match r.json.as_ref().map(|j| j.get("keyValid")) {
                 Some(Some(Value::Bool(true))) => NEGOTIATION,
-                Some(Some(Value::Bool(false))) if self.config.has(Fault::BKeepsOnInvalid) => PENDING,
+                Some(Some(Value::Bool(false))) if self.config.has(Fault::BKeepsOnInvalid) => {
+                    PENDING
+                }
                 Some(Some(Value::Bool(false))) => "DELETED",
                 Some(_) if lenient => NEGOTIATION,
                 _ => FAILED,
@@ -163,19 +195,20 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": message.into()}))).into_response()
 }
 
-fn presented_key(body: &[u8]) -> Result<String, Response> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| error(StatusCode::BAD_REQUEST, "body is not JSON"))?;
+/// The customer's key from a describe/accept body, or why there is none.
+fn presented_key(body: &[u8]) -> Result<String, &'static str> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| "body is not JSON")?;
     value
         .get("activationKey")
         .and_then(Value::as_str)
         .map(str::to_string)
-        .ok_or_else(|| error(StatusCode::BAD_REQUEST, "activationKey (string) is required"))
+        .ok_or("activationKey (string) is required")
 }
 
 async fn describe(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response {
     let presented = match presented_key(&body) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
     };
     if b.config.has(Fault::BDescribeCallsA) {
         let request = b.confirm_request(&CspB::guess_environment(&presented), &presented);
@@ -200,7 +233,7 @@ async fn describe(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Respon
 async fn accept(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response {
     let presented = match presented_key(&body) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
     };
     let environment = if b.config.has(Fault::BSkipsLocalChecks) {
         CspB::guess_environment(&presented)
@@ -211,8 +244,18 @@ async fn accept(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response
         }
     };
     let id = format!("conn-b-{}", uuid::Uuid::new_v4().simple());
-    let initial = if b.config.has(Fault::BNoConfirm) { NEGOTIATION } else { PENDING };
-    b.connections().insert(id.clone(), Connection { id: id.clone(), state: initial });
+    let initial = if b.config.has(Fault::BNoConfirm) {
+        NEGOTIATION
+    } else {
+        PENDING
+    };
+    b.connections().insert(
+        id.clone(),
+        Connection {
+            id: id.clone(),
+            state: initial,
+        },
+    );
     if !b.config.has(Fault::BNoConfirm) {
         let b = b.clone();
         let id = id.clone();
@@ -226,7 +269,11 @@ async fn accept(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response
             }
         });
     }
-    (StatusCode::ACCEPTED, Json(json!({"connectionId": id, "state": initial}))).into_response()
+    (
+        StatusCode::ACCEPTED,
+        Json(json!({"connectionId": id, "state": initial})),
+    )
+        .into_response()
 }
 
 async fn read(State(b): State<Arc<CspB>>, Path(id): Path<String>) -> Response {
@@ -241,5 +288,8 @@ async fn advance(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Respons
 }
 
 async fn unknown(request: Request) -> Response {
-    error(StatusCode::NOT_FOUND, format!("no such path: {}", request.uri().path()))
+    error(
+        StatusCode::NOT_FOUND,
+        format!("no such path: {}", request.uri().path()),
+    )
 }

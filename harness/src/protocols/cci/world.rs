@@ -78,11 +78,15 @@ impl SimConfig {
         } else {
             (PROVIDER_B, PROVIDER_A, TOKEN_B)
         };
-        let peer_tokens = [(TOKEN_B, PROVIDER_B), (TOKEN_A, PROVIDER_A), (TOKEN_OTHER, PROVIDER_OTHER)]
-            .into_iter()
-            .filter(|(_, p)| *p != own_id)
-            .map(|(t, p)| (format!("Bearer {t}"), p.to_string()))
-            .collect();
+        let peer_tokens = [
+            (TOKEN_B, PROVIDER_B),
+            (TOKEN_A, PROVIDER_A),
+            (TOKEN_OTHER, PROVIDER_OTHER),
+        ]
+        .into_iter()
+        .filter(|(_, p)| *p != own_id)
+        .map(|(t, p)| (format!("Bearer {t}"), p.to_string()))
+        .collect();
         Self {
             dialect,
             own_id: own_id.into(),
@@ -107,7 +111,9 @@ impl SimConfig {
 
     /// Whether `size` is offered on environment `env`.
     pub fn offers(&self, env: &str, size: u32) -> bool {
-        self.environments.iter().any(|e| e.id == env && e.sizes.contains(&size))
+        self.environments
+            .iter()
+            .any(|e| e.id == env && e.sizes.contains(&size))
     }
 
     /// Whether `env` is a known environment.
