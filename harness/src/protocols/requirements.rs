@@ -23,7 +23,11 @@ pub struct Requirement {
 }
 
 const fn must(id: &'static str, gist: &'static str) -> Requirement {
-    Requirement { id, level: Level::Must, gist }
+    Requirement {
+        id,
+        level: Level::Must,
+        gist,
+    }
 }
 
 /// Every requirement, in catalogue order.
