@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Parser, Subcommand};
 
-use crate::protocols::cci::faults::{self, Fault};
+use crate::protocols::cci::faults::Fault;
 use crate::protocols::cci::key::Dialect;
 use crate::protocols::cci::sim;
 use crate::protocols::cci::world::SimConfig;
-use crate::protocols::{requirements, Protocol};
+use crate::protocols::{self, requirements, Protocol};
 use crate::report::{self, Format, RunReport};
 use crate::scenario::{load_paths, Scenario};
 use crate::suite;
@@ -225,37 +225,37 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
                     p.roles().join(", ")
                 );
             }
-            let dialect = Dialect::from_name(&dialect)
-                .ok_or_else(|| anyhow!("--dialect: `{dialect}` is not seed or v1"))?;
-            let mut config = SimConfig::new(&role, dialect);
-            for f in &fault {
-                let found = Fault::from_name(f).ok_or_else(|| {
-                    anyhow!("--fault: unknown fault `{f}` (see `crosscheck faults`)")
-                })?;
-                if found.role() != role {
-                    bail!("--fault: `{f}` is a fault of {}, not {role}", found.role());
-                }
-                config.faults.insert(found);
-            }
-            let default_peer = if role == "csp-a" {
-                "http://127.0.0.1:18181/v1"
-            } else {
-                "http://127.0.0.1:18180/v1"
-            };
-            config.peer_base = Some(peer_base.unwrap_or_else(|| default_peer.into()));
-            config.key_lifetime = Duration::from_secs(key_lifetime);
+            let names: BTreeSet<String> = fault.iter().cloned().collect();
+            let faults =
+                protocols::faults_for(p, &role, &names).map_err(|e| anyhow!("--fault: {e}"))?;
             if !(peer_timeout.is_finite() && peer_timeout > 0.0 && peer_timeout <= 600.0) {
                 bail!("--peer-timeout: {peer_timeout} is not between 0 and 600 seconds");
             }
-            config.peer_timeout = Duration::from_secs_f64(peer_timeout);
-            let peer = config.peer_base.clone().unwrap_or_default();
-            let running = sim::start(&role, config, listen).await?;
-            println!(
-                "crosscheck sim {protocol} {role} ({}) listening on http://{addr}: api http://{addr}/v1, customer http://{addr}/customer, test http://{addr}/test; peer {peer}; faults: {}",
-                dialect.name(),
-                if fault.is_empty() { "none".to_string() } else { fault.join(", ") },
-                addr = running.addr,
-            );
+            let _running = match p {
+                Protocol::Cci => {
+                    let dialect = Dialect::from_name(&dialect)
+                        .ok_or_else(|| anyhow!("--dialect: `{dialect}` is not seed or v1"))?;
+                    let mut config = SimConfig::new(&role, dialect);
+                    config.faults = faults.iter().filter_map(|f| Fault::from_name(f)).collect();
+                    let default_peer = if role == "csp-a" {
+                        "http://127.0.0.1:18181/v1"
+                    } else {
+                        "http://127.0.0.1:18180/v1"
+                    };
+                    config.peer_base = Some(peer_base.unwrap_or_else(|| default_peer.into()));
+                    config.key_lifetime = Duration::from_secs(key_lifetime);
+                    config.peer_timeout = Duration::from_secs_f64(peer_timeout);
+                    let peer = config.peer_base.clone().unwrap_or_default();
+                    let running = sim::start(&role, config, listen).await?;
+                    println!(
+                        "crosscheck sim {protocol} {role} ({}) listening on http://{addr}: api http://{addr}/v1, customer http://{addr}/customer, test http://{addr}/test; peer {peer}; faults: {}",
+                        dialect.name(),
+                        if fault.is_empty() { "none".to_string() } else { fault.join(", ") },
+                        addr = running.addr,
+                    );
+                    running
+                }
+            };
             tokio::signal::ctrl_c()
                 .await
                 .context("waiting for Ctrl-C")?;
@@ -266,15 +266,17 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
                 Protocol::from_name(p)
                     .ok_or_else(|| anyhow!("unknown protocol `{p}` ({})", Protocol::names()))?;
             }
-            println!("{:<26} {:<6} {:<9} description", "fault", "role", "breaks");
-            for f in faults::ALL {
-                println!(
-                    "{:<26} {:<6} {:<9} {}",
-                    f.name(),
-                    f.role(),
-                    f.requirement(),
-                    f.description()
-                );
+            println!("{:<28} {:<6} {:<9} description", "fault", "role", "breaks");
+            for p in Protocol::ALL
+                .into_iter()
+                .filter(|p| protocol.as_deref().is_none_or(|n| n == p.name()))
+            {
+                for f in p.faults() {
+                    println!(
+                        "{:<28} {:<6} {:<9} {}",
+                        f.name, f.role, f.requirement, f.description
+                    );
+                }
             }
             Ok(Exit::Code(0))
         }
@@ -373,7 +375,7 @@ async fn run(
         Some(path) => {
             let target = Target::load(&path).map_err(|e| anyhow!("invalid target file: {e}"))?;
             let name = target.name.clone();
-            let role = target.role.clone();
+            let role = (target.protocol, target.role.clone());
             let results = suite::run_external(target, &scenarios)
                 .await
                 .map_err(|e| anyhow!(e))?;
@@ -383,23 +385,30 @@ async fn run(
             (name, vec![role], results)
         }
         None => {
-            let roles: BTreeSet<String> = scenarios.iter().map(|s| s.role.clone()).collect();
-            let roles: Vec<String> = roles.into_iter().collect();
-            let plan = suite::plan_builtin(&scenarios, &roles);
+            let roles: BTreeSet<(Protocol, String)> = scenarios
+                .iter()
+                .map(|s| (s.protocol, s.role.clone()))
+                .collect();
+            let names: Vec<String> = roles.iter().map(|(_, r)| r.clone()).collect();
+            let plan = suite::plan_builtin(&scenarios, &names);
             let results = suite::run_builtin(plan, &BTreeSet::new(), jobs)
                 .await
                 .map_err(|e| anyhow!(e))?;
+            let shown: Vec<String> = roles
+                .iter()
+                .map(|(p, r)| format!("{} {r}", p.name()))
+                .collect();
             (
-                format!("built-in simulators ({})", roles.join(", ")),
-                roles,
+                format!("built-in simulators ({})", shown.join(", ")),
+                roles.into_iter().collect::<Vec<_>>(),
                 results,
             )
         }
     };
     let mut ids: Vec<&str> = roles
         .iter()
-        .flat_map(|r| {
-            requirements::of_protocol(if r == "csp-a" { "CCI-A-" } else { "CCI-B-" }).map(|q| q.id)
+        .flat_map(|(p, r): &(Protocol, String)| {
+            requirements::of_protocol(p.requirement_prefix(r)).map(|q| q.id)
         })
         .collect();
     for r in results.iter().flat_map(|r| r.requirements.iter()) {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::protocols::cci::faults::{self, Fault};
+use crate::protocols::{find_fault, Protocol};
 use crate::report::{Outcome, ScenarioResult};
 use crate::scenario::Scenario;
 use crate::suite::{plan_builtin, run_builtin};
@@ -77,13 +77,13 @@ impl KillMatrix {
             "fault", "breaks", "kills"
         );
         for (name, killed) in &self.kills {
-            let fault = Fault::from_name(name);
+            let fault = find_fault(name);
             let first: Vec<&str> = killed.iter().take(3).map(String::as_str).collect();
             let _ = writeln!(
                 out,
                 "{:<26} {:<9} {:>6}  {}{}",
                 name,
-                fault.map_or("", |f| f.requirement()),
+                fault.map_or("", |f| f.requirement),
                 killed.len(),
                 if killed.is_empty() {
                     "SURVIVED".to_string()
@@ -122,36 +122,41 @@ impl KillMatrix {
 
 /// Runs the self-test over `scenarios` with `parallel` scenarios at a time.
 pub async fn run(scenarios: &[Arc<Scenario>], parallel: usize) -> Result<KillMatrix, String> {
-    let roles: Vec<String> = ["csp-a", "csp-b"].map(String::from).to_vec();
     let mut matrix = KillMatrix::default();
     for s in scenarios {
         matrix.by_scenario.entry(s.id.clone()).or_default();
     }
+    let protocols: BTreeSet<Protocol> = scenarios.iter().map(|s| s.protocol).collect();
+    let roles: BTreeSet<String> = scenarios.iter().map(|s| s.role.clone()).collect();
+    let roles: Vec<String> = roles.into_iter().collect();
     let clean = run_builtin(plan_builtin(scenarios, &roles), &BTreeSet::new(), parallel).await?;
     matrix.clean_runs = clean.len();
     matrix.clean_failures = clean
         .into_iter()
         .filter(|r| r.outcome != Outcome::Passed)
         .collect();
-    for fault in faults::ALL {
-        let plan = plan_builtin(scenarios, &[fault.role().to_string()]);
-        let results = run_builtin(plan, &BTreeSet::from([*fault]), parallel).await?;
-        let killed: Vec<String> = results
+    for fault in protocols.into_iter().flat_map(Protocol::faults) {
+        let of_protocol: Vec<Arc<Scenario>> = scenarios
             .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Errored))
-            .map(|r| r.id.clone())
+            .filter(|s| s.protocol == fault.protocol)
+            .cloned()
             .collect();
-        for r in results
+        let plan = plan_builtin(&of_protocol, &[fault.role.to_string()]);
+        let results = run_builtin(plan, &BTreeSet::from([fault.name]), parallel).await?;
+        let killers: Vec<&ScenarioResult> = results
             .iter()
             .filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Errored))
-        {
+            .collect();
+        for r in &killers {
             matrix
                 .by_scenario
                 .entry(r.scenario.clone())
                 .or_default()
-                .insert(fault.name());
+                .insert(fault.name);
         }
-        matrix.kills.insert(fault.name(), killed);
+        matrix
+            .kills
+            .insert(fault.name, killers.iter().map(|r| r.id.clone()).collect());
     }
     Ok(matrix)
 }

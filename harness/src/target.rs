@@ -128,6 +128,11 @@ pub struct Target {
 }
 
 impl Target {
+    /// Whether the IUT must be pointed at the harness's mock peer (it calls it).
+    pub fn mock_peer_required(&self) -> bool {
+        matches!(self.role.as_str(), "csp-b" | "co")
+    }
+
     /// The offered environment scenarios use by default.
     pub fn primary_environment(&self) -> &Environment {
         &self.environments[0]

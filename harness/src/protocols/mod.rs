@@ -1,10 +1,19 @@
 //! The protocols crosscheck speaks: codecs, bindings, reference simulators, faults.
+//! This module dispatches the protocol-specific pieces the engine needs.
 
 pub mod cci;
 pub mod onapi;
 pub mod requirements;
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::peers::ScriptedAnswer;
+use crate::scenario::binding::Binding;
+use crate::target::Target;
 
 /// A protocol profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -41,4 +50,149 @@ impl Protocol {
             Protocol::Cci => &["csp-a", "csp-b"],
         }
     }
+
+    /// Whether scenarios run once per key dialect.
+    pub fn has_dialects(self) -> bool {
+        matches!(self, Protocol::Cci)
+    }
+
+    /// The requirement id prefix of an IUT role.
+    pub fn requirement_prefix(self, role: &str) -> &'static str {
+        match (self, role) {
+            (Protocol::Cci, "csp-a") => "CCI-A-",
+            (Protocol::Cci, _) => "CCI-B-",
+        }
+    }
+
+    /// Operation names a scenario of this protocol may call for a role.
+    pub fn operations(self, role: &str) -> &'static [&'static str] {
+        match self {
+            Protocol::Cci => cci::binding::operations(role),
+        }
+    }
+
+    /// Names of the mock peer's canned answers.
+    pub fn presets(self) -> &'static [&'static str] {
+        match self {
+            Protocol::Cci => cci::binding::PRESETS,
+        }
+    }
+
+    /// The simulators' faults.
+    pub fn faults(self) -> Vec<FaultInfo> {
+        match self {
+            Protocol::Cci => cci::faults::ALL
+                .iter()
+                .map(|f| FaultInfo {
+                    protocol: self,
+                    name: f.name(),
+                    role: f.role(),
+                    requirement: f.requirement(),
+                    description: f.description(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A simulator fault, whatever its protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaultInfo {
+    /// Its protocol.
+    pub protocol: Protocol,
+    /// Command-line name.
+    pub name: &'static str,
+    /// The role whose simulator has it.
+    pub role: &'static str,
+    /// The requirement it breaks.
+    pub requirement: &'static str,
+    /// What the bug is.
+    pub description: &'static str,
+}
+
+/// Finds a fault by name in any protocol.
+pub fn find_fault(name: &str) -> Option<FaultInfo> {
+    Protocol::ALL
+        .into_iter()
+        .flat_map(Protocol::faults)
+        .find(|f| f.name == name)
+}
+
+/// What the harness knows of its own counterpart, for template functions.
+#[derive(Debug, Clone, Default)]
+pub enum Counterpart {
+    /// Nothing beyond the recording mock peer.
+    #[default]
+    Recorder,
+    /// The mock CSP A's books (CCI, IUT csp-b): issues keys B will be asked about.
+    CciIssuer(Arc<cci::sim_a::CspA>),
+}
+
+/// The default binding of `operation` for the target's protocol and role, with the
+/// target's override applied.
+pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
+    match target.protocol {
+        Protocol::Cci => cci::binding::binding(target, operation),
+    }
+}
+
+/// The variables every scenario on this target starts with.
+pub fn base_vars(target: &Target) -> Map<String, Value> {
+    let mut vars = match target.protocol {
+        Protocol::Cci => cci::binding::base_vars(target),
+    };
+    vars.insert(
+        "has_test_clock".into(),
+        Value::Bool(target.test_base.is_some()),
+    );
+    vars.insert(
+        "step_timeout".into(),
+        target.step_timeout.as_secs_f64().into(),
+    );
+    vars.insert("silence".into(), target.silence.as_secs_f64().into());
+    vars
+}
+
+/// Registers the protocol's template functions.
+pub fn register_functions(
+    env: &mut minijinja::Environment<'static>,
+    target: &Target,
+    counterpart: &Counterpart,
+) {
+    match target.protocol {
+        Protocol::Cci => {
+            let issuer = match counterpart {
+                Counterpart::CciIssuer(a) => Some(a.clone()),
+                Counterpart::Recorder => None,
+            };
+            cci::binding::register_functions(env, target, issuer);
+        }
+    }
+}
+
+/// A canned answer of the mock peer.
+pub fn preset(target: &Target, name: &str) -> Option<ScriptedAnswer> {
+    match target.protocol {
+        Protocol::Cci => cci::binding::preset(name, target),
+    }
+}
+
+/// Fault names valid for `protocol` and `role`.
+pub fn faults_for(
+    protocol: Protocol,
+    role: &str,
+    names: &BTreeSet<String>,
+) -> Result<Vec<&'static str>, String> {
+    let known = protocol.faults();
+    names
+        .iter()
+        .map(|n| match known.iter().find(|f| f.name == n) {
+            Some(f) if f.role == role => Ok(f.name),
+            Some(f) => Err(format!("`{n}` is a fault of {}, not {role}", f.role)),
+            None => Err(format!(
+                "unknown fault `{n}` (see `crosscheck faults {}`)",
+                protocol.name()
+            )),
+        })
+        .collect()
 }

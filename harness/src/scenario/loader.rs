@@ -9,7 +9,6 @@ use serde_saphyr::Spanned;
 
 use super::expect::Expect;
 use super::model::{Action, Scenario, ScenarioFile, Step, StepFile};
-use crate::protocols::cci::binding::{operations, PRESETS};
 use crate::protocols::cci::key::Dialect;
 use crate::protocols::requirements;
 use crate::protocols::Protocol;
@@ -179,8 +178,18 @@ fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Vec<InputError>> 
             )),
         }
     }
-    if raw.dialects.is_none() {
-        dialects = Dialect::ALL.to_vec();
+    match (
+        raw.dialects.is_some(),
+        protocol.is_some_and(Protocol::has_dialects),
+    ) {
+        (false, true) => dialects = Dialect::ALL.to_vec(),
+        // Protocols without dialects run once; the value is a placeholder.
+        (false, false) => dialects = vec![Dialect::Seed],
+        (true, true) => {}
+        (true, false) => errors.push(at(
+            &raw.id.referenced,
+            format!("dialects: {} has no key dialects", raw.protocol.value),
+        )),
     }
     if raw.steps.is_empty() {
         errors.push(at(
@@ -190,6 +199,7 @@ fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Vec<InputError>> 
     }
     let ctx = StepContext {
         file,
+        protocol: protocol.unwrap_or(Protocol::Cci),
         role: &role,
         requirements: raw.requirements.iter().map(|r| r.value.clone()).collect(),
     };
@@ -214,6 +224,7 @@ fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Vec<InputError>> 
 
 struct StepContext<'a> {
     file: &'a str,
+    protocol: Protocol,
     role: &'a str,
     requirements: Vec<String>,
 }
@@ -315,13 +326,13 @@ impl StepContext<'_> {
             None => None,
         };
         let check_op = |op: &str| -> Result<(), String> {
-            if operations(self.role).contains(&op) {
+            if self.protocol.operations(self.role).contains(&op) {
                 Ok(())
             } else {
                 Err(format!(
                     "call: `{op}` is not an operation of {} ({})",
                     self.role,
-                    operations(self.role).join(", ")
+                    self.protocol.operations(self.role).join(", ")
                 ))
             }
         };
@@ -357,10 +368,11 @@ impl StepContext<'_> {
                 }
                 for (i, a) in p.answers.iter().enumerate() {
                     if let Some(name) = &a.preset {
-                        if !name.contains("{{") && !PRESETS.contains(&name.as_str()) {
+                        if !name.contains("{{") && !self.protocol.presets().contains(&name.as_str())
+                        {
                             return Err(format!(
                                 "peer_answer.answers[{i}].preset: `{name}` ({})",
-                                PRESETS.join(", ")
+                                self.protocol.presets().join(", ")
                             ));
                         }
                         if a.status.is_some() || a.json.is_some() || a.raw.is_some() {

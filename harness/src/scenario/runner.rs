@@ -13,9 +13,8 @@ use super::model::{Action, AnswerFile, HttpFile, PollFile, Scenario, Step};
 use super::template::Templates;
 use crate::http::{Exchange, HttpClient, HttpRequest, HttpResponse, Redactor};
 use crate::peers::{MockPeer, PeerReply, RecordedRequest, ScriptedAnswer};
-use crate::protocols::cci;
-use crate::protocols::cci::sim_a::CspA;
 use crate::protocols::requirements::{self, Level};
+use crate::protocols::{self, Counterpart};
 use crate::report::model::{Failure, Outcome, ScenarioResult};
 use crate::target::{Credential, Target};
 
@@ -31,8 +30,8 @@ pub struct Stage {
     pub target: Arc<Target>,
     /// Mock peers by role name.
     pub peers: BTreeMap<String, Arc<MockPeer>>,
-    /// The mock CSP A's books (CCI, IUT csp-b).
-    pub issuer: Option<Arc<CspA>>,
+    /// What the harness knows of its counterpart (for template functions).
+    pub counterpart: Counterpart,
     /// The HTTP client.
     pub http: HttpClient,
     /// Removes secrets from exchanges.
@@ -62,13 +61,9 @@ struct Run<'a> {
 pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> ScenarioResult {
     let started = Instant::now();
     let target = &stage.target;
-    let issuer = stage.issuer.clone();
-    let templates = Templates::new(|env| cci::binding::register_functions(env, target, issuer));
-    let mut vars = cci::binding::base_vars(target);
-    vars.insert(
-        "has_test_clock".into(),
-        Value::Bool(target.test_base.is_some()),
-    );
+    let templates =
+        Templates::new(|env| protocols::register_functions(env, target, &stage.counterpart));
+    let vars = protocols::base_vars(target);
     let mut run = Run {
         stage,
         scenario,
@@ -128,7 +123,11 @@ pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> Sce
         title: scenario.title.clone(),
         protocol: scenario.protocol.name().to_string(),
         role: scenario.role.clone(),
-        dialect: target.dialect.name().to_string(),
+        dialect: if target.protocol.has_dialects() {
+            target.dialect.name().to_string()
+        } else {
+            "-".to_string()
+        },
         requirements: scenario.requirements.clone(),
         outcome,
         duration_ms: millis(started.elapsed()),
@@ -427,7 +426,7 @@ impl Run<'_> {
     }
 
     fn binding(&self, step: &Step, operation: &str) -> Result<Binding, Stop> {
-        cci::binding::binding(self.target(), operation).ok_or_else(|| {
+        protocols::binding(self.target(), operation).ok_or_else(|| {
             self.errored(
                 step,
                 format!("role {} has no operation `{operation}`", self.target().role),
@@ -748,10 +747,13 @@ impl Run<'_> {
                 .templates
                 .render_str(name, &self.vars)
                 .map_err(|e| self.errored(step, e))?;
-            let mut preset = cci::binding::preset(&name, self.target()).ok_or_else(|| {
+            let mut preset = protocols::preset(self.target(), &name).ok_or_else(|| {
                 self.errored(
                     step,
-                    format!("no preset `{name}` ({})", cci::binding::PRESETS.join(", ")),
+                    format!(
+                        "no preset `{name}` ({})",
+                        self.target().protocol.presets().join(", ")
+                    ),
                 )
             })?;
             preset.delay += delay;

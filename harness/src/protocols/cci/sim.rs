@@ -1,18 +1,25 @@
 //! Starting the CCI reference simulators, as IUTs or as the harness's mock peers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::json;
 use tokio::task::JoinHandle;
 
+use super::faults::Fault;
+use super::key::Dialect;
 use super::sim_a::CspA;
 use super::sim_b::CspB;
-use super::world::SimConfig;
+use super::world::{self, SimConfig};
 use crate::clock::TestClock;
+use crate::http::{HttpClient, Redactor};
 use crate::peers::{Behaviour, MockPeer, PeerReply};
-use crate::target::Target;
+use crate::protocols::{Counterpart as Known, Protocol};
+use crate::scenario::Stage;
+use crate::suite::{loopback, Prepared};
+use crate::target::{Credential, Providers, Target};
 
 /// A simulator serving on a socket; dropping it stops it.
 #[derive(Debug)]
@@ -166,5 +173,89 @@ pub async fn start_counterpart(
     Ok(Counterpart {
         peer: Arc::new(peer),
         issuer: Some(issuer),
+    })
+}
+
+/// The target for a built-in simulator of `role`; its URLs are filled per stage.
+pub fn builtin_target(role: &str, dialect: Dialect) -> Target {
+    let a = role == "csp-a";
+    let (harness_token, iut_token) = if a {
+        (world::TOKEN_B, world::TOKEN_A)
+    } else {
+        (world::TOKEN_A, world::TOKEN_B)
+    };
+    let (iut, harness) = if a {
+        (world::PROVIDER_A, world::PROVIDER_B)
+    } else {
+        (world::PROVIDER_B, world::PROVIDER_A)
+    };
+    Target {
+        name: format!("built-in cci {role} simulator ({})", dialect.name()),
+        protocol: Protocol::Cci,
+        role: role.into(),
+        dialect,
+        api_base: None,
+        customer_base: None,
+        trigger_base: None,
+        test_base: None,
+        providers: Providers {
+            iut: iut.into(),
+            harness: harness.into(),
+            other: world::PROVIDER_OTHER.into(),
+        },
+        environments: world::environments(),
+        unknown_environment: "env-never-offered".into(),
+        customer_account: world::CUSTOMER_ACCOUNT.into(),
+        other_account: "999999999999".into(),
+        harness_credential: Credential::bearer(harness_token),
+        iut_credential: Credential::bearer(iut_token),
+        customer_credential: None,
+        mock_peers: BTreeMap::new(),
+        peer_prefix: world::API_PREFIX.into(),
+        step_timeout: Duration::from_secs(5),
+        silence: Duration::from_secs(1),
+        iut_peer_timeout: Duration::from_secs(1),
+        key_lifetime: Duration::from_secs(3600),
+        real_wait_limit: Duration::ZERO,
+        bindings: BTreeMap::new(),
+        secrets: vec![
+            world::TOKEN_A.into(),
+            world::TOKEN_B.into(),
+            world::TOKEN_OTHER.into(),
+        ],
+    }
+}
+
+/// Starts a mock counterpart and a simulator IUT with the named faults, wired to each other.
+pub async fn builtin_stage(
+    role: &str,
+    dialect: Dialect,
+    faults: &BTreeSet<&'static str>,
+    http: &HttpClient,
+) -> Result<Prepared, String> {
+    let mut target = builtin_target(role, dialect);
+    let Counterpart { peer, issuer } = start_counterpart(&target, loopback())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut config = SimConfig::new(role, dialect);
+    config.peer_base = Some(format!("{}{}", peer.url(), world::API_PREFIX));
+    config.faults = faults.iter().filter_map(|f| Fault::from_name(f)).collect();
+    config.peer_timeout = target.iut_peer_timeout;
+    let running = start(role, config, loopback())
+        .await
+        .map_err(|e| e.to_string())?;
+    target.api_base = Some(running.api_base(world::API_PREFIX));
+    target.customer_base = Some(running.customer_base());
+    target.test_base = Some(running.test_base());
+    let redactor = Redactor::new(target.secrets.clone());
+    Ok(Prepared {
+        stage: Stage {
+            peers: BTreeMap::from([(peer.name().to_string(), peer)]),
+            target: Arc::new(target),
+            counterpart: issuer.map_or(Known::Recorder, Known::CciIssuer),
+            http: http.clone(),
+            redactor,
+        },
+        keep_alive: Box::new(running),
     })
 }
