@@ -56,6 +56,8 @@ pub struct PeerReply {
     pub status: u16,
     /// Content type, if any.
     pub content_type: Option<String>,
+    /// Other headers.
+    pub headers: Vec<(String, String)>,
     /// Body bytes.
     pub body: Vec<u8>,
 }
@@ -66,6 +68,7 @@ impl PeerReply {
         Self {
             status,
             content_type: Some("application/json".into()),
+            headers: Vec::new(),
             body: body.to_string().into_bytes(),
         }
     }
@@ -103,6 +106,7 @@ pub struct MockPeer {
     addr: SocketAddr,
     shared: Arc<Shared>,
     cursor: AtomicUsize,
+    started: Instant,
     task: JoinHandle<()>,
 }
 
@@ -149,6 +153,7 @@ impl MockPeer {
             addr,
             shared,
             cursor: AtomicUsize::new(0),
+            started: Instant::now(),
             task,
         })
     }
@@ -156,6 +161,14 @@ impl MockPeer {
     /// The peer's name (a role, e.g. `csp-a`).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Seconds from the peer's start to when `request` arrived: the mock's clock.
+    pub fn seconds_at(&self, request: &RecordedRequest) -> f64 {
+        request
+            .at
+            .saturating_duration_since(self.started)
+            .as_secs_f64()
     }
 
     /// `http://ADDR`.

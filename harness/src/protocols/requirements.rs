@@ -30,6 +30,14 @@ const fn must(id: &'static str, gist: &'static str) -> Requirement {
     }
 }
 
+const fn should(id: &'static str, gist: &'static str) -> Requirement {
+    Requirement {
+        id,
+        level: Level::Should,
+        gist,
+    }
+}
+
 /// Every requirement, in catalogue order.
 pub const CATALOGUE: &[Requirement] = &[
     must("CCI-A-01", "create on a known environment and offered size returns a key and a PENDING connection"),
@@ -54,6 +62,16 @@ pub const CATALOGUE: &[Requirement] = &[
     must("CCI-B-05", "B refuses bad keys locally without calling A"),
     must("CCI-B-06", "B fails closed on A's 5xx, timeout or a non-boolean keyValid"),
     must("CCI-B-07", "B sends nothing else to A before the confirmation succeeds"),
+    must("ON-SP-01", "a well-formed notice gets 200 JSON with references in the ID format, paired with the request's product"),
+    must("ON-SP-02", "an unwanted but well-formed notice still gets 200 (a cause is allowed)"),
+    must("ON-SP-03", "a notice missing a mandatory field gets 400 with a cause"),
+    must("ON-SP-04", "malformed values (IDs, dateTimes, products, JSON, types) get 400 with a cause"),
+    must("ON-SP-05", "bad credentials get 401; valid credentials without the right get 403"),
+    should("ON-SP-06", "the same notice twice gets the same references and one subscription"),
+    must("ON-SP-07", "every error answer is JSON with a cause, and a client's mistake is never 5xx"),
+    must("ON-CO-01", "every notice sent is complete, well-formed, single-product JSON with the CO's credentials"),
+    must("ON-CO-02", "after 429 with Retry-After the CO waits at least that long before resending"),
+    should("ON-CO-03", "the CO retries 5xx with bounded backoff and never resends a 400'd notice unchanged"),
     must("X-01", "JSON answers say application/json"),
     must("X-02", "no 5xx for a client's mistake and no answer slower than the step timeout"),
     must("X-03", "an unknown path answers 404 or 501, not 200"),
@@ -64,7 +82,7 @@ pub fn find(id: &str) -> Option<&'static Requirement> {
     CATALOGUE.iter().find(|r| r.id == id)
 }
 
-/// The requirements that belong to a protocol (by id prefix), cross-cutting ones excluded.
+/// The requirements whose ids start with `prefix` (cross-cutting ones excluded).
 pub fn of_protocol(prefix: &str) -> impl Iterator<Item = &'static Requirement> + '_ {
     CATALOGUE.iter().filter(move |r| r.id.starts_with(prefix))
 }

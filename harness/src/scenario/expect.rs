@@ -139,6 +139,8 @@ enum Matcher {
     Type(String),
     Matches(Regex),
     NumEq(f64),
+    Min(f64),
+    Max(f64),
     Contains(String),
     StartsWith(String),
     EndsWith(String),
@@ -202,6 +204,8 @@ impl Matcher {
                     Matcher::Matches(Regex::new(&text()?).map_err(|e| format!("`matches`: {e}"))?)
                 }
                 "num_eq" => Matcher::NumEq(as_number(arg).ok_or("`num_eq` takes a number")?),
+                "min" => Matcher::Min(as_number(arg).ok_or("`min` takes a number")?),
+                "max" => Matcher::Max(as_number(arg).ok_or("`max` takes a number")?),
                 "contains" => Matcher::Contains(text()?),
                 "starts_with" => Matcher::StartsWith(text()?),
                 "ends_with" => Matcher::EndsWith(text()?),
@@ -228,6 +232,8 @@ impl Matcher {
             (Matcher::Type(t), Some(f)) => type_name(f) == t || (t == "number" && f.is_number()),
             (Matcher::Matches(r), Some(f)) => f.as_str().is_some_and(|s| r.is_match(s)),
             (Matcher::NumEq(n), Some(f)) => as_number(f).is_some_and(|x| (x - n).abs() < 1e-9),
+            (Matcher::Min(n), Some(f)) => as_number(f).is_some_and(|x| x >= *n),
+            (Matcher::Max(n), Some(f)) => as_number(f).is_some_and(|x| x <= *n),
             (Matcher::Contains(s), Some(f)) => f.as_str().is_some_and(|x| x.contains(s.as_str())),
             (Matcher::StartsWith(s), Some(f)) => {
                 f.as_str().is_some_and(|x| x.starts_with(s.as_str()))
@@ -247,6 +253,8 @@ impl Matcher {
             Matcher::Type(t) => format!("of type {t}"),
             Matcher::Matches(r) => format!("matching /{r}/"),
             Matcher::NumEq(n) => format!("numerically {n}"),
+            Matcher::Min(n) => format!(">= {n}"),
+            Matcher::Max(n) => format!("<= {n}"),
             Matcher::Contains(s) => format!("containing {s:?}"),
             Matcher::StartsWith(s) => format!("starting with {s:?}"),
             Matcher::EndsWith(s) => format!("ending with {s:?}"),
@@ -626,6 +634,24 @@ mod tests {
         assert!(Expect::parse(&json!({"json": {"keyValid": true}})).is_err());
         assert!(Expect::parse(&json!({"json": {"$.a": {"type": "strnig"}}})).is_err());
         assert!(Expect::parse(&json!({"schema": "Nope"})).is_err());
+    }
+
+    #[test]
+    fn bounds() {
+        let e = Expect::parse(&json!({"json": {"$": {"min": 2, "max": 2.5}}})).expect("ok");
+        let inside = json!(2.2);
+        assert!(e
+            .check(&Subject {
+                json: Some(&inside),
+                ..Subject::default()
+            })
+            .is_empty());
+        let outside = json!(1.9);
+        let m = e.check(&Subject {
+            json: Some(&outside),
+            ..Subject::default()
+        });
+        assert_eq!(m[0].expected, "$ >= 2 and <= 2.5");
     }
 
     #[test]

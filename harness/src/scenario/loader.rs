@@ -431,7 +431,11 @@ impl StepContext<'_> {
         Ok(Step {
             number: number.to_string(),
             line,
-            name: s.name.unwrap_or_else(|| kind.to_string()),
+            name: s.name.unwrap_or_else(|| match &action {
+                Action::Call { operation, .. } => operation.replace('_', " "),
+                Action::Poll(p) => format!("poll {}", p.call.replace('_', " ")),
+                _ => kind.replace('_', " "),
+            }),
             action,
             expect: s.expect,
             save: s.save.unwrap_or_default(),

@@ -73,7 +73,8 @@ pub struct StepFile {
     pub steps: Option<Vec<Spanned<StepFile>>>,
     /// Expectations on the answer, request or value.
     pub expect: Option<Value>,
-    /// Variables to save: name → `$.json.path`, `out.NAME`, `status` or `header.NAME`.
+    /// Variables to save: name → `$.json.path`, `out.NAME`, `status`, `header.NAME`, or
+    /// (await_request) `received_at`, seconds on the mock peer's clock.
     pub save: Option<BTreeMap<String, String>>,
     /// Per-step timeout.
     pub timeout_seconds: Option<f64>,
@@ -124,6 +125,9 @@ pub struct AnswerFile {
     pub raw: Option<String>,
     /// Content type (default application/json).
     pub content_type: Option<String>,
+    /// Other headers (templates), e.g. Retry-After.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
     /// Delay before answering.
     pub delay_seconds: Option<f64>,
     /// Use this answer for this many requests.

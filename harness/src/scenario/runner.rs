@@ -306,12 +306,14 @@ impl Run<'_> {
                         return Err(self.fail(step, mismatches));
                     }
                 }
+                let at = peer.seconds_at(&request);
                 self.save(
                     step,
                     request.json.as_ref(),
                     None,
                     &request.headers,
                     &BTreeMap::new(),
+                    Some(at),
                 )
             }
             Action::NoRequests(spec) => {
@@ -390,7 +392,7 @@ impl Run<'_> {
                         return Err(self.fail(step, mismatches));
                     }
                 }
-                self.save(step, Some(&value), None, &[], &BTreeMap::new())
+                self.save(step, Some(&value), None, &[], &BTreeMap::new(), None)
             }
             Action::ForEach { items, var, steps } => {
                 let items = match self.render(step, items)? {
@@ -679,6 +681,7 @@ impl Run<'_> {
             Some(response.status),
             &response.headers,
             outputs,
+            None,
         )
     }
 
@@ -690,8 +693,19 @@ impl Run<'_> {
         status: Option<u16>,
         headers: &[(String, String)],
         outputs: &BTreeMap<String, String>,
+        received_at: Option<f64>,
     ) -> Result<(), Stop> {
         for (name, source) in &step.save {
+            if source == "received_at" {
+                let at = received_at.ok_or_else(|| {
+                    self.errored(
+                        step,
+                        format!("save {name}: received_at exists only for await_request"),
+                    )
+                })?;
+                self.vars.insert(name.clone(), Value::from(at));
+                continue;
+            }
             let path = if let Some(out) = source.strip_prefix("out.") {
                 outputs.get(out).cloned().ok_or_else(|| {
                     self.errored(
@@ -759,6 +773,14 @@ impl Run<'_> {
             preset.delay += delay;
             return Ok(preset);
         }
+        let mut headers = Vec::new();
+        for (k, v) in &a.headers {
+            let value = self
+                .templates
+                .render_str(v, &self.vars)
+                .map_err(|e| self.errored(step, e))?;
+            headers.push((k.clone(), value));
+        }
         let reply = match (&a.json, &a.raw, a.status) {
             (None, None, None) => None,
             (json, raw, status) => {
@@ -777,6 +799,7 @@ impl Run<'_> {
                         .content_type
                         .clone()
                         .or_else(|| Some("application/json".into())),
+                    headers,
                     body,
                 })
             }

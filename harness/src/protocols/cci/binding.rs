@@ -169,6 +169,7 @@ pub fn preset(name: &str, target: &Target) -> Option<ScriptedAnswer> {
             reply: Some(PeerReply {
                 status: 200,
                 content_type: Some("application/json".into()),
+                headers: vec![],
                 body: b"<html>{\"keyValid\": tru".to_vec(),
             }),
         },

@@ -185,6 +185,7 @@ impl CspA {
                 return PeerReply {
                     status: 500,
                     content_type: Some("text/plain".into()),
+                    headers: vec![],
                     body: b"internal error".to_vec(),
                 }
             }
