@@ -86,6 +86,29 @@ enum Command {
         #[arg(long, default_value_t = 2.0)]
         peer_timeout: f64,
     },
+    /// Fuzz the IUT's handling of activation keys with seeded mutants of a real key.
+    Fuzz {
+        /// Protocol (cci).
+        protocol: String,
+        /// IUT role.
+        #[arg(long)]
+        role: String,
+        /// Target file (default: the built-in simulator).
+        #[arg(long)]
+        target: Option<PathBuf>,
+        /// Number of mutants.
+        #[arg(long, default_value_t = 300)]
+        cases: usize,
+        /// Seed (the same seed replays the same cases).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Faults of the built-in simulator (repeatable).
+        #[arg(long)]
+        fault: Vec<String>,
+        /// A key to start from (csp-b with --target: one the IUT's A would confirm).
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// List the simulators' faults.
     Faults {
         /// Protocol (default: all).
@@ -260,6 +283,74 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
                 .await
                 .context("waiting for Ctrl-C")?;
             Ok(Exit::Code(0))
+        }
+        Command::Fuzz {
+            protocol,
+            role,
+            target,
+            cases,
+            seed,
+            fault,
+            key,
+        } => {
+            let p = Protocol::from_name(&protocol)
+                .ok_or_else(|| anyhow!("unknown protocol `{protocol}` ({})", Protocol::names()))?;
+            if p != Protocol::Cci {
+                bail!("fuzzing covers the cci key codec only");
+            }
+            if !p.roles().contains(&role.as_str()) {
+                bail!(
+                    "--role: `{role}` is not a role of {protocol} ({})",
+                    p.roles().join(", ")
+                );
+            }
+            let report = match target {
+                Some(path) => {
+                    if !fault.is_empty() {
+                        bail!("--fault applies to the built-in simulator, not to --target");
+                    }
+                    let target =
+                        Target::load(&path).map_err(|e| anyhow!("invalid target file: {e}"))?;
+                    if target.protocol != p || target.role != role {
+                        bail!(
+                            "the target is {} {}, not {protocol} {role}",
+                            target.protocol.name(),
+                            target.role
+                        );
+                    }
+                    crate::fuzz::fuzz_cci(&target, key, cases, seed).await?
+                }
+                None => {
+                    let names: BTreeSet<String> = fault.iter().cloned().collect();
+                    let faults: BTreeSet<&'static str> = protocols::faults_for(p, &role, &names)
+                        .map_err(|e| anyhow!("--fault: {e}"))?
+                        .into_iter()
+                        .collect();
+                    let http = crate::http::HttpClient::new()?;
+                    let prepared = sim::builtin_stage(&role, Dialect::Seed, &faults, &http)
+                        .await
+                        .map_err(|e| anyhow!(e))?;
+                    let key = match (&prepared.stage.counterpart, key) {
+                        (_, Some(k)) => Some(k),
+                        (protocols::Counterpart::CciIssuer(a), None) => {
+                            let env = prepared.stage.target.primary_environment();
+                            Some(
+                                a.issue(
+                                    &env.id,
+                                    env.sizes[0],
+                                    &prepared.stage.target.customer_account,
+                                )
+                                .map_err(|r| anyhow!(r.0))?
+                                .1,
+                            )
+                        }
+                        _ => None,
+                    };
+                    crate::fuzz::fuzz_cci(&prepared.stage.target, key, cases, seed).await?
+                }
+            };
+            print!("{}", report.render());
+            Ok(Exit::Code(if report.findings.is_empty() { 0 } else { 1 }))
         }
         Command::Faults { protocol } => {
             if let Some(p) = &protocol {

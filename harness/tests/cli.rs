@@ -359,3 +359,31 @@ fn faults_and_list_describe_themselves() {
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(!all.contains("CCI-A-01    0"), "{all}");
 }
+
+#[test]
+fn fuzz_is_quiet_on_the_clean_simulator_and_finds_a_lenient_issuer() {
+    let out = crosscheck(&[
+        "fuzz", "cci", "--role", "csp-a", "--cases", "150", "--seed", "7",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = crosscheck(&[
+        "fuzz",
+        "cci",
+        "--role",
+        "csp-a",
+        "--cases",
+        "150",
+        "--seed",
+        "7",
+        "--fault",
+        "a-accepts-reencoded",
+    ]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("re-encoding") && all.contains("keyValid\":true"),
+        "{all}"
+    );
+    let out = crosscheck(&["fuzz", "cci", "--role", "csp-b", "--cases", "150"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
