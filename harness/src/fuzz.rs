@@ -367,8 +367,8 @@ mod tests {
         #[test]
         fn mutants_always_differ_and_replay_by_seed(seed in any::<u64>(), env in "[a-z0-9-]{1,12}") {
             let key = key::encode_object(&json!({"environment": env, "connectionSizeMbps": "500", "keyMaterial": "abc"}));
-            let mut a = Rng::new(seed);
-            let mut b = Rng::new(seed);
+            let mut a = super::Rng::new(seed);
+            let mut b = super::Rng::new(seed);
             for _ in 0..20 {
                 let (na, ka) = mutant(&key, &mut a);
                 let (nb, kb) = mutant(&key, &mut b);
