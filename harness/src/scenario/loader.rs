@@ -271,6 +271,7 @@ impl StepContext<'_> {
             ("peer_answer", s.peer_answer.is_some()),
             ("await_request", s.await_request.is_some()),
             ("no_requests", s.no_requests.is_some()),
+            ("drain_requests", s.drain_requests.is_some()),
             ("poll", s.poll.is_some()),
             ("advance_clock", s.advance_clock.is_some()),
             ("let", s.let_vars.is_some()),
@@ -293,12 +294,13 @@ impl StepContext<'_> {
             many => return Err(format!("more than one action: {}", many.join(", "))),
         };
         let takes_expect = matches!(kind, "call" | "http" | "await_request" | "check");
+        let takes_save = takes_expect || kind == "drain_requests";
         if s.expect.is_some() && !takes_expect {
             return Err(format!(
                 "expect: `{kind}` takes no expect (poll uses until/always)"
             ));
         }
-        if s.save.is_some() && !takes_expect {
+        if s.save.is_some() && !takes_save {
             return Err(format!("save: `{kind}` saves nothing"));
         }
         if let Some(e) = &s.expect {

@@ -55,6 +55,8 @@ pub struct StepFile {
     pub await_request: Option<AwaitFile>,
     /// Assert a mock peer receives nothing for a while.
     pub no_requests: Option<NoRequestsFile>,
+    /// Take every request until the IUT falls quiet.
+    pub drain_requests: Option<DrainFile>,
     /// Repeat a call until (or while) an expectation holds.
     pub poll: Option<PollFile>,
     /// Advance the IUT's clock by this many seconds (template).
@@ -152,6 +154,20 @@ pub struct NoRequestsFile {
     pub peer: Option<String>,
     /// How long to listen (template; default the target's silence).
     pub for_seconds: Option<Value>,
+}
+
+/// `drain_requests` as written: take requests until none arrives for `quiet_seconds`;
+/// fail if that has not happened within `within_seconds`. Saves `count`, `arrivals`
+/// (seconds on the mock peer's clock) and `bodies`.
+#[derive(Debug, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DrainFile {
+    /// Which mock peer.
+    pub peer: Option<String>,
+    /// The quiet spell that ends the drain (template).
+    pub quiet_seconds: Value,
+    /// The longest the drain may take (template).
+    pub within_seconds: Value,
 }
 
 /// `poll` as written.
@@ -253,6 +269,8 @@ pub enum Action {
     AwaitRequest(AwaitFile),
     /// Assert silence.
     NoRequests(NoRequestsFile),
+    /// Take requests until quiet.
+    DrainRequests(DrainFile),
     /// Poll.
     Poll(PollFile),
     /// Advance the clock.

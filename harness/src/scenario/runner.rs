@@ -343,6 +343,57 @@ impl Run<'_> {
                 }
                 Ok(())
             }
+            Action::DrainRequests(spec) => {
+                let peer = self.peer(step, &spec.peer)?;
+                let quiet = seconds(&self.render(step, &spec.quiet_seconds)?, "quiet_seconds")
+                    .map_err(|e| self.errored(step, e))?;
+                let within = seconds(&self.render(step, &spec.within_seconds)?, "within_seconds")
+                    .map_err(|e| self.errored(step, e))?;
+                let started = Instant::now();
+                let mut taken = Vec::new();
+                while let Some(request) = peer.next_request(quiet).await {
+                    self.record_request(step, peer.name(), &request);
+                    taken.push(request);
+                    if started.elapsed() > within {
+                        return Err(self.fail(
+                            step,
+                            vec![Mismatch {
+                                expected: format!(
+                                    "the IUT to fall quiet for {:.1} s within {:.1} s",
+                                    quiet.as_secs_f64(),
+                                    within.as_secs_f64()
+                                ),
+                                actual: format!(
+                                    "{} requests and still sending after {:.1} s",
+                                    taken.len(),
+                                    started.elapsed().as_secs_f64()
+                                ),
+                            }],
+                        ));
+                    }
+                }
+                let arrivals: Vec<Value> = taken
+                    .iter()
+                    .map(|r| Value::from(peer.seconds_at(r)))
+                    .collect();
+                let bodies: Vec<Value> = taken
+                    .iter()
+                    .map(|r| {
+                        r.json.clone().unwrap_or_else(|| {
+                            Value::String(String::from_utf8_lossy(&r.body).into_owned())
+                        })
+                    })
+                    .collect();
+                let summary = serde_json::json!({"count": taken.len(), "arrivals": arrivals, "bodies": bodies});
+                for (name, source) in &step.save {
+                    let value = summary
+                        .get(source)
+                        .cloned()
+                        .ok_or_else(|| self.errored(step, format!("save {name}: drain_requests saves count, arrivals or bodies, not `{source}`")))?;
+                    self.vars.insert(name.clone(), value);
+                }
+                Ok(())
+            }
             Action::Poll(spec) => self.poll(step, spec).await,
             Action::AdvanceClock(v) => {
                 let by = seconds(&self.render(step, v)?, "advance_clock")

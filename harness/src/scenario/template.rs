@@ -22,7 +22,7 @@ fn jerr(message: impl std::fmt::Display) -> JError {
 }
 
 impl Templates {
-    /// Generic functions (`uuid`, `pad`, `append`, `b64`, `json`) plus whatever
+    /// Generic functions (`uuid`, `pad`, `append`, `b64`, `json`, `gaps`, `all_distinct`) plus whatever
     /// `configure` adds; undefined variables are errors.
     pub fn new(configure: impl FnOnce(&mut Environment<'static>)) -> Self {
         let mut env = Environment::new();
@@ -49,6 +49,23 @@ impl Templates {
         env.add_function("json", |v: JValue| -> Result<String, JError> {
             serde_json::to_string(&v).map_err(jerr)
         });
+        env.add_function("gaps", |times: Vec<f64>| -> Vec<f64> {
+            times.windows(2).map(|w| w[1] - w[0]).collect()
+        });
+        env.add_function(
+            "all_distinct",
+            |items: Vec<JValue>| -> Result<bool, JError> {
+                let mut seen = Vec::new();
+                for item in &items {
+                    let text = serde_json::to_string(item).map_err(jerr)?;
+                    if seen.contains(&text) {
+                        return Ok(false);
+                    }
+                    seen.push(text);
+                }
+                Ok(true)
+            },
+        );
         configure(&mut env);
         Self { env }
     }
@@ -184,5 +201,13 @@ mod tests {
             t.render(&json!("{{ b64('hi') }}"), &vars()).expect("ok"),
             json!("aGk=")
         );
+        let render = |t_: &str| t.render(&json!(t_), &vars()).expect("renders");
+        assert_eq!(render("{{ gaps([1.0, 1.5, 3.5]) }}"), json!([0.5, 2.0]));
+        assert_eq!(render("{{ gaps([1.0, 1.5, 3.5]) | min }}"), json!(0.5));
+        assert_eq!(
+            render("{{ all_distinct([{'a': 1}, {'a': 1}]) }}"),
+            json!(false)
+        );
+        assert_eq!(render("{{ all_distinct([1, 2]) }}"), json!(true));
     }
 }
