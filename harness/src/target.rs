@@ -107,6 +107,8 @@ pub struct Target {
     pub iut_credential: Credential,
     /// What the harness sends on customer calls, if anything.
     pub customer_credential: Option<Credential>,
+    /// Valid credentials without the right to use the API (for 403 checks), if any.
+    pub no_right_credential: Option<Credential>,
     /// Where the harness's mock peers listen (`None`: ephemeral ports).
     pub mock_peers: BTreeMap<String, SocketAddr>,
     /// Path prefix of the provider-to-provider API on mock peers.
@@ -200,6 +202,7 @@ struct CredentialsFile {
     harness: Option<Spanned<TokenFile>>,
     iut: Option<Spanned<TokenFile>>,
     customer: Option<Spanned<TokenFile>>,
+    no_right: Option<Spanned<TokenFile>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -326,18 +329,27 @@ impl TargetFile {
         let customer_base = check_url(file, "customer_base", &self.customer_base)?;
         let trigger_base = check_url(file, "trigger_base", &self.trigger_base)?;
         let test_base = check_url(file, "test_base", &self.test_base)?;
-        if customer_base.is_none() {
-            return Err(InputError::whole(
-                file,
-                "customer_base: required for the cci protocol",
-            ));
-        }
-        if self.role.value == "csp-a" && api_base.is_none() {
-            return Err(InputError::at(
-                file,
-                &self.role.referenced,
-                "api_base: required when the IUT is csp-a",
-            ));
+        let role = self.role.value.as_str();
+        let needs: &[(&str, bool)] = match protocol {
+            Protocol::Cci => &[("customer_base", true), ("api_base", role == "csp-a")],
+        };
+        let present = |name: &str| match name {
+            "api_base" => api_base.is_some(),
+            "customer_base" => customer_base.is_some(),
+            "trigger_base" => trigger_base.is_some(),
+            _ => true,
+        };
+        for (name, required) in needs {
+            if *required && !present(name) {
+                return Err(InputError::at(
+                    file,
+                    &self.role.referenced,
+                    format!(
+                        "{name}: required when the IUT is {} {role}",
+                        protocol.name()
+                    ),
+                ));
+            }
         }
         let mut environments = Vec::new();
         for e in self.environments {
@@ -350,7 +362,7 @@ impl TargetFile {
             }
             environments.push(e.value);
         }
-        if environments.len() < 2 {
+        if protocol == Protocol::Cci && environments.len() < 2 {
             return Err(InputError::whole(
                 file,
                 "environments: name at least two offered environments (scenarios confirm under the wrong one)",
@@ -405,6 +417,7 @@ impl TargetFile {
             )
         })?;
         let customer_credential = credential("customer", self.credentials.customer)?;
+        let no_right_credential = credential("no_right", self.credentials.no_right)?;
         let mut mock_peers = BTreeMap::new();
         for (name, peer) in self.mock_peers {
             let addr: SocketAddr = peer.listen.value.parse().map_err(|_| {
@@ -458,6 +471,7 @@ impl TargetFile {
             harness_credential,
             iut_credential,
             customer_credential,
+            no_right_credential,
             mock_peers,
             peer_prefix,
             step_timeout: seconds(

@@ -210,6 +210,7 @@ pub fn builtin_target(role: &str, dialect: Dialect) -> Target {
         harness_credential: Credential::bearer(harness_token),
         iut_credential: Credential::bearer(iut_token),
         customer_credential: None,
+        no_right_credential: None,
         mock_peers: BTreeMap::new(),
         peer_prefix: world::API_PREFIX.into(),
         step_timeout: Duration::from_secs(5),
