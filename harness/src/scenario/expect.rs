@@ -305,6 +305,42 @@ pub fn named_schema(name: &str) -> Option<Value> {
             "properties": {"keyValid": {"type": "boolean"}}
         }),
         "ErrorObject" => json!({"type": "object", "minProperties": 1}),
+        // ON-API 2.5 Activation Notice as PROTOCOLS.md §3 constrains it.
+        "ActivationNotice" => json!({
+            "type": "object",
+            "required": ["coAccessId", "orderDateTime", "requestedDateTime", "products", "customerDetails"],
+            "properties": {
+                "coId": {"$ref": "#/$defs/id"},
+                "coOrderId": {"$ref": "#/$defs/id"},
+                "coAccessId": {"$ref": "#/$defs/id"},
+                "orderDateTime": {"$ref": "#/$defs/dateTime"},
+                "requestedDateTime": {"$ref": "#/$defs/dateTime"},
+                "products": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["productId", "offeringId", "coProduct", "coSubscriptionId"],
+                        "properties": {
+                            "productId": {"$ref": "#/$defs/id"},
+                            "offeringId": {"$ref": "#/$defs/id"},
+                            "coProduct": {"anyOf": [
+                                {"$ref": "#/$defs/text"},
+                                {"type": "array", "items": {"$ref": "#/$defs/text"}}
+                            ]},
+                            "coSubscriptionId": {"$ref": "#/$defs/id"}
+                        }
+                    }
+                },
+                "customerDetails": {"type": "object"}
+            },
+            "$defs": {
+                "id": {"type": "string", "pattern": "^[-0-9a-zA-Z.]{1,36}$"},
+                "dateTime": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,4})?Z$"},
+                "text": {"type": "string", "maxLength": 255}
+            }
+        }),
         _ => return None,
     })
 }
