@@ -76,7 +76,8 @@ enum Command {
         /// Key dialect: seed or v1.
         #[arg(long, default_value = "seed")]
         dialect: String,
-        /// Base URL (prefix included) of the peer CSP's provider API.
+        /// Base URL of the peer: CCI, the other CSP's provider API (prefix included);
+        /// ONAPI co, the SP.
         #[arg(long)]
         peer_base: Option<String>,
         /// Key lifetime in seconds.
@@ -254,7 +255,7 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
             if !(peer_timeout.is_finite() && peer_timeout > 0.0 && peer_timeout <= 600.0) {
                 bail!("--peer-timeout: {peer_timeout} is not between 0 and 600 seconds");
             }
-            let _running = match p {
+            let _running: Box<dyn std::any::Any + Send> = match p {
                 Protocol::Cci => {
                     let dialect = Dialect::from_name(&dialect)
                         .ok_or_else(|| anyhow!("--dialect: `{dialect}` is not seed or v1"))?;
@@ -276,7 +277,31 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
                         if fault.is_empty() { "none".to_string() } else { fault.join(", ") },
                         addr = running.addr,
                     );
-                    running
+                    Box::new(running)
+                }
+                Protocol::Onapi => {
+                    let mut config = crate::protocols::onapi::config::OnapiConfig::new();
+                    config.faults = faults
+                        .iter()
+                        .filter_map(|f| crate::protocols::onapi::fault::Fault::from_name(f))
+                        .collect();
+                    if let Some(base) = peer_base {
+                        config.sp_base = base;
+                    }
+                    let peer = if role == "co" {
+                        config.sp_base.clone()
+                    } else {
+                        "none".into()
+                    };
+                    let running = crate::protocols::onapi::stage::start(&role, config, listen)
+                        .await
+                        .map_err(|e| anyhow!(e))?;
+                    println!(
+                        "crosscheck sim {protocol} {role} listening on http://{addr}: notices http://{addr}/onapi/2.5/activationnotice/, trigger http://{addr}/trigger, test http://{addr}/test; SP {peer}; faults: {}",
+                        if fault.is_empty() { "none".to_string() } else { fault.join(", ") },
+                        addr = running.addr,
+                    );
+                    Box::new(running)
                 }
             };
             tokio::signal::ctrl_c()

@@ -133,7 +133,7 @@ pub async fn run(scenarios: &[Arc<Scenario>], parallel: usize) -> Result<KillMat
     matrix.clean_runs = clean.len();
     matrix.clean_failures = clean
         .into_iter()
-        .filter(|r| r.outcome != Outcome::Passed)
+        .filter(|r| r.outcome != Outcome::Passed || !r.warnings.is_empty())
         .collect();
     for fault in protocols.into_iter().flat_map(Protocol::faults) {
         let of_protocol: Vec<Arc<Scenario>> = scenarios
@@ -145,7 +145,10 @@ pub async fn run(scenarios: &[Arc<Scenario>], parallel: usize) -> Result<KillMat
         let results = run_builtin(plan, &BTreeSet::from([fault.name]), parallel).await?;
         let killers: Vec<&ScenarioResult> = results
             .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Errored))
+            // A SHOULD-level scenario passes with a warning: that is a detection too.
+            .filter(|r| {
+                matches!(r.outcome, Outcome::Failed | Outcome::Errored) || !r.warnings.is_empty()
+            })
             .collect();
         for r in &killers {
             matrix

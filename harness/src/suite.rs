@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use crate::http::{HttpClient, Redactor};
 use crate::protocols::cci::key::Dialect;
-use crate::protocols::{cci, Counterpart, Protocol};
+use crate::protocols::{cci, onapi, Counterpart, Protocol};
 use crate::report::{Outcome, ScenarioResult};
 use crate::scenario::{run_scenario, Scenario, Stage};
 use crate::target::Target;
@@ -39,6 +39,7 @@ pub async fn builtin_stage(
 ) -> Result<Prepared, String> {
     match protocol {
         Protocol::Cci => cci::sim::builtin_stage(role, dialect, faults, http).await,
+        Protocol::Onapi => onapi::stage::builtin_stage(role, faults, http).await,
     }
 }
 
@@ -58,6 +59,9 @@ async fn external_counterpart(
                 )
             })
             .map_err(|e| e.to_string()),
+        Protocol::Onapi => onapi::stage::start_counterpart(target, listen)
+            .await
+            .map(|peer| (peer, Counterpart::Recorder)),
     }
 }
 
@@ -65,6 +69,7 @@ async fn external_counterpart(
 pub fn counterpart_role(target: &Target) -> &'static str {
     match target.protocol {
         Protocol::Cci => cci::sim::counterpart_role(target),
+        Protocol::Onapi => onapi::stage::counterpart_role(target),
     }
 }
 

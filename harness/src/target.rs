@@ -332,6 +332,7 @@ impl TargetFile {
         let role = self.role.value.as_str();
         let needs: &[(&str, bool)] = match protocol {
             Protocol::Cci => &[("customer_base", true), ("api_base", role == "csp-a")],
+            Protocol::Onapi => &[("api_base", role == "sp"), ("trigger_base", role == "co")],
         };
         let present = |name: &str| match name {
             "api_base" => api_base.is_some(),

@@ -286,6 +286,14 @@ impl IntoResponse for PeerReply {
         {
             response.headers_mut().insert(header::CONTENT_TYPE, ct);
         }
+        for (name, value) in self.headers {
+            if let (Ok(n), Ok(v)) = (
+                axum::http::HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(&value),
+            ) {
+                response.headers_mut().append(n, v);
+            }
+        }
         response
     }
 }

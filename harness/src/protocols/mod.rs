@@ -21,16 +21,19 @@ use crate::target::Target;
 pub enum Protocol {
     /// Cross-cloud interconnect, establishing customer intent.
     Cci,
+    /// ON-API 2.5 Activation Notice.
+    Onapi,
 }
 
 impl Protocol {
     /// Every protocol the harness implements.
-    pub const ALL: [Protocol; 1] = [Protocol::Cci];
+    pub const ALL: [Protocol; 2] = [Protocol::Cci, Protocol::Onapi];
 
     /// The protocol's name in files and on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Protocol::Cci => "cci",
+            Protocol::Onapi => "onapi",
         }
     }
 
@@ -48,6 +51,7 @@ impl Protocol {
     pub fn roles(self) -> &'static [&'static str] {
         match self {
             Protocol::Cci => &["csp-a", "csp-b"],
+            Protocol::Onapi => &["sp", "co"],
         }
     }
 
@@ -61,6 +65,8 @@ impl Protocol {
         match (self, role) {
             (Protocol::Cci, "csp-a") => "CCI-A-",
             (Protocol::Cci, _) => "CCI-B-",
+            (Protocol::Onapi, "sp") => "ON-SP-",
+            (Protocol::Onapi, _) => "ON-CO-",
         }
     }
 
@@ -68,6 +74,7 @@ impl Protocol {
     pub fn operations(self, role: &str) -> &'static [&'static str] {
         match self {
             Protocol::Cci => cci::binding::operations(role),
+            Protocol::Onapi => onapi::binding::operations(role),
         }
     }
 
@@ -75,21 +82,27 @@ impl Protocol {
     pub fn presets(self) -> &'static [&'static str] {
         match self {
             Protocol::Cci => cci::binding::PRESETS,
+            Protocol::Onapi => onapi::binding::PRESETS,
         }
     }
 
     /// The simulators' faults.
     pub fn faults(self) -> Vec<FaultInfo> {
+        let info = |name, role, requirement, description| FaultInfo {
+            protocol: self,
+            name,
+            role,
+            requirement,
+            description,
+        };
         match self {
             Protocol::Cci => cci::faults::ALL
                 .iter()
-                .map(|f| FaultInfo {
-                    protocol: self,
-                    name: f.name(),
-                    role: f.role(),
-                    requirement: f.requirement(),
-                    description: f.description(),
-                })
+                .map(|f| info(f.name(), f.role(), f.requirement(), f.description()))
+                .collect(),
+            Protocol::Onapi => onapi::fault::ALL
+                .iter()
+                .map(|f| info(f.name(), f.role(), f.requirement(), f.description()))
                 .collect(),
         }
     }
@@ -133,6 +146,7 @@ pub enum Counterpart {
 pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
     match target.protocol {
         Protocol::Cci => cci::binding::binding(target, operation),
+        Protocol::Onapi => onapi::binding::binding(target, operation),
     }
 }
 
@@ -140,6 +154,7 @@ pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
 pub fn base_vars(target: &Target) -> Map<String, Value> {
     let mut vars = match target.protocol {
         Protocol::Cci => cci::binding::base_vars(target),
+        Protocol::Onapi => onapi::binding::base_vars(target),
     };
     vars.insert(
         "has_test_clock".into(),
@@ -167,6 +182,7 @@ pub fn register_functions(
             };
             cci::binding::register_functions(env, target, issuer);
         }
+        Protocol::Onapi => onapi::binding::register_functions(env),
     }
 }
 
@@ -174,6 +190,7 @@ pub fn register_functions(
 pub fn preset(target: &Target, name: &str) -> Option<ScriptedAnswer> {
     match target.protocol {
         Protocol::Cci => cci::binding::preset(name, target),
+        Protocol::Onapi => onapi::binding::preset(name, target),
     }
 }
 

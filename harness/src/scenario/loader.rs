@@ -397,6 +397,9 @@ impl StepContext<'_> {
             "no_requests" => {
                 Action::NoRequests(s.no_requests.unwrap_or_else(|| unreachable!("kind")))
             }
+            "drain_requests" => {
+                Action::DrainRequests(s.drain_requests.unwrap_or_else(|| unreachable!("kind")))
+            }
             "poll" => {
                 let p = s.poll.unwrap_or_else(|| unreachable!("kind is poll"));
                 check_op(&p.call)?;

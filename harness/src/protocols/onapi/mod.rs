@@ -1,1 +1,10 @@
-//! ONAPI: the ON-API 2.5 Activation Notice (PROTOCOLS.md §3).
+//! ONAPI: the ON-API 2.5 Activation Notice (PROTOCOLS.md §3), sent by a network
+//! operator (CO) to a service provider (SP).
+
+pub mod binding;
+pub mod co;
+pub mod config;
+pub mod fault;
+pub mod format;
+pub mod sp;
+pub mod stage;
