@@ -188,7 +188,9 @@ pub async fn run_external(
             ))
         }
         None => {
-            tracing::warn!("mock_peers.{peer_name} is not set: traffic the IUT sends elsewhere goes unseen");
+            if target.protocol == Protocol::Cci {
+                tracing::warn!("mock_peers.{peer_name} is not set: traffic the IUT sends elsewhere goes unseen");
+            }
             loopback()
         }
     };

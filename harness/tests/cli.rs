@@ -34,6 +34,15 @@ fn builtin_run_passes_and_covers_every_cci_requirement() {
         .collect();
     assert_eq!(cci.len(), 22, "{requirements:?}");
     assert!(cci.iter().all(|(_, v)| *v == "passed"), "{requirements:?}");
+    let onapi: Vec<_> = requirements
+        .iter()
+        .filter(|(k, _)| k.starts_with("ON-"))
+        .collect();
+    assert_eq!(onapi.len(), 10, "{requirements:?}");
+    assert!(
+        onapi.iter().all(|(_, v)| *v == "passed"),
+        "{requirements:?}"
+    );
     assert_eq!(report["summary"]["failed"], 0);
     assert!(report["summary"]["total"].as_u64().expect("total") >= 40);
     let junit = std::fs::read_to_string(dir.join("junit.xml")).expect("junit.xml");
@@ -386,4 +395,112 @@ fn fuzz_is_quiet_on_the_clean_simulator_and_finds_a_lenient_issuer() {
     );
     let out = crosscheck(&["fuzz", "cci", "--role", "csp-b", "--cases", "150"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+fn onapi_target(
+    fixture: &str,
+    replacements: &[(&str, String)],
+    dir: &std::path::Path,
+) -> std::path::PathBuf {
+    let mut text =
+        std::fs::read_to_string(root().join("fixtures/targets").join(fixture)).expect("fixture");
+    for (from, to) in replacements {
+        text = text.replace(from, to);
+    }
+    let path = dir.join(fixture);
+    std::fs::write(&path, text).expect("target");
+    path
+}
+
+#[test]
+fn separate_onapi_sp_and_co_pass_clean_and_fail_precisely_under_faults() {
+    let dir = temp_dir("ext-onapi");
+    let (sp_port, co_port, mock_sp) = (free_port(), free_port(), free_port());
+    let sp_target = onapi_target("onapi-sp.yaml", &[("18200", sp_port.to_string())], &dir);
+    let co_target = onapi_target(
+        "onapi-co.yaml",
+        &[
+            ("18210", co_port.to_string()),
+            ("18280", mock_sp.to_string()),
+        ],
+        &dir,
+    );
+    let reports = dir.join("reports");
+    let run = |target: &std::path::Path| {
+        crosscheck(&[
+            "run",
+            "--target",
+            target.to_str().expect("utf-8"),
+            "--report-dir",
+            reports.to_str().expect("utf-8"),
+        ])
+    };
+    let sp_listen = format!("127.0.0.1:{sp_port}");
+    let co_listen = format!("127.0.0.1:{co_port}");
+    let sp_base = format!("http://127.0.0.1:{mock_sp}");
+    {
+        let _sp = start_sim(&["onapi", "--role", "sp", "--listen", &sp_listen], sp_port);
+        let _co = start_sim(
+            &[
+                "onapi",
+                "--role",
+                "co",
+                "--listen",
+                &co_listen,
+                "--peer-base",
+                &sp_base,
+            ],
+            co_port,
+        );
+        let out = run(&sp_target);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let out = run(&co_target);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    {
+        let _sp = start_sim(
+            &[
+                "onapi",
+                "--role",
+                "sp",
+                "--listen",
+                &sp_listen,
+                "--fault",
+                "sp-accepts-local-time",
+            ],
+            sp_port,
+        );
+        let _co = start_sim(
+            &[
+                "onapi",
+                "--role",
+                "co",
+                "--listen",
+                &co_listen,
+                "--peer-base",
+                &sp_base,
+                "--fault",
+                "co-two-products",
+            ],
+            co_port,
+        );
+        let out = run(&sp_target);
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{all}");
+        assert!(
+            all.contains("FAILED on-sp-malformed-notices")
+                && all.contains("orderDateTime-local-offset"),
+            "{all}"
+        );
+        assert!(all.contains("expected status 400, got status 200"), "{all}");
+        let out = run(&co_target);
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{all}");
+        assert!(
+            all.contains("[ON-CO-01")
+                && all.contains("body matching ActivationNotice")
+                && all.contains("/products"),
+            "{all}"
+        );
+    }
 }

@@ -310,8 +310,8 @@ pub fn named_schema(name: &str) -> Option<Value> {
             "type": "object",
             "required": ["coAccessId", "orderDateTime", "requestedDateTime", "products", "customerDetails"],
             "properties": {
-                "coId": {"$ref": "#/$defs/id"},
-                "coOrderId": {"$ref": "#/$defs/id"},
+                "coId": {"anyOf": [{"$ref": "#/$defs/id"}, {"type": "null"}]},
+                "coOrderId": {"anyOf": [{"$ref": "#/$defs/id"}, {"type": "null"}]},
                 "coAccessId": {"$ref": "#/$defs/id"},
                 "orderDateTime": {"$ref": "#/$defs/dateTime"},
                 "requestedDateTime": {"$ref": "#/$defs/dateTime"},

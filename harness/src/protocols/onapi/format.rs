@@ -19,7 +19,7 @@ fn date_time_regex() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
         Regex::new(
-            r"^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,4})?Z$",
+            r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,4})?[Zz]$",
         )
         .unwrap_or_else(|_| unreachable!("a valid pattern"))
     })
@@ -50,7 +50,8 @@ pub fn is_date_time(s: &str) -> bool {
         2 => 28,
         _ => return false,
     };
-    (1..=days).contains(&d) && h < 24 && mi < 60 && se <= 60
+    // A leap second can only be the last second of a day.
+    (1..=days).contains(&d) && h < 24 && mi < 60 && (se < 60 || (se == 60 && h == 23 && mi == 59))
 }
 
 /// A notice that passed every check, with the fields an SP acts on.
@@ -110,7 +111,8 @@ fn id_field(
     mandatory: bool,
     rules: &Rules,
 ) -> Result<Option<String>, String> {
-    match o.get(field) {
+    // JSON null is the same as leaving the field out.
+    match o.get(field).filter(|v| !v.is_null()) {
         None if mandatory => Err(format!("{at}{field}: mandatory field is missing")),
         None => Ok(None),
         Some(Value::String(s)) if id_ok(s, rules) => Ok(Some(s.clone())),
@@ -126,7 +128,7 @@ fn id_field(
 }
 
 fn date_field(o: &Map<String, Value>, field: &str, rules: &Rules) -> Result<String, String> {
-    match o.get(field) {
+    match o.get(field).filter(|v| !v.is_null()) {
         None => Err(format!("{field}: mandatory field is missing")),
         Some(Value::String(s)) if date_ok(s, rules) => Ok(s.clone()),
         Some(Value::String(s)) => Err(format!(
@@ -190,7 +192,7 @@ pub fn validate_with(body: &[u8], rules: &Rules) -> Result<Notice, String> {
     id_field(&o, "", "coAccessId", true, rules)?;
     date_field(&o, "orderDateTime", rules)?;
     let requested = date_field(&o, "requestedDateTime", rules)?;
-    let products = match o.get("products") {
+    let products = match o.get("products").filter(|v| !v.is_null()) {
         None => return Err("products: mandatory field is missing".into()),
         Some(Value::Array(p)) => p,
         Some(other) => return Err(format!("products: expected a list, found {}", kind(other))),
@@ -216,6 +218,7 @@ pub fn validate_with(body: &[u8], rules: &Rules) -> Result<Notice, String> {
     let offering_id = id_field(p, at, "offeringId", true, rules)?.unwrap_or_default();
     let co_product = p
         .get("coProduct")
+        .filter(|v| !v.is_null())
         .cloned()
         .ok_or_else(|| format!("{at}coProduct: mandatory field is missing"))?;
     match &co_product {
@@ -228,7 +231,7 @@ pub fn validate_with(body: &[u8], rules: &Rules) -> Result<Notice, String> {
         other => text(other, &format!("{at}coProduct"))?,
     }
     id_field(p, at, "coSubscriptionId", true, rules)?;
-    let customer = match o.get("customerDetails") {
+    let customer = match o.get("customerDetails").filter(|v| !v.is_null()) {
         None => return Err("customerDetails: mandatory field is missing".into()),
         Some(Value::Object(c)) => c.clone(),
         Some(other) => {
@@ -255,7 +258,8 @@ fn check_customer(c: &Map<String, Value>, at: &str) -> Result<(), String> {
     for (k, v) in c {
         let here = format!("{at}.{k}");
         match (k.as_str(), v) {
-            ("identifiedCustomer", Value::Bool(_)) => {}
+            // Optional details may be null.
+            (_, Value::Null) | ("identifiedCustomer", Value::Bool(_)) => {}
             ("identifiedCustomer", other) => {
                 return Err(format!("{here}: expected a boolean, found {}", kind(other)))
             }
@@ -297,10 +301,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn null_means_absent() {
+        let mut n = valid_example();
+        n["coId"] = Value::Null;
+        n["customerDetails"]["organizationNumber"] = Value::Null;
+        assert!(validate(n.to_string().as_bytes()).is_ok());
+        n["coAccessId"] = Value::Null;
+        let cause = validate(n.to_string().as_bytes()).expect_err("mandatory");
+        assert_eq!(cause, "coAccessId: mandatory field is missing");
+    }
+
+    #[test]
     fn ids_and_date_times() {
         assert!(is_id("a-B.9") && is_id(&"x".repeat(36)));
         assert!(!is_id("") && !is_id(&"x".repeat(37)) && !is_id("a_b") && !is_id("a b"));
         for ok in [
+            "1985-04-12t23:20:50z",
             "1985-04-12T23:20:50.52Z",
             "1985-04-12T23:20:50.0053Z",
             "1990-12-31T23:59:60Z",
@@ -316,6 +332,7 @@ mod tests {
             "2023-02-29T00:00:00Z",
             "1985-13-12T23:20:50Z",
             "1985-04-12T24:20:50Z",
+            "1990-12-31T12:00:60Z",
         ] {
             assert!(!is_date_time(bad), "{bad}");
         }
