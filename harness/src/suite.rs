@@ -67,10 +67,7 @@ async fn external_counterpart(
 
 /// The name of the mock peer for a target: the role the harness plays.
 pub fn counterpart_role(target: &Target) -> &'static str {
-    match target.protocol {
-        Protocol::Cci => cci::sim::counterpart_role(target),
-        Protocol::Onapi => onapi::stage::counterpart_role(target),
-    }
+    target.protocol.counterpart_role(&target.role)
 }
 
 /// One planned scenario run.

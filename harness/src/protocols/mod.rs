@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::peers::ScriptedAnswer;
-use crate::scenario::binding::Binding;
+use crate::scenario::binding::{Binding, Credentials};
 use crate::target::Target;
 
 /// A protocol profile.
@@ -52,6 +52,16 @@ impl Protocol {
         match self {
             Protocol::Cci => &["csp-a", "csp-b"],
             Protocol::Onapi => &["sp", "co"],
+        }
+    }
+
+    /// The role the harness plays when the IUT plays `role`: the other one.
+    pub fn counterpart_role(self, role: &str) -> &'static str {
+        let roles = self.roles();
+        if roles[0] == role {
+            roles[1]
+        } else {
+            roles[0]
         }
     }
 
@@ -141,13 +151,21 @@ pub enum Counterpart {
     CciIssuer(Arc<cci::sim_a::CspA>),
 }
 
-/// The default binding of `operation` for the target's protocol and role, with the
-/// target's override applied.
+/// The default binding of `operation` for the target's protocol and role (every role
+/// has `advance_clock`), with the target's override applied.
 pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
-    match target.protocol {
-        Protocol::Cci => cci::binding::binding(target, operation),
-        Protocol::Onapi => onapi::binding::binding(target, operation),
-    }
+    let base = match operation {
+        "advance_clock" => Binding::new("POST", "test", "/clock/advance", Credentials::None)
+            .body(serde_json::json!({ "seconds": "{{ arg.seconds }}" })),
+        _ => match target.protocol {
+            Protocol::Cci => cci::binding::binding(target, operation)?,
+            Protocol::Onapi => onapi::binding::binding(target, operation)?,
+        },
+    };
+    Some(match target.bindings.get(operation) {
+        Some(o) => base.with_override(o),
+        None => base,
+    })
 }
 
 /// The variables every scenario on this target starts with.

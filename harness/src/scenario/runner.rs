@@ -243,11 +243,10 @@ impl Run<'_> {
                 with,
                 auth,
             } => {
-                let (response, vars) = self
+                let (response, vars, outputs) = self
                     .call(step, operation, with, auth.as_ref(), true)
                     .await?;
                 self.verify_answer(step, &response, &vars)?;
-                let outputs = self.binding(step, operation)?.outputs;
                 self.save_answer(step, &response, &outputs)
             }
             Action::Http { http, auth } => {
@@ -401,7 +400,8 @@ impl Run<'_> {
                 if self.target().test_base.is_some() {
                     let mut with = Map::new();
                     with.insert("seconds".into(), Value::from(by.as_secs_f64()));
-                    let (response, _) = self.call(step, "advance_clock", &with, None, true).await?;
+                    let (response, _, _) =
+                        self.call(step, "advance_clock", &with, None, true).await?;
                     if !(200..300).contains(&response.status) {
                         return Err(self.errored(
                             step,
@@ -548,8 +548,8 @@ impl Run<'_> {
         })
     }
 
-    /// Performs a binding operation; returns the answer and the variables (with `arg`)
-    /// its expectations are rendered with.
+    /// Performs a binding operation; returns the answer, the variables (with `arg`) its
+    /// expectations are rendered with, and the binding's outputs.
     async fn call(
         &mut self,
         step: &Step,
@@ -557,7 +557,7 @@ impl Run<'_> {
         with: &Map<String, Value>,
         auth: Option<&Value>,
         record: bool,
-    ) -> Result<(HttpResponse, Map<String, Value>), Stop> {
+    ) -> Result<(HttpResponse, Map<String, Value>, BTreeMap<String, String>), Stop> {
         let binding = self.binding(step, operation)?;
         let args = self.render(step, &Value::Object(with.clone()))?;
         let mut vars = self.vars.clone();
@@ -592,7 +592,7 @@ impl Run<'_> {
             body,
         };
         let response = self.send(step, &request, record).await?;
-        Ok((response, vars))
+        Ok((response, vars, binding.outputs))
     }
 
     async fn http(
@@ -877,7 +877,7 @@ impl Run<'_> {
         let mut calls = 0usize;
         loop {
             calls += 1;
-            let (response, vars) = self
+            let (response, vars, _) = self
                 .call(step, &spec.call, &with, None, calls <= POLL_EXCHANGES)
                 .await?;
             let expect = self.expectation(step, raw, &vars)?;

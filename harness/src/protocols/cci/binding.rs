@@ -17,8 +17,8 @@ use crate::peers::{PeerReply, ScriptedAnswer};
 use crate::scenario::binding::{Binding, Credentials};
 use crate::target::Target;
 
-/// The default binding of `operation` for the target's role, with the target's
-/// override applied; `None` when the role has no such operation.
+/// The default binding of `operation` for the target's role; `None` when the role has
+/// no such operation (`advance_clock` and overrides are applied by the caller).
 pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
     let customer = Credentials::Customer;
     let base = match (target.role.as_str(), operation) {
@@ -64,14 +64,9 @@ pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
                 .body(json!({ "activationKey": "{{ arg.key }}" }))
                 .outputs(&[("connectionId", "$.connectionId"), ("state", "$.state")])
         }
-        (_, "advance_clock") => Binding::new("POST", "test", "/clock/advance", Credentials::None)
-            .body(json!({ "seconds": "{{ arg.seconds }}" })),
         _ => return None,
     };
-    Some(match target.bindings.get(operation) {
-        Some(o) => base.with_override(o),
-        None => base,
-    })
+    Some(base)
 }
 
 /// Operation names a CCI scenario may call for a role.

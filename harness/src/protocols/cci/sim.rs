@@ -108,21 +108,12 @@ pub struct Counterpart {
     pub issuer: Option<Arc<CspA>>,
 }
 
-/// The mock peer's name for a target: the role the harness plays.
-pub fn counterpart_role(target: &Target) -> &'static str {
-    if target.role == "csp-a" {
-        "csp-b"
-    } else {
-        "csp-a"
-    }
-}
-
 /// Starts the counterpart for `target` on `listen`.
 pub async fn start_counterpart(
     target: &Target,
     listen: SocketAddr,
 ) -> Result<Counterpart, SimError> {
-    let name = counterpart_role(target);
+    let name = target.protocol.counterpart_role(&target.role);
     if target.role == "csp-a" {
         // The harness plays B, which expects nothing from A during intent: every
         // request is recorded (so scenarios can forbid it) and answered 404.

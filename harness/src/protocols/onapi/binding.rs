@@ -31,7 +31,8 @@ pub const MANDATORY: &[&str] = &[
     "customerDetails",
 ];
 
-/// The default binding of `operation` for the target's role, with the override applied.
+/// The default binding of `operation` for the target's role (`advance_clock` and
+/// overrides are applied by the caller).
 pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
     let base = match (target.role.as_str(), operation) {
         ("sp", "send_notice") => Binding::new("POST", "api", NOTICE_PATH, Credentials::Harness)
@@ -45,14 +46,9 @@ pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
                 .body(json!("{{ arg.order }}"))
                 .outputs(&[("coOrderId", "$.coOrderId")])
         }
-        (_, "advance_clock") => Binding::new("POST", "test", "/clock/advance", Credentials::None)
-            .body(json!({ "seconds": "{{ arg.seconds }}" })),
         _ => return None,
     };
-    Some(match target.bindings.get(operation) {
-        Some(o) => base.with_override(o),
-        None => base,
-    })
+    Some(base)
 }
 
 /// Operation names an ONAPI scenario may call for a role.

@@ -59,15 +59,6 @@ pub async fn start(
     Ok(RunningSim { addr, task })
 }
 
-/// The mock peer's name: the role the harness plays.
-pub fn counterpart_role(target: &Target) -> &'static str {
-    if target.role == "sp" {
-        "co"
-    } else {
-        "sp"
-    }
-}
-
 /// Starts the harness's counterpart on `listen`: a recorder when the IUT is the SP
 /// (nobody calls the CO during a notice), the reference SP when the IUT is the CO.
 pub async fn start_counterpart(
@@ -88,10 +79,14 @@ pub async fn start_counterpart(
         let sp = Arc::new(SpSim::new(config, TestClock::new()));
         Arc::new(move |r| sp.reply(r))
     };
-    MockPeer::start(counterpart_role(target), listen, behaviour)
-        .await
-        .map(Arc::new)
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))
+    MockPeer::start(
+        target.protocol.counterpart_role(&target.role),
+        listen,
+        behaviour,
+    )
+    .await
+    .map(Arc::new)
+    .map_err(|e| format!("cannot listen on {listen}: {e}"))
 }
 
 /// The target for a built-in simulator of `role`; its URLs are filled per stage.
@@ -107,7 +102,7 @@ pub fn builtin_target(role: &str) -> Target {
         test_base: None,
         providers: Providers {
             iut: role.into(),
-            harness: counterpart(role).into(),
+            harness: Protocol::Onapi.counterpart_role(role).into(),
             other: "other".into(),
         },
         environments: Vec::new(),
@@ -127,14 +122,6 @@ pub fn builtin_target(role: &str) -> Target {
         real_wait_limit: Duration::ZERO,
         bindings: BTreeMap::new(),
         secrets: vec![TOKEN_CO.into(), TOKEN_NO_RIGHT.into()],
-    }
-}
-
-fn counterpart(role: &str) -> &'static str {
-    if role == "sp" {
-        "co"
-    } else {
-        "sp"
     }
 }
 
