@@ -107,7 +107,7 @@ fn mutate_once(key: &str, rng: &mut Rng) -> (String, String) {
             _ => ("uppercased".into(), key.to_ascii_uppercase()),
         },
         7 => match key::decode(key) {
-            Ok(object) => {
+            Ok(object) if !object.is_empty() => {
                 let fields: Vec<String> = object.keys().cloned().collect();
                 let field = &fields[rng.below(fields.len())];
                 let value = match rng.below(6) {
@@ -122,7 +122,7 @@ fn mutate_once(key: &str, rng: &mut Rng) -> (String, String) {
                     .unwrap_or_else(|_| key.to_string());
                 (format!("{field} set to {}", short(&value.to_string())), out)
             }
-            Err(_) => ("reversed".into(), key.chars().rev().collect()),
+            _ => ("reversed".into(), key.chars().rev().collect()),
         },
         _ => {
             let mut object = key::decode(key).unwrap_or_default();
@@ -136,8 +136,8 @@ fn mutate_once(key: &str, rng: &mut Rng) -> (String, String) {
 }
 
 fn short(s: &str) -> String {
-    if s.len() > 40 {
-        format!("{}…", &s[..40])
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
     } else {
         s.to_string()
     }
@@ -375,6 +375,18 @@ mod tests {
                 prop_assert_ne!(&ka, &key, "{} kept the key", na);
                 prop_assert_eq!((na, ka), (nb, kb));
             }
+        }
+
+        #[test]
+        fn odd_keys_never_panic(key in "\\PC{0,80}", seed in any::<u64>()) {
+            let mut rng = super::Rng::new(seed);
+            for _ in 0..10 {
+                let (_, m) = mutant(&key, &mut rng);
+                prop_assert_ne!(m, key.clone());
+            }
+            let empty = key::encode_object(&json!({}));
+            let _ = mutant(&empty, &mut rng);
+            let _ = short(&key);
         }
     }
 }
