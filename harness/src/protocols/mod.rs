@@ -231,3 +231,61 @@ pub fn faults_for(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::BindingOverride;
+
+    #[test]
+    fn a_target_override_replaces_only_what_it_names() {
+        let mut target = cci::sim::builtin_target("csp-a", cci::key::Dialect::V1);
+        target.bindings.insert(
+            "create_connection".into(),
+            BindingOverride {
+                method: Some("put".into()),
+                path: Some("/v2/interconnects".into()),
+                outputs: Some([("activationKey".to_string(), "$.key".to_string())].into()),
+                ..BindingOverride::default()
+            },
+        );
+        let b = binding(&target, "create_connection").expect("bound");
+        assert_eq!(
+            (b.method.as_str(), b.base.as_str(), b.path.as_str()),
+            ("PUT", "customer", "/v2/interconnects")
+        );
+        assert_eq!(b.outputs["activationKey"], "$.key");
+        assert_eq!(
+            b.outputs["connectionId"], "$.connectionId",
+            "other outputs stay"
+        );
+        assert!(b.body.is_some(), "the default body stays");
+        assert!(binding(&target, "advance_clock").is_some());
+        assert!(
+            binding(&target, "accept_key").is_none(),
+            "csp-b's operation is not csp-a's"
+        );
+    }
+
+    #[test]
+    fn counterparts_and_faults() {
+        assert_eq!(Protocol::Cci.counterpart_role("csp-a"), "csp-b");
+        assert_eq!(Protocol::Onapi.counterpart_role("co"), "sp");
+        let all: Vec<FaultInfo> = Protocol::ALL
+            .into_iter()
+            .flat_map(Protocol::faults)
+            .collect();
+        let mut names: Vec<&str> = all.iter().map(|f| f.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(
+            names.len(),
+            all.len(),
+            "fault names are unique across protocols"
+        );
+        assert!(all
+            .iter()
+            .all(|f| requirements::find(f.requirement).is_some()));
+        assert!(all.iter().all(|f| f.protocol.roles().contains(&f.role)));
+    }
+}
