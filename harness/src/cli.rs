@@ -56,8 +56,8 @@ enum Command {
         /// Where reports go.
         #[arg(long, default_value = "reports/latest")]
         report_dir: PathBuf,
-        /// Formats: json, junit, md (comma separated).
-        #[arg(long, default_value = "json,junit,md", value_delimiter = ',')]
+        /// Formats: json, junit, md, html (comma separated).
+        #[arg(long, default_value = "json,junit,md,html", value_delimiter = ',')]
         format: Vec<String>,
     },
     /// Serve a reference simulator until interrupted.
@@ -201,8 +201,9 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
             let formats = format
                 .iter()
                 .map(|f| {
-                    Format::from_name(f)
-                        .ok_or_else(|| anyhow!("--format: unknown format `{f}` (json, junit, md)"))
+                    Format::from_name(f).ok_or_else(|| {
+                        anyhow!("--format: unknown format `{f}` (json, junit, md, html)")
+                    })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let mut scenarios = load(paths)?;

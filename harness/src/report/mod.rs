@@ -1,5 +1,7 @@
-//! Reports: one result model, rendered as report.json, junit.xml and summary.md.
+//! Reports: one result model, rendered as report.json, junit.xml, summary.md and
+//! report.html.
 
+pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod model;
@@ -17,15 +19,18 @@ pub enum Format {
     Junit,
     /// summary.md
     Markdown,
+    /// report.html
+    Html,
 }
 
 impl Format {
-    /// Parses `json`, `junit` or `md`.
+    /// Parses `json`, `junit`, `md` or `html`.
     pub fn from_name(name: &str) -> Option<Self> {
         match name.trim() {
             "json" => Some(Format::Json),
             "junit" => Some(Format::Junit),
             "md" | "markdown" => Some(Format::Markdown),
+            "html" => Some(Format::Html),
             _ => None,
         }
     }
@@ -36,6 +41,7 @@ impl Format {
             Format::Json => "report.json",
             Format::Junit => "junit.xml",
             Format::Markdown => "summary.md",
+            Format::Html => "report.html",
         }
     }
 
@@ -45,6 +51,7 @@ impl Format {
             Format::Json => serde_json::to_string_pretty(report).map_err(|e| e.to_string()),
             Format::Junit => junit::render(report),
             Format::Markdown => Ok(markdown::render(report)),
+            Format::Html => html::render(report),
         }
     }
 }
@@ -153,6 +160,15 @@ mod tests {
     #[test]
     fn markdown_snapshot() {
         insta::assert_snapshot!(Format::Markdown.render(&sample()).expect("renders"));
+    }
+
+    #[test]
+    fn html_snapshot() {
+        let mut report = sample();
+        report.scenarios[1].failures[0].actual = "<script>alert(1)</script>".into();
+        let html = Format::Html.render(&report).expect("renders");
+        assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"));
+        insta::assert_snapshot!(html);
     }
 
     #[test]

@@ -1,0 +1,86 @@
+//! report.html: one self-contained page (no scripts, no network), rendered with an
+//! auto-escaping minijinja template from the same result model.
+
+use minijinja::Environment;
+
+use super::model::RunReport;
+use crate::protocols::requirements;
+
+const TEMPLATE: &str = r##"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>crosscheck: {{ verdict }}</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+h1 .pass { color: #17692b; } h1 .fail { color: #a11; }
+table { border-collapse: collapse; margin: 1rem 0; }
+th, td { border: 1px solid #ccc; padding: .25rem .6rem; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+.passed { color: #17692b; } .failed, .errored { color: #a11; font-weight: bold; } .skipped, .not-covered { color: #777; }
+code, pre { font-family: ui-monospace, monospace; font-size: .9em; }
+pre { background: #f7f7f7; padding: .5rem; overflow-x: auto; white-space: pre-wrap; }
+details { margin: .5rem 0 1rem; }
+</style>
+</head>
+<body>
+<h1>crosscheck: <span class="{{ verdict | lower }}">{{ verdict }}</span></h1>
+<p>Target: {{ report.target }}<br>Started: {{ report.started_at }}, took {{ (report.duration_ms / 1000) | round(1) }} s<br>
+Scenarios: {{ s.total }} total, {{ s.passed }} passed, {{ s.failed }} failed, {{ s.errored }} errored, {{ s.skipped }} skipped, {{ s.warnings }} warnings</p>
+<h2>Requirements</h2>
+<table><tr><th>requirement</th><th>status</th><th>what it asks</th></tr>
+{% for r in requirements %}<tr><td>{{ r.id }}</td><td class="{{ r.status | replace(' ', '-') }}">{{ r.status }}</td><td>{{ r.gist }}</td></tr>
+{% endfor %}</table>
+<h2>Scenarios</h2>
+<table><tr><th>scenario</th><th>role</th><th>dialect</th><th>outcome</th><th>ms</th></tr>
+{% for r in report.scenarios %}<tr><td><a href="#{{ loop.index }}">{{ r.id }}</a></td><td>{{ r.role }}</td><td>{{ r.dialect }}</td><td class="{{ r.outcome }}">{{ r.outcome }}</td><td>{{ r.duration_ms }}</td></tr>
+{% endfor %}</table>
+<h2>Details</h2>
+{% for r in report.scenarios %}<h3 id="{{ loop.index }}">{{ r.id }} <span class="{{ r.outcome }}">({{ r.outcome }})</span></h3>
+<p>{{ r.title }}<br><code>{{ r.source }}</code> — {{ r.requirements | join(", ") }}</p>
+{% if r.reason %}<p>Reason: {{ r.reason }}</p>{% endif %}
+{% for f in r.failures %}<p>[{{ f.requirement }}] {{ f.step }}<br>expected: <code>{{ f.expected }}</code><br>actual: <code>{{ f.actual }}</code></p>
+{% endfor %}{% for w in r.warnings %}<p>warning: {{ w }}</p>
+{% endfor %}{% if r.exchanges %}<details><summary>{{ r.exchanges | length }} exchanges</summary>
+{% for e in r.exchanges %}<pre>{{ e.step }} {{ e.direction }}
+{{ e.method }} {{ e.url }}{% if e.request_body %}
+{{ e.request_body }}{% endif %}{% if e.status %}
+→ {{ e.status }} in {{ e.duration_ms }} ms{% endif %}{% if e.response_body %}
+{{ e.response_body }}{% endif %}{% if e.error %}
+error: {{ e.error }}{% endif %}</pre>
+{% endfor %}</details>{% endif %}
+{% endfor %}
+</body>
+</html>
+"##;
+
+/// Renders the report as one HTML page; every value is HTML-escaped.
+pub fn render(report: &RunReport) -> Result<String, String> {
+    let requirements: Vec<serde_json::Value> = report
+        .requirements
+        .iter()
+        .map(|(id, status)| {
+            serde_json::json!({
+                "id": id,
+                "status": status,
+                "gist": requirements::find(id).map_or("", |r| r.gist),
+            })
+        })
+        .collect();
+    let mut env = Environment::new();
+    env.add_filter("round", |v: f64, digits: Option<i32>| {
+        let scale = 10f64.powi(digits.unwrap_or(0));
+        (v * scale).round() / scale
+    });
+    env.render_named_str(
+        "report.html",
+        TEMPLATE,
+        minijinja::context! {
+            report => report,
+            s => &report.summary,
+            requirements => requirements,
+            verdict => if report.all_passed() { "PASS" } else { "FAIL" },
+        },
+    )
+    .map_err(|e| format!("cannot render report.html: {e}"))
+}
