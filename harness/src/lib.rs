@@ -12,6 +12,7 @@ pub mod protocols;
 pub mod report;
 pub mod scenario;
 pub mod selftest;
+pub mod server;
 pub mod suite;
 pub mod target;
 pub mod yaml;

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use crate::server::{serve, Served};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -14,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde_json::Value;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 /// The most of a request body a mock peer reads (2 MiB).
 const REQUEST_CAP: usize = 2 << 20;
@@ -103,25 +103,18 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A running mock peer. Dropping it stops the server.
 pub struct MockPeer {
     name: String,
-    addr: SocketAddr,
     shared: Arc<Shared>,
     cursor: AtomicUsize,
     started: Instant,
-    task: JoinHandle<()>,
+    server: Served,
 }
 
 impl std::fmt::Debug for MockPeer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MockPeer")
             .field("name", &self.name)
-            .field("addr", &self.addr)
+            .field("addr", &self.server.addr)
             .finish()
-    }
-}
-
-impl Drop for MockPeer {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 
@@ -132,8 +125,6 @@ impl MockPeer {
         listen: SocketAddr,
         behaviour: Behaviour,
     ) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(listen).await?;
-        let addr = listener.local_addr()?;
         let (arrivals, _) = watch::channel(0usize);
         let shared = Arc::new(Shared {
             log: Mutex::new(Vec::new()),
@@ -142,19 +133,13 @@ impl MockPeer {
             behaviour,
         });
         let app = Router::new().fallback(handle).with_state(shared.clone());
-        let peer_name = name.to_string();
-        let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::warn!(peer = %peer_name, error = %e, "mock peer stopped");
-            }
-        });
+        let server = serve(app, listen, "mock peer").await?;
         Ok(Self {
             name: name.to_string(),
-            addr,
             shared,
             cursor: AtomicUsize::new(0),
             started: Instant::now(),
-            task,
+            server,
         })
     }
 
@@ -173,7 +158,7 @@ impl MockPeer {
 
     /// `http://ADDR`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// Queues answers for the next requests, in order.

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use tokio::task::JoinHandle;
 
 use super::faults::Fault;
 use super::key::Dialect;
@@ -21,36 +20,8 @@ use crate::scenario::Stage;
 use crate::suite::{loopback, Prepared};
 use crate::target::{Credential, Providers, Target};
 
-/// A simulator serving on a socket; dropping it stops it.
-#[derive(Debug)]
-pub struct RunningSim {
-    /// Where it listens.
-    pub addr: SocketAddr,
-    task: JoinHandle<()>,
-}
-
-impl Drop for RunningSim {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl RunningSim {
-    /// Base URL of its provider-to-provider API (prefix included).
-    pub fn api_base(&self, prefix: &str) -> String {
-        format!("http://{}{prefix}", self.addr)
-    }
-
-    /// Base URL of its customer API.
-    pub fn customer_base(&self) -> String {
-        format!("http://{}/customer", self.addr)
-    }
-
-    /// Base URL of its test API.
-    pub fn test_base(&self) -> String {
-        format!("http://{}/test", self.addr)
-    }
-}
+/// A running simulator (dropping it stops it).
+pub type RunningSim = crate::server::Served;
 
 /// Why a simulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -80,22 +51,12 @@ pub async fn start(
     } else {
         Arc::new(CspB::new(config, clock)?).router()
     };
-    let listener = tokio::net::TcpListener::bind(listen)
+    crate::server::serve(app, listen, "cci simulator")
         .await
         .map_err(|source| SimError::Bind {
             addr: listen,
             source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| SimError::Bind {
-        addr: listen,
-        source,
-    })?;
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::warn!(error = %e, "simulator stopped");
-        }
-    });
-    Ok(RunningSim { addr, task })
+        })
 }
 
 /// The harness's counterpart for a CCI target: the mock peer, and (when the IUT is B)
@@ -236,9 +197,9 @@ pub async fn builtin_stage(
     let running = start(role, config, loopback())
         .await
         .map_err(|e| e.to_string())?;
-    target.api_base = Some(running.api_base(world::API_PREFIX));
-    target.customer_base = Some(running.customer_base());
-    target.test_base = Some(running.test_base());
+    target.api_base = Some(format!("{}{}", running.url(), world::API_PREFIX));
+    target.customer_base = Some(format!("{}/customer", running.url()));
+    target.test_base = Some(format!("{}/test", running.url()));
     let redactor = Redactor::new(target.secrets.clone());
     Ok(Prepared {
         stage: Stage {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use tokio::task::JoinHandle;
 
 use super::co::CoSim;
 use super::config::{OnapiConfig, TOKEN_CO, TOKEN_NO_RIGHT};
@@ -21,19 +20,8 @@ use crate::scenario::Stage;
 use crate::suite::{loopback, Prepared};
 use crate::target::{Credential, Providers, Target};
 
-/// An ONAPI simulator serving on a socket; dropping it stops it.
-#[derive(Debug)]
-pub struct RunningSim {
-    /// Where it listens.
-    pub addr: SocketAddr,
-    task: JoinHandle<()>,
-}
-
-impl Drop for RunningSim {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
+/// A running simulator (dropping it stops it).
+pub type RunningSim = crate::server::Served;
 
 /// Starts the simulator for `role` (`sp` or `co`) on `listen`.
 pub async fn start(
@@ -47,16 +35,9 @@ pub async fn start(
     } else {
         Arc::new(CoSim::new(config, clock).map_err(|e| e.to_string())?).router()
     };
-    let listener = tokio::net::TcpListener::bind(listen)
+    crate::server::serve(app, listen, "onapi simulator")
         .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::warn!(error = %e, "onapi simulator stopped");
-        }
-    });
-    Ok(RunningSim { addr, task })
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))
 }
 
 /// Starts the harness's counterpart on `listen`: a recorder when the IUT is the SP
