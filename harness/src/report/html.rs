@@ -35,7 +35,9 @@ Scenarios: {{ s.total }} total, {{ s.passed }} passed, {{ s.failed }} failed, {{
 <table><tr><th>scenario</th><th>role</th><th>dialect</th><th>outcome</th><th>ms</th></tr>
 {% for r in report.scenarios %}<tr><td><a href="#{{ loop.index }}">{{ r.id }}</a></td><td>{{ r.role }}</td><td>{{ r.dialect }}</td><td class="{{ r.outcome }}">{{ r.outcome }}</td><td>{{ r.duration_ms }}</td></tr>
 {% endfor %}</table>
-<h2>Details</h2>
+{% if not all_passed %}<h2>Problems</h2>
+{% for r in report.scenarios %}{% if r.outcome in ["failed", "errored"] %}<p><a href="#{{ loop.index }}">{{ r.id }}</a> <span class="{{ r.outcome }}">{{ r.outcome }}</span>{% if r.reason %}: {{ r.reason }}{% endif %}{% for f in r.failures %}<br>[{{ f.requirement }}] {{ f.step }}: expected <code>{{ f.expected }}</code>, got <code>{{ f.actual }}</code>{% endfor %}</p>
+{% endif %}{% endfor %}{% endif %}<h2>Details</h2>
 {% for r in report.scenarios %}<h3 id="{{ loop.index }}">{{ r.id }} <span class="{{ r.outcome }}">({{ r.outcome }})</span></h3>
 <p>{{ r.title }}<br><code>{{ r.source }}</code> — {{ r.requirements | join(", ") }}</p>
 {% if r.reason %}<p>Reason: {{ r.reason }}</p>{% endif %}
@@ -80,6 +82,7 @@ pub fn render(report: &RunReport) -> Result<String, String> {
             s => &report.summary,
             requirements => requirements,
             verdict => if report.all_passed() { "PASS" } else { "FAIL" },
+            all_passed => report.all_passed(),
         },
     )
     .map_err(|e| format!("cannot render report.html: {e}"))
