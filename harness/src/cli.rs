@@ -15,6 +15,7 @@ use crate::protocols::cci::faults::Fault;
 use crate::protocols::cci::key::Dialect;
 use crate::protocols::cci::sim;
 use crate::protocols::cci::world::SimConfig;
+use crate::protocols::FaultTable;
 use crate::protocols::{self, requirements, Protocol};
 use crate::report::{self, Format, RunReport};
 use crate::scenario::{load_paths, Scenario};

@@ -98,23 +98,57 @@ impl Protocol {
 
     /// The simulators' faults.
     pub fn faults(self) -> Vec<FaultInfo> {
-        let info = |name, role, requirement, description| FaultInfo {
-            protocol: self,
-            name,
-            role,
-            requirement,
-            description,
-        };
         match self {
-            Protocol::Cci => cci::faults::ALL
-                .iter()
-                .map(|f| info(f.name(), f.role(), f.requirement(), f.description()))
-                .collect(),
-            Protocol::Onapi => onapi::fault::ALL
-                .iter()
-                .map(|f| info(f.name(), f.role(), f.requirement(), f.description()))
-                .collect(),
+            Protocol::Cci => cci::faults::Fault::infos(self),
+            Protocol::Onapi => onapi::fault::Fault::infos(self),
         }
+    }
+}
+
+/// A protocol's table of simulator faults: each a realistic bug, tied to the
+/// requirement it breaks.
+pub trait FaultTable: Copy + 'static {
+    /// Every fault, in listing order.
+    const ALL: &'static [Self];
+
+    /// Name, requirement and description.
+    fn info(self) -> (&'static str, &'static str, &'static str);
+
+    /// The role whose simulator has the fault.
+    fn role(self) -> &'static str;
+
+    /// The fault's name on the command line.
+    fn name(self) -> &'static str {
+        self.info().0
+    }
+
+    /// The requirement the fault breaks.
+    fn requirement(self) -> &'static str {
+        self.info().1
+    }
+
+    /// What the bug is.
+    fn description(self) -> &'static str {
+        self.info().2
+    }
+
+    /// Looks a fault up by name.
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// The table as protocol-independent entries.
+    fn infos(protocol: Protocol) -> Vec<FaultInfo> {
+        Self::ALL
+            .iter()
+            .map(|f| FaultInfo {
+                protocol,
+                name: f.name(),
+                role: f.role(),
+                requirement: f.requirement(),
+                description: f.description(),
+            })
+            .collect()
     }
 }
 

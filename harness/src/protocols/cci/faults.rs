@@ -1,6 +1,8 @@
 //! Named faults of the CCI reference simulators: each one a realistic bug, tied to
 //! the requirement it breaks.
 
+use crate::protocols::FaultTable;
+
 use serde::Serialize;
 
 /// A deliberate bug a simulator can be started with.
@@ -102,34 +104,15 @@ pub const ALL: &[Fault] = &[
     Fault::BCallsBeforeConfirm,
 ];
 
-impl Fault {
-    /// The fault's name on the command line.
-    pub fn name(self) -> &'static str {
-        self.info().0
-    }
+impl FaultTable for Fault {
+    const ALL: &'static [Self] = ALL;
 
-    /// The role whose simulator has this fault.
-    pub fn role(self) -> &'static str {
+    fn role(self) -> &'static str {
         if self.name().starts_with("a-") {
             "csp-a"
         } else {
             "csp-b"
         }
-    }
-
-    /// The requirement the fault breaks.
-    pub fn requirement(self) -> &'static str {
-        self.info().1
-    }
-
-    /// What the bug is.
-    pub fn description(self) -> &'static str {
-        self.info().2
-    }
-
-    /// Looks a fault up by name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        ALL.iter().copied().find(|f| f.name() == name)
     }
 
     fn info(self) -> (&'static str, &'static str, &'static str) {

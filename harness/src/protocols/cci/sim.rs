@@ -15,6 +15,7 @@ use super::world::{self, SimConfig};
 use crate::clock::TestClock;
 use crate::http::{HttpClient, Redactor};
 use crate::peers::{Behaviour, MockPeer, PeerReply};
+use crate::protocols::FaultTable;
 use crate::protocols::{Counterpart as Known, Protocol};
 use crate::scenario::Stage;
 use crate::suite::{loopback, Prepared};

@@ -1,6 +1,8 @@
 //! Named faults of the ONAPI reference simulators, each a realistic bug tied to the
 //! requirement it breaks.
 
+use crate::protocols::FaultTable;
+
 /// A deliberate bug an ONAPI simulator can be started with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Fault {
@@ -64,34 +66,15 @@ pub const ALL: &[Fault] = &[
     Fault::CoNoRetry,
 ];
 
-impl Fault {
-    /// Command-line name.
-    pub fn name(self) -> &'static str {
-        self.info().0
-    }
+impl FaultTable for Fault {
+    const ALL: &'static [Self] = ALL;
 
-    /// `sp` or `co`.
-    pub fn role(self) -> &'static str {
+    fn role(self) -> &'static str {
         if self.name().starts_with("sp-") {
             "sp"
         } else {
             "co"
         }
-    }
-
-    /// The requirement it breaks.
-    pub fn requirement(self) -> &'static str {
-        self.info().1
-    }
-
-    /// What the bug is.
-    pub fn description(self) -> &'static str {
-        self.info().2
-    }
-
-    /// Looks a fault up by name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        ALL.iter().copied().find(|f| f.name() == name)
     }
 
     fn info(self) -> (&'static str, &'static str, &'static str) {

@@ -15,6 +15,7 @@ use crate::clock::TestClock;
 use crate::http::{HttpClient, Redactor};
 use crate::peers::{Behaviour, MockPeer, PeerReply};
 use crate::protocols::cci::key::Dialect;
+use crate::protocols::FaultTable;
 use crate::protocols::{Counterpart, Protocol};
 use crate::scenario::Stage;
 use crate::suite::{loopback, Prepared};
