@@ -243,14 +243,7 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
             key_lifetime,
             peer_timeout,
         } => {
-            let p = Protocol::from_name(&protocol)
-                .ok_or_else(|| anyhow!("unknown protocol `{protocol}` ({})", Protocol::names()))?;
-            if !p.roles().contains(&role.as_str()) {
-                bail!(
-                    "--role: `{role}` is not a role of {protocol} ({})",
-                    p.roles().join(", ")
-                );
-            }
+            let p = protocol_and_role(&protocol, &role)?;
             let names: BTreeSet<String> = fault.iter().cloned().collect();
             let faults =
                 protocols::faults_for(p, &role, &names).map_err(|e| anyhow!("--fault: {e}"))?;
@@ -320,16 +313,9 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
             fault,
             key,
         } => {
-            let p = Protocol::from_name(&protocol)
-                .ok_or_else(|| anyhow!("unknown protocol `{protocol}` ({})", Protocol::names()))?;
+            let p = protocol_and_role(&protocol, &role)?;
             if p != Protocol::Cci {
                 bail!("fuzzing covers the cci key codec only");
-            }
-            if !p.roles().contains(&role.as_str()) {
-                bail!(
-                    "--role: `{role}` is not a role of {protocol} ({})",
-                    p.roles().join(", ")
-                );
             }
             let report = match target {
                 Some(path) => {
@@ -462,6 +448,19 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
             Ok(Exit::Code(0))
         }
     }
+}
+
+/// Parses `--protocol`-style and `--role` arguments together.
+fn protocol_and_role(protocol: &str, role: &str) -> anyhow::Result<Protocol> {
+    let p = Protocol::from_name(protocol)
+        .ok_or_else(|| anyhow!("unknown protocol `{protocol}` ({})", Protocol::names()))?;
+    if !p.roles().contains(&role) {
+        bail!(
+            "--role: `{role}` is not a role of {protocol} ({})",
+            p.roles().join(", ")
+        );
+    }
+    Ok(p)
 }
 
 fn parse_partition(text: &str) -> anyhow::Result<(usize, usize)> {

@@ -2,14 +2,14 @@
 //! per scenario, in parallel) or against an external target (shared mock peers, one
 //! scenario at a time).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::http::{HttpClient, Redactor};
+use crate::http::HttpClient;
 use crate::protocols::cci::key::Dialect;
 use crate::protocols::{cci, onapi, Counterpart, Protocol};
 use crate::report::{Outcome, ScenarioResult};
@@ -192,16 +192,9 @@ pub async fn run_external(
         }
     };
     let (peer, counterpart) = external_counterpart(&target, listen).await?;
-    let redactor = Redactor::new(target.secrets.clone());
     let dialect = target.dialect;
     let has_dialects = target.protocol.has_dialects();
-    let stage = Stage {
-        peers: BTreeMap::from([(peer.name().to_string(), peer.clone())]),
-        target: Arc::new(target),
-        counterpart,
-        http,
-        redactor,
-    };
+    let stage = Stage::new(target, peer.clone(), counterpart, http);
     let mut results = Vec::new();
     for s in scenarios.iter().filter(|s| {
         s.protocol == stage.target.protocol

@@ -38,6 +38,24 @@ pub struct Stage {
     pub redactor: Redactor,
 }
 
+impl Stage {
+    /// A stage with one mock peer; the redactor comes from the target's secrets.
+    pub fn new(
+        target: Target,
+        peer: Arc<MockPeer>,
+        counterpart: Counterpart,
+        http: HttpClient,
+    ) -> Self {
+        Self {
+            redactor: Redactor::new(target.secrets.clone()),
+            peers: BTreeMap::from([(peer.name().to_string(), peer)]),
+            target: Arc::new(target),
+            counterpart,
+            http,
+        }
+    }
+}
+
 enum Stop {
     Failed {
         step: String,

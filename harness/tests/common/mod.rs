@@ -69,6 +69,26 @@ pub fn start_sim(args: &[&str], port: u16) -> Sim {
     Sim(child)
 }
 
+/// Starts `crosscheck sim PROTOCOL --role ROLE --listen LISTEN [--peer-base P] [--fault F]`
+/// and waits for `port`.
+pub fn sim(
+    protocol: &str,
+    role: &str,
+    listen: &str,
+    peer_base: Option<&str>,
+    fault: Option<&str>,
+    port: u16,
+) -> Sim {
+    let mut args = vec![protocol, "--role", role, "--listen", listen];
+    if let Some(p) = peer_base {
+        args.extend(["--peer-base", p]);
+    }
+    if let Some(f) = fault {
+        args.extend(["--fault", f]);
+    }
+    start_sim(&args, port)
+}
+
 /// stdout and stderr as one string.
 pub fn text(out: &Output) -> String {
     format!(

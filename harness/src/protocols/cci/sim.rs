@@ -13,7 +13,7 @@ use super::sim_a::CspA;
 use super::sim_b::CspB;
 use super::world::{self, SimConfig};
 use crate::clock::TestClock;
-use crate::http::{HttpClient, Redactor};
+use crate::http::HttpClient;
 use crate::peers::{Behaviour, MockPeer, PeerReply};
 use crate::protocols::FaultTable;
 use crate::protocols::{Counterpart as Known, Protocol};
@@ -201,15 +201,13 @@ pub async fn builtin_stage(
     target.api_base = Some(format!("{}{}", running.url(), world::API_PREFIX));
     target.customer_base = Some(format!("{}/customer", running.url()));
     target.test_base = Some(format!("{}/test", running.url()));
-    let redactor = Redactor::new(target.secrets.clone());
     Ok(Prepared {
-        stage: Stage {
-            peers: BTreeMap::from([(peer.name().to_string(), peer)]),
-            target: Arc::new(target),
-            counterpart: issuer.map_or(Known::Recorder, Known::CciIssuer),
-            http: http.clone(),
-            redactor,
-        },
+        stage: Stage::new(
+            target,
+            peer,
+            issuer.map_or(Known::Recorder, Known::CciIssuer),
+            http.clone(),
+        ),
         keep_alive: Box::new(running),
     })
 }

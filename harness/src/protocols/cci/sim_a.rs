@@ -277,9 +277,9 @@ impl CspA {
         Router::new()
             .route("/customer/connections", post(create))
             .route("/customer/connections/{id}", get(read).delete(remove))
-            .route("/test/clock/advance", post(advance))
             .fallback(peer_api)
-            .with_state(self)
+            .with_state(self.clone())
+            .merge(crate::clock::routes(self.clock.clone()))
     }
 }
 
@@ -384,28 +384,6 @@ async fn remove(State(a): State<Arc<CspA>>, Path(id): Path<String>) -> Response 
         }
         None => error(StatusCode::NOT_FOUND, format!("no connection {id}")),
     }
-}
-
-/// `POST /test/clock/advance {"seconds": n}` for both simulators.
-pub async fn advance_clock(clock: &TestClock, body: &[u8]) -> Response {
-    let seconds = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("seconds").and_then(Value::as_f64))
-        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e9);
-    match seconds {
-        Some(s) => {
-            clock.advance(Duration::from_secs_f64(s));
-            Json(json!({"advancedSeconds": s})).into_response()
-        }
-        None => error(
-            StatusCode::BAD_REQUEST,
-            "body must be {\"seconds\": n} with n >= 0",
-        ),
-    }
-}
-
-async fn advance(State(a): State<Arc<CspA>>, body: axum::body::Bytes) -> Response {
-    advance_clock(&a.clock, &body).await
 }
 
 async fn peer_api(State(a): State<Arc<CspA>>, request: Request) -> Response {

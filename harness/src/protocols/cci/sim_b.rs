@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 
 use super::faults::Fault;
 use super::key::{self, Dialect, KeyFields};
-use super::sim_a::{advance_clock, NEGOTIATION, PENDING};
+use super::sim_a::{NEGOTIATION, PENDING};
 use super::world::SimConfig;
 use crate::clock::TestClock;
 use crate::http::{HttpClient, HttpRequest};
@@ -57,9 +57,9 @@ impl CspB {
             .route("/customer/activation-keys/describe", post(describe))
             .route("/customer/connections/accept", post(accept))
             .route("/customer/connections/{id}", get(read))
-            .route("/test/clock/advance", post(advance))
             .fallback(unknown)
-            .with_state(self)
+            .with_state(self.clone())
+            .merge(crate::clock::routes(self.clock.clone()))
     }
 
     /// Checks a key the way B must before involving A.
@@ -281,10 +281,6 @@ async fn read(State(b): State<Arc<CspB>>, Path(id): Path<String>) -> Response {
         Some(c) => Json(json!({"connectionId": c.id, "state": c.state})).into_response(),
         None => error(StatusCode::NOT_FOUND, format!("no connection {id}")),
     }
-}
-
-async fn advance(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response {
-    advance_clock(&b.clock, &body).await
 }
 
 async fn unknown(request: Request) -> Response {

@@ -19,7 +19,6 @@ use super::fault::Fault;
 use super::sp::PATH;
 use crate::clock::TestClock;
 use crate::http::{HttpClient, HttpRequest, HttpResponse};
-use crate::protocols::cci::sim_a::advance_clock;
 
 /// The longest Retry-After the CO honours (longer ones count as this).
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
@@ -61,9 +60,9 @@ impl CoSim {
         Router::new()
             .route("/trigger/activations", post(trigger))
             .route("/trigger/activations/{id}", get(status))
-            .route("/test/clock/advance", post(advance))
             .fallback(unknown)
-            .with_state(self)
+            .with_state(self.clone())
+            .merge(crate::clock::routes(self.clock.clone()))
     }
 
     /// The notice the CO sends for an order (faults applied).
@@ -217,10 +216,6 @@ async fn status(State(co): State<Arc<CoSim>>, Path(id): Path<String>) -> Respons
         }
         None => error(StatusCode::NOT_FOUND, format!("no order {id}")),
     }
-}
-
-async fn advance(State(co): State<Arc<CoSim>>, body: Bytes) -> Response {
-    advance_clock(&co.clock, &body).await
 }
 
 async fn unknown(request: Request) -> Response {

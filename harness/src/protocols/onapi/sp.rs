@@ -5,10 +5,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use axum::Router;
 use serde_json::{json, Value};
 
@@ -17,7 +15,6 @@ use super::fault::Fault;
 use super::format::{self, Notice, Rules};
 use crate::clock::TestClock;
 use crate::peers::{read_request, PeerReply, RecordedRequest};
-use crate::protocols::cci::sim_a::advance_clock;
 
 /// The notice path.
 pub const PATH: &str = "/onapi/2.5/activationnotice/";
@@ -196,9 +193,9 @@ impl SpSim {
     /// The SP's HTTP surface: the notice path (every other path answers 404) and the test clock.
     pub fn router(self: Arc<Self>) -> Router {
         Router::new()
-            .route("/test/clock/advance", post(advance))
             .fallback(notice)
-            .with_state(self)
+            .with_state(self.clone())
+            .merge(crate::clock::routes(self.clock.clone()))
     }
 }
 
@@ -207,10 +204,6 @@ async fn notice(State(sp): State<Arc<SpSim>>, request: Request) -> Response {
         Ok(recorded) => sp.reply(&recorded).into_response(),
         Err(response) => response,
     }
-}
-
-async fn advance(State(sp): State<Arc<SpSim>>, body: Bytes) -> Response {
-    advance_clock(&sp.clock, &body).await
 }
 
 #[cfg(test)]

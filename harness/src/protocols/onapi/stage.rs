@@ -12,7 +12,7 @@ use super::config::{OnapiConfig, TOKEN_CO, TOKEN_NO_RIGHT};
 use super::fault::Fault;
 use super::sp::SpSim;
 use crate::clock::TestClock;
-use crate::http::{HttpClient, Redactor};
+use crate::http::HttpClient;
 use crate::peers::{Behaviour, MockPeer, PeerReply};
 use crate::protocols::cci::key::Dialect;
 use crate::protocols::FaultTable;
@@ -126,15 +126,8 @@ pub async fn builtin_stage(
         target.trigger_base = Some(format!("{base}/trigger"));
     }
     target.test_base = Some(format!("{base}/test"));
-    let redactor = Redactor::new(target.secrets.clone());
     Ok(Prepared {
-        stage: Stage {
-            peers: BTreeMap::from([(peer.name().to_string(), peer)]),
-            target: Arc::new(target),
-            counterpart: Counterpart::Recorder,
-            http: http.clone(),
-            redactor,
-        },
+        stage: Stage::new(target, peer, Counterpart::Recorder, http.clone()),
         keep_alive: Box::new(running),
     })
 }
