@@ -197,10 +197,12 @@ fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Vec<InputError>> 
             "steps: a scenario needs at least one step".into(),
         ));
     }
+    let p = protocol.unwrap_or(Protocol::Cci);
     let ctx = StepContext {
         file,
-        protocol: protocol.unwrap_or(Protocol::Cci),
         role: &role,
+        operations: p.operations(&role),
+        presets: p.presets(),
         requirements: raw.requirements.iter().map(|r| r.value.clone()).collect(),
     };
     let steps = ctx.steps(raw.steps, "", &mut errors);
@@ -222,10 +224,13 @@ fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Vec<InputError>> 
     }
 }
 
+/// What steps are checked against: the scenario's file, role, the operations and
+/// presets its protocol offers that role, and the scenario's requirements.
 struct StepContext<'a> {
     file: &'a str,
-    protocol: Protocol,
     role: &'a str,
+    operations: &'static [&'static str],
+    presets: &'static [&'static str],
     requirements: Vec<String>,
 }
 
@@ -328,13 +333,13 @@ impl StepContext<'_> {
             None => None,
         };
         let check_op = |op: &str| -> Result<(), String> {
-            if self.protocol.operations(self.role).contains(&op) {
+            if self.operations.contains(&op) {
                 Ok(())
             } else {
                 Err(format!(
                     "call: `{op}` is not an operation of {} ({})",
                     self.role,
-                    self.protocol.operations(self.role).join(", ")
+                    self.operations.join(", ")
                 ))
             }
         };
@@ -370,11 +375,10 @@ impl StepContext<'_> {
                 }
                 for (i, a) in p.answers.iter().enumerate() {
                     if let Some(name) = &a.preset {
-                        if !name.contains("{{") && !self.protocol.presets().contains(&name.as_str())
-                        {
+                        if !name.contains("{{") && !self.presets.contains(&name.as_str()) {
                             return Err(format!(
                                 "peer_answer.answers[{i}].preset: `{name}` ({})",
-                                self.protocol.presets().join(", ")
+                                self.presets.join(", ")
                             ));
                         }
                         if a.status.is_some() || a.json.is_some() || a.raw.is_some() {

@@ -6,8 +6,10 @@ pub mod expect;
 pub mod loader;
 pub mod model;
 pub mod runner;
+pub mod stage;
 pub mod template;
 
 pub use loader::{load_paths, LoadError};
 pub use model::{Action, Scenario, Step};
-pub use runner::{run_scenario, Stage};
+pub use runner::run_scenario;
+pub use stage::Stage;

@@ -10,51 +10,18 @@ use serde_json_path::JsonPath;
 use super::binding::{Binding, Credentials};
 use super::expect::{Expect, Mismatch, Subject};
 use super::model::{Action, AnswerFile, HttpFile, PollFile, Scenario, Step};
+use super::stage::Stage;
 use super::template::Templates;
-use crate::http::{Exchange, HttpClient, HttpRequest, HttpResponse, Redactor};
+use crate::http::{Exchange, HttpRequest, HttpResponse};
 use crate::peers::{MockPeer, PeerReply, RecordedRequest, ScriptedAnswer};
 use crate::protocols::requirements::{self, Level};
-use crate::protocols::{self, Counterpart};
 use crate::report::model::{Failure, Outcome, ScenarioResult};
-use crate::target::{Credential, Target};
+use crate::target::Credential;
 
 /// The longest one scenario may run before it is stopped as errored.
 const SCENARIO_LIMIT: Duration = Duration::from_secs(180);
 /// The most exchanges one polling step records.
 const POLL_EXCHANGES: usize = 10;
-
-/// What a scenario runs against.
-#[derive(Debug)]
-pub struct Stage {
-    /// The target.
-    pub target: Arc<Target>,
-    /// Mock peers by role name.
-    pub peers: BTreeMap<String, Arc<MockPeer>>,
-    /// What the harness knows of its counterpart (for template functions).
-    pub counterpart: Counterpart,
-    /// The HTTP client.
-    pub http: HttpClient,
-    /// Removes secrets from exchanges.
-    pub redactor: Redactor,
-}
-
-impl Stage {
-    /// A stage with one mock peer; the redactor comes from the target's secrets.
-    pub fn new(
-        target: Target,
-        peer: Arc<MockPeer>,
-        counterpart: Counterpart,
-        http: HttpClient,
-    ) -> Self {
-        Self {
-            redactor: Redactor::new(target.secrets.clone()),
-            peers: BTreeMap::from([(peer.name().to_string(), peer)]),
-            target: Arc::new(target),
-            counterpart,
-            http,
-        }
-    }
-}
 
 enum Stop {
     Failed {
@@ -78,10 +45,8 @@ struct Run<'a> {
 /// Runs `scenario` on `stage`; never panics on anything the IUT does.
 pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> ScenarioResult {
     let started = Instant::now();
-    let target = &stage.target;
-    let templates =
-        Templates::new(|env| protocols::register_functions(env, target, &stage.counterpart));
-    let vars = protocols::base_vars(target);
+    let templates = stage.templates();
+    let vars = stage.base_vars();
     let mut run = Run {
         stage,
         scenario,
@@ -141,11 +106,7 @@ pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> Sce
         title: scenario.title.clone(),
         protocol: scenario.protocol.name().to_string(),
         role: scenario.role.clone(),
-        dialect: if target.protocol.has_dialects() {
-            target.dialect.name().to_string()
-        } else {
-            "-".to_string()
-        },
+        dialect: stage.variant_label(),
         requirements: scenario.requirements.clone(),
         outcome,
         duration_ms: millis(started.elapsed()),
@@ -180,10 +141,6 @@ fn seconds(v: &Value, what: &str) -> Result<Duration, String> {
 }
 
 impl Run<'_> {
-    fn target(&self) -> &Target {
-        &self.stage.target
-    }
-
     fn label(&self, step: &Step) -> String {
         format!("{}{}", step.label(), self.context)
     }
@@ -224,26 +181,13 @@ impl Run<'_> {
     }
 
     fn timeout(&self, step: &Step) -> Duration {
-        step.timeout.unwrap_or(self.target().step_timeout)
+        step.timeout.unwrap_or(self.stage.step_timeout())
     }
 
     fn peer(&self, step: &Step, name: &Option<String>) -> Result<Arc<MockPeer>, Stop> {
-        let peers = &self.stage.peers;
-        let found = match name {
-            Some(n) => peers.get(n),
-            None if peers.len() == 1 => peers.values().next(),
-            None => None,
-        };
-        found.cloned().ok_or_else(|| {
-            self.errored(
-                step,
-                format!(
-                    "no mock peer {} (peers here: {})",
-                    name.as_deref().unwrap_or("(unnamed)"),
-                    peers.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            )
-        })
+        self.stage
+            .peer(name.as_deref())
+            .map_err(|e| self.errored(step, e))
     }
 
     async fn steps(&mut self, steps: &[Step]) -> Result<(), Stop> {
@@ -338,7 +282,7 @@ impl Run<'_> {
                 let quiet = match &spec.for_seconds {
                     Some(v) => seconds(&self.render(step, v)?, "for_seconds")
                         .map_err(|e| self.errored(step, e))?,
-                    None => self.target().silence,
+                    None => self.stage.silence(),
                 };
                 if let Some(request) = peer.peek_request(quiet).await {
                     self.record_request(step, peer.name(), &request);
@@ -415,7 +359,7 @@ impl Run<'_> {
             Action::AdvanceClock(v) => {
                 let by = seconds(&self.render(step, v)?, "advance_clock")
                     .map_err(|e| self.errored(step, e))?;
-                if self.target().test_base.is_some() {
+                if self.stage.has_test_clock() {
                     let mut with = Map::new();
                     with.insert("seconds".into(), Value::from(by.as_secs_f64()));
                     let (response, _, _) =
@@ -427,7 +371,7 @@ impl Run<'_> {
                         ));
                     }
                     Ok(())
-                } else if by <= self.target().real_wait_limit {
+                } else if by <= self.stage.real_wait_limit() {
                     tokio::time::sleep(by).await;
                     Ok(())
                 } else {
@@ -435,7 +379,7 @@ impl Run<'_> {
                         "{}: the target has no test clock (test_base) and waiting {:.0} s exceeds real_wait_limit_seconds ({})",
                         self.label(step),
                         by.as_secs_f64(),
-                        self.target().real_wait_limit.as_secs()
+                        self.stage.real_wait_limit().as_secs()
                     )))
                 }
             }
@@ -497,30 +441,13 @@ impl Run<'_> {
     }
 
     fn binding(&self, step: &Step, operation: &str) -> Result<Binding, Stop> {
-        protocols::binding(self.target(), operation).ok_or_else(|| {
-            self.errored(
-                step,
-                format!("role {} has no operation `{operation}`", self.target().role),
-            )
-        })
+        self.stage
+            .binding(operation)
+            .map_err(|e| self.errored(step, e))
     }
 
     fn base_url(&self, step: &Step, base: &str) -> Result<String, Stop> {
-        let t = self.target();
-        let url = match base {
-            "api" => &t.api_base,
-            "customer" => &t.customer_base,
-            "trigger" => &t.trigger_base,
-            "test" => &t.test_base,
-            other => {
-                return Err(self.errored(
-                    step,
-                    format!("unknown base `{other}` (api, customer, trigger, test)"),
-                ))
-            }
-        };
-        url.clone()
-            .ok_or_else(|| self.errored(step, format!("the target has no {base}_base")))
+        self.stage.base_url(base).map_err(|e| self.errored(step, e))
     }
 
     fn credential(
@@ -529,31 +456,18 @@ impl Run<'_> {
         default: Credentials,
         auth: Option<&Value>,
     ) -> Result<Option<Credential>, Stop> {
-        let t = self.target();
-        let pick = |c: Credentials| match c {
-            Credentials::Harness => Some(t.harness_credential.clone()),
-            Credentials::Customer => t.customer_credential.clone(),
-            Credentials::None => None,
-        };
         Ok(match auth {
-            None => pick(default),
-            Some(Value::String(s)) => match s.as_str() {
-                "none" => None,
-                "harness" => pick(Credentials::Harness),
-                "customer" => pick(Credentials::Customer),
-                other => {
-                    return Err(self.errored(
-                        step,
-                        format!("auth: `{other}` (none, harness, customer or {{header, value}})"),
-                    ))
-                }
-            },
+            None => self.stage.credential(default),
+            Some(Value::String(s)) => self
+                .stage
+                .credential_named(s)
+                .map_err(|e| self.errored(step, e))?,
             Some(v) => {
                 let v = self.render(step, v)?;
                 let header = v
                     .get("header")
                     .and_then(Value::as_str)
-                    .unwrap_or(&t.harness_credential.header);
+                    .unwrap_or(self.stage.credential_header());
                 let value = v
                     .get("value")
                     .and_then(Value::as_str)
@@ -646,11 +560,7 @@ impl Run<'_> {
             headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
             headers.push((k.to_ascii_lowercase(), value));
         }
-        let default = if http.base == "api" {
-            Credentials::Harness
-        } else {
-            Credentials::Customer
-        };
+        let default = self.stage.default_credentials(&http.base);
         if let Some(c) = self.credential(step, default, auth)? {
             headers.push((c.header, c.value));
         }
@@ -830,15 +740,10 @@ impl Run<'_> {
                 .templates
                 .render_str(name, &self.vars)
                 .map_err(|e| self.errored(step, e))?;
-            let mut preset = protocols::preset(self.target(), &name).ok_or_else(|| {
-                self.errored(
-                    step,
-                    format!(
-                        "no preset `{name}` ({})",
-                        self.target().protocol.presets().join(", ")
-                    ),
-                )
-            })?;
+            let mut preset = self
+                .stage
+                .preset(&name)
+                .map_err(|e| self.errored(step, e))?;
             preset.delay += delay;
             return Ok(preset);
         }
@@ -887,7 +792,7 @@ impl Run<'_> {
                 seconds(&self.render(step, v)?, "for_seconds").map_err(|e| self.errored(step, e))?
             }
             None if until => self.timeout(step),
-            None => self.target().silence,
+            None => self.stage.silence(),
         };
         let every = Duration::from_secs_f64(spec.every_seconds.unwrap_or(0.1).clamp(0.01, 10.0));
         let with = spec.with.clone().unwrap_or_default();
