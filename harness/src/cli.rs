@@ -6,17 +6,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Context as _};
-use clap::{Parser, Subcommand};
+use clap::{Arg, ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::protocols::cci::faults::Fault;
-use crate::protocols::cci::key::Dialect;
-use crate::protocols::cci::sim;
-use crate::protocols::cci::world::SimConfig;
-use crate::protocols::FaultTable;
-use crate::protocols::{self, requirements, Protocol};
+use crate::profile::{FuzzRequest, Profile};
+use crate::protocols;
 use crate::report::{self, Format, RunReport};
 use crate::scenario::{load_paths, Scenario};
 use crate::suite;
@@ -61,7 +59,8 @@ enum Command {
         #[arg(long, default_value = "json,junit,md,html", value_delimiter = ',')]
         format: Vec<String>,
     },
-    /// Serve a reference simulator until interrupted.
+    /// Serve a reference simulator until interrupted. Each protocol adds its own
+    /// settings (listed below).
     Sim {
         /// Protocol.
         protocol: String,
@@ -74,23 +73,10 @@ enum Command {
         /// Faults to switch on (repeatable).
         #[arg(long)]
         fault: Vec<String>,
-        /// Key dialect: seed or v1.
-        #[arg(long, default_value = "seed")]
-        dialect: String,
-        /// Base URL of the peer: CCI, the other CSP's provider API (prefix included);
-        /// ONAPI co, the SP.
-        #[arg(long)]
-        peer_base: Option<String>,
-        /// Key lifetime in seconds.
-        #[arg(long, default_value_t = 3600)]
-        key_lifetime: u64,
-        /// How long B waits for A, in seconds.
-        #[arg(long, default_value_t = 2.0)]
-        peer_timeout: f64,
     },
-    /// Fuzz the IUT's handling of activation keys with seeded mutants of a real key.
+    /// Fuzz what the IUT receives with seeded mutants of a valid input.
     Fuzz {
-        /// Protocol (cci).
+        /// Protocol.
         protocol: String,
         /// IUT role.
         #[arg(long)]
@@ -107,7 +93,8 @@ enum Command {
         /// Faults of the built-in simulator (repeatable).
         #[arg(long)]
         fault: Vec<String>,
-        /// A key to start from (csp-b with --target: one the IUT's A would confirm).
+        /// An input to start from, when the harness cannot make one (e.g. a key the
+        /// IUT's peer would confirm).
         #[arg(long)]
         key: Option<String>,
     },
@@ -141,9 +128,58 @@ enum Exit {
     Code(u8),
 }
 
+/// The command line, with each protocol's `sim` settings added as `--NAME VALUE`
+/// (a setting two protocols share appears once, with both helps).
+fn command() -> clap::Command {
+    let mut options: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
+    for p in protocols::all() {
+        for o in p.sim_options() {
+            options.entry(o.name).or_default().push(o.help);
+        }
+    }
+    Cli::command().mut_subcommand("sim", |mut sim| {
+        for (name, helps) in options {
+            sim = sim.arg(
+                Arg::new(name)
+                    .long(name)
+                    .value_name("VALUE")
+                    .help(helps.join("; ")),
+            );
+        }
+        sim
+    })
+}
+
+/// The protocol settings given to `sim`, checked against the protocol's own list.
+fn sim_settings(
+    matches: &ArgMatches,
+    profile: &dyn Profile,
+) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut settings = BTreeMap::new();
+    let Some(sim) = matches.subcommand_matches("sim") else {
+        return Ok(settings);
+    };
+    for p in protocols::all() {
+        for o in p.sim_options() {
+            let Some(value) = sim.get_one::<String>(o.name) else {
+                continue;
+            };
+            if !profile.sim_options().iter().any(|x| x.name == o.name) {
+                bail!("--{}: not a setting of {}", o.name, profile.name());
+            }
+            settings.insert(o.name.to_string(), value.clone());
+        }
+    }
+    Ok(settings)
+}
+
 /// Entry point: parses arguments, runs, maps errors to exit code 2.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CROSSCHECK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
@@ -160,7 +196,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(dispatch(cli.command)) {
+    match runtime.block_on(dispatch(cli.command, &matches)) {
         Ok(Exit::Code(c)) => ExitCode::from(c),
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -186,7 +222,7 @@ fn load(paths: Vec<PathBuf>) -> anyhow::Result<Vec<Arc<Scenario>>> {
     Ok(scenarios.into_iter().map(Arc::new).collect())
 }
 
-async fn dispatch(command: Command) -> anyhow::Result<Exit> {
+async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit> {
     match command {
         Command::Run {
             paths,
@@ -209,9 +245,9 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let mut scenarios = load(paths)?;
             if let Some(p) = &protocol {
-                Protocol::from_name(p)
-                    .ok_or_else(|| anyhow!("--protocol: unknown `{p}` ({})", Protocol::names()))?;
-                scenarios.retain(|s| s.protocol.name() == p);
+                protocols::find(p)
+                    .ok_or_else(|| anyhow!("--protocol: unknown `{p}` ({})", protocols::names()))?;
+                scenarios.retain(|s| s.profile.name() == p);
             }
             if let Some(r) = &role {
                 scenarios.retain(|s| &s.role == r);
@@ -238,70 +274,19 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
             role,
             listen,
             fault,
-            dialect,
-            peer_base,
-            key_lifetime,
-            peer_timeout,
         } => {
             let p = protocol_and_role(&protocol, &role)?;
+            let settings = sim_settings(matches, p)?;
             let names: BTreeSet<String> = fault.iter().cloned().collect();
-            let faults =
-                protocols::faults_for(p, &role, &names).map_err(|e| anyhow!("--fault: {e}"))?;
-            if !(peer_timeout.is_finite() && peer_timeout > 0.0 && peer_timeout <= 600.0) {
-                bail!("--peer-timeout: {peer_timeout} is not between 0 and 600 seconds");
-            }
-            let _running: Box<dyn std::any::Any + Send> = match p {
-                Protocol::Cci => {
-                    let dialect = Dialect::from_name(&dialect)
-                        .ok_or_else(|| anyhow!("--dialect: `{dialect}` is not seed or v1"))?;
-                    let mut config = SimConfig::new(&role, dialect);
-                    config.faults = faults.iter().filter_map(|f| Fault::from_name(f)).collect();
-                    let default_peer = if role == "csp-a" {
-                        "http://127.0.0.1:18181/v1"
-                    } else {
-                        "http://127.0.0.1:18180/v1"
-                    };
-                    config.peer_base = Some(peer_base.unwrap_or_else(|| default_peer.into()));
-                    config.key_lifetime = Duration::from_secs(key_lifetime);
-                    config.peer_timeout = Duration::from_secs_f64(peer_timeout);
-                    let peer = config.peer_base.clone().unwrap_or_default();
-                    let running = sim::start(&role, config, listen).await?;
-                    println!(
-                        "crosscheck sim {protocol} {role} ({}) listening on http://{addr}: api http://{addr}/v1, customer http://{addr}/customer, test http://{addr}/test; peer {peer}; faults: {}",
-                        dialect.name(),
-                        if fault.is_empty() { "none".to_string() } else { fault.join(", ") },
-                        addr = running.addr,
-                    );
-                    Box::new(running)
-                }
-                Protocol::Onapi => {
-                    let mut config = crate::protocols::onapi::config::OnapiConfig::new();
-                    config.faults = faults
-                        .iter()
-                        .filter_map(|f| crate::protocols::onapi::fault::Fault::from_name(f))
-                        .collect();
-                    if let Some(base) = peer_base {
-                        config.sp_base = base;
-                    }
-                    let peer = if role == "co" {
-                        config.sp_base.clone()
-                    } else {
-                        "none".into()
-                    };
-                    let running = crate::protocols::onapi::stage::start(&role, config, listen)
-                        .await
-                        .map_err(|e| anyhow!(e))?;
-                    println!(
-                        "crosscheck sim {protocol} {role} listening on http://{addr}: notices http://{addr}/onapi/2.5/activationnotice/, trigger http://{addr}/trigger, test http://{addr}/test; SP {peer}; faults: {}",
-                        if fault.is_empty() { "none".to_string() } else { fault.join(", ") },
-                        addr = running.addr,
-                    );
-                    Box::new(running)
-                }
-            };
+            let faults = p
+                .faults_for(&role, &names)
+                .map_err(|e| anyhow!("--fault: {e}"))?;
+            let running = p.serve(&role, &faults, &settings, listen).await?;
+            println!("{}", running.banner);
             tokio::signal::ctrl_c()
                 .await
                 .context("waiting for Ctrl-C")?;
+            drop(running);
             Ok(Exit::Code(0))
         }
         Command::Fuzz {
@@ -314,65 +299,51 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
             key,
         } => {
             let p = protocol_and_role(&protocol, &role)?;
-            if p != Protocol::Cci {
-                bail!("fuzzing covers the cci key codec only");
-            }
-            let report = match target {
+            let target = match target {
                 Some(path) => {
                     if !fault.is_empty() {
                         bail!("--fault applies to the built-in simulator, not to --target");
                     }
-                    let target =
-                        Target::load(&path).map_err(|e| anyhow!("invalid target file: {e}"))?;
-                    if target.protocol != p || target.role != role {
+                    let target = Target::load(&path, protocols::all())
+                        .map_err(|e| anyhow!("invalid target file: {e}"))?;
+                    if target.profile.name() != p.name() || target.role != role {
                         bail!(
                             "the target is {} {}, not {protocol} {role}",
-                            target.protocol.name(),
+                            target.profile.name(),
                             target.role
                         );
                     }
-                    crate::fuzz::fuzz_cci(&target, key, cases, seed).await?
+                    Some(target)
                 }
-                None => {
-                    let names: BTreeSet<String> = fault.iter().cloned().collect();
-                    let faults: BTreeSet<&'static str> = protocols::faults_for(p, &role, &names)
-                        .map_err(|e| anyhow!("--fault: {e}"))?
-                        .into_iter()
-                        .collect();
-                    let http = crate::http::HttpClient::new()?;
-                    let prepared = sim::builtin_stage(&role, Dialect::Seed, &faults, &http)
-                        .await
-                        .map_err(|e| anyhow!(e))?;
-                    let key = match (&prepared.stage.counterpart, key) {
-                        (_, Some(k)) => Some(k),
-                        (protocols::Counterpart::CciIssuer(a), None) => {
-                            let env = prepared.stage.target.primary_environment();
-                            Some(
-                                a.issue(
-                                    &env.id,
-                                    env.sizes[0],
-                                    &prepared.stage.target.customer_account,
-                                )
-                                .map_err(|r| anyhow!(r.0))?
-                                .1,
-                            )
-                        }
-                        _ => None,
-                    };
-                    crate::fuzz::fuzz_cci(&prepared.stage.target, key, cases, seed).await?
-                }
+                None => None,
             };
+            let names: BTreeSet<String> = fault.iter().cloned().collect();
+            let faults = p
+                .faults_for(&role, &names)
+                .map_err(|e| anyhow!("--fault: {e}"))?;
+            let request = FuzzRequest {
+                role: &role,
+                target: target.as_ref(),
+                faults: &faults,
+                start_from: key,
+                cases,
+                seed,
+            };
+            let Some(fuzzing) = p.fuzz(request) else {
+                bail!("{protocol} has no fuzz strategy yet");
+            };
+            let report = fuzzing.await?;
             print!("{}", report.render());
             Ok(Exit::Code(if report.findings.is_empty() { 0 } else { 1 }))
         }
         Command::Faults { protocol } => {
             if let Some(p) = &protocol {
-                Protocol::from_name(p)
-                    .ok_or_else(|| anyhow!("unknown protocol `{p}` ({})", Protocol::names()))?;
+                protocols::find(p)
+                    .ok_or_else(|| anyhow!("unknown protocol `{p}` ({})", protocols::names()))?;
             }
             println!("{:<28} {:<6} {:<9} description", "fault", "role", "breaks");
-            for p in Protocol::ALL
-                .into_iter()
+            for p in protocols::all()
+                .iter()
                 .filter(|p| protocol.as_deref().is_none_or(|n| n == p.name()))
             {
                 for f in p.faults() {
@@ -387,9 +358,7 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
         Command::Selftest { paths, jobs } => {
             let scenarios = load(paths)?;
             let started = Instant::now();
-            let matrix = crate::selftest::run(&scenarios, jobs)
-                .await
-                .map_err(|e| anyhow!(e))?;
+            let matrix = crate::selftest::run(&scenarios, jobs).await?;
             print!("{}", matrix.render());
             println!("self-test took {:.1} s", started.elapsed().as_secs_f64());
             Ok(Exit::Code(if matrix.ok() { 0 } else { 1 }))
@@ -397,20 +366,21 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
         Command::List { paths } => {
             let scenarios = load(paths)?;
             for s in &scenarios {
-                let dialects: Vec<&str> = s.dialects.iter().map(|d| d.name()).collect();
+                let variants: Vec<&str> = s.variants.iter().map(|v| v.unwrap_or("-")).collect();
                 println!(
-                    "{:<32} {:<4} {:<6} [{}] {} — {}",
+                    "{:<32} {:<5} {:<6} [{}] {} — {}",
                     s.id,
-                    s.protocol.name(),
+                    s.profile.name(),
                     s.role,
-                    dialects.join(","),
+                    variants.join(","),
                     s.requirements.join(" "),
                     s.title
                 );
             }
             println!();
             let mut uncovered = 0;
-            for r in requirements::CATALOGUE {
+            let catalogue: Vec<_> = protocols::catalogue().collect();
+            for r in &catalogue {
                 let by: Vec<&str> = scenarios
                     .iter()
                     .filter(|s| s.requirements.iter().any(|x| x == r.id))
@@ -433,8 +403,8 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
             println!(
                 "\n{} scenarios; {} of {} requirements covered",
                 scenarios.len(),
-                requirements::CATALOGUE.len() - uncovered,
-                requirements::CATALOGUE.len()
+                catalogue.len() - uncovered,
+                catalogue.len()
             );
             Ok(Exit::Code(0))
         }
@@ -451,13 +421,13 @@ async fn dispatch(command: Command) -> anyhow::Result<Exit> {
 }
 
 /// Parses `--protocol`-style and `--role` arguments together.
-fn protocol_and_role(protocol: &str, role: &str) -> anyhow::Result<Protocol> {
-    let p = Protocol::from_name(protocol)
-        .ok_or_else(|| anyhow!("unknown protocol `{protocol}` ({})", Protocol::names()))?;
-    if !p.roles().contains(&role) {
+fn protocol_and_role(protocol: &str, role: &str) -> anyhow::Result<&'static dyn Profile> {
+    let p = protocols::find(protocol)
+        .ok_or_else(|| anyhow!("unknown protocol `{protocol}` ({})", protocols::names()))?;
+    if p.role(role).is_none() {
         bail!(
             "--role: `{role}` is not a role of {protocol} ({})",
-            p.roles().join(", ")
+            p.role_names().join(", ")
         );
     }
     Ok(p)
@@ -490,31 +460,25 @@ async fn run(
     let started = Instant::now();
     let (target_name, roles, results) = match target {
         Some(path) => {
-            let target = Target::load(&path).map_err(|e| anyhow!("invalid target file: {e}"))?;
+            let target = Target::load(&path, protocols::all())
+                .map_err(|e| anyhow!("invalid target file: {e}"))?;
             let name = target.name.clone();
-            let role = (target.protocol, target.role.clone());
-            let results = suite::run_external(target, &scenarios)
-                .await
-                .map_err(|e| anyhow!(e))?;
+            let role = (target.profile.name(), target.role.clone());
+            let results = suite::run_external(target, &scenarios).await?;
             if results.is_empty() {
                 bail!("no scenario applies to the target's protocol, role and dialect");
             }
             (name, vec![role], results)
         }
         None => {
-            let roles: BTreeSet<(Protocol, String)> = scenarios
+            let roles: BTreeSet<(&'static str, String)> = scenarios
                 .iter()
-                .map(|s| (s.protocol, s.role.clone()))
+                .map(|s| (s.profile.name(), s.role.clone()))
                 .collect();
             let names: Vec<String> = roles.iter().map(|(_, r)| r.clone()).collect();
             let plan = suite::plan_builtin(&scenarios, &names);
-            let results = suite::run_builtin(plan, &BTreeSet::new(), jobs)
-                .await
-                .map_err(|e| anyhow!(e))?;
-            let shown: Vec<String> = roles
-                .iter()
-                .map(|(p, r)| format!("{} {r}", p.name()))
-                .collect();
+            let results = suite::run_builtin(plan, &BTreeSet::new(), jobs).await?;
+            let shown: Vec<String> = roles.iter().map(|(p, r)| format!("{p} {r}")).collect();
             (
                 format!("built-in simulators ({})", shown.join(", ")),
                 roles.into_iter().collect::<Vec<_>>(),
@@ -524,12 +488,15 @@ async fn run(
     };
     let mut ids: Vec<&str> = roles
         .iter()
-        .flat_map(|(p, r): &(Protocol, String)| {
-            requirements::of_protocol(p.requirement_prefix(r)).map(|q| q.id)
+        .filter_map(|(p, r)| protocols::find(p)?.role(r))
+        .flat_map(|spec| {
+            protocols::catalogue()
+                .filter(|q| q.id.starts_with(spec.requirement_prefix))
+                .map(|q| q.id)
         })
         .collect();
     for r in results.iter().flat_map(|r| r.requirements.iter()) {
-        if let Some(q) = requirements::find(r) {
+        if let Some(q) = protocols::requirement(r) {
             if !ids.contains(&q.id) {
                 ids.push(q.id);
             }

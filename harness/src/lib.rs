@@ -5,9 +5,9 @@
 
 pub mod cli;
 pub mod clock;
-pub mod fuzz;
 pub mod http;
 pub mod peers;
+pub mod profile;
 pub mod protocols;
 pub mod report;
 pub mod scenario;

@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::protocols::{find_fault, Protocol};
+use crate::protocols;
 use crate::report::{Outcome, ScenarioResult};
 use crate::scenario::Scenario;
-use crate::suite::{plan_builtin, run_builtin};
+use crate::suite::{plan_builtin, run_builtin, SuiteError};
 
 /// What the self-test found.
 #[derive(Debug, Clone, Default)]
@@ -77,7 +77,7 @@ impl KillMatrix {
             "fault", "breaks", "kills"
         );
         for (name, killed) in &self.kills {
-            let fault = find_fault(name);
+            let fault = protocols::find_fault(name);
             let first: Vec<&str> = killed.iter().take(3).map(String::as_str).collect();
             let _ = writeln!(
                 out,
@@ -121,12 +121,12 @@ impl KillMatrix {
 }
 
 /// Runs the self-test over `scenarios` with `parallel` scenarios at a time.
-pub async fn run(scenarios: &[Arc<Scenario>], parallel: usize) -> Result<KillMatrix, String> {
+pub async fn run(scenarios: &[Arc<Scenario>], parallel: usize) -> Result<KillMatrix, SuiteError> {
     let mut matrix = KillMatrix::default();
     for s in scenarios {
         matrix.by_scenario.entry(s.id.clone()).or_default();
     }
-    let protocols: BTreeSet<Protocol> = scenarios.iter().map(|s| s.protocol).collect();
+    let profiles: BTreeSet<&'static str> = scenarios.iter().map(|s| s.profile.name()).collect();
     let roles: BTreeSet<String> = scenarios.iter().map(|s| s.role.clone()).collect();
     let roles: Vec<String> = roles.into_iter().collect();
     let clean = run_builtin(plan_builtin(scenarios, &roles), &BTreeSet::new(), parallel).await?;
@@ -135,10 +135,14 @@ pub async fn run(scenarios: &[Arc<Scenario>], parallel: usize) -> Result<KillMat
         .into_iter()
         .filter(|r| r.outcome != Outcome::Passed || !r.warnings.is_empty())
         .collect();
-    for fault in protocols.into_iter().flat_map(Protocol::faults) {
+    let faults = profiles
+        .into_iter()
+        .filter_map(protocols::find)
+        .flat_map(|p| p.faults());
+    for fault in faults {
         let of_protocol: Vec<Arc<Scenario>> = scenarios
             .iter()
-            .filter(|s| s.protocol == fault.protocol)
+            .filter(|s| s.profile.name() == fault.protocol)
             .cloned()
             .collect();
         let plan = plan_builtin(&of_protocol, &[fault.role.to_string()]);

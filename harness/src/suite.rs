@@ -9,65 +9,32 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::http::HttpClient;
-use crate::protocols::cci::key::Dialect;
-use crate::protocols::{cci, onapi, Counterpart, Protocol};
+use crate::http::{HttpClient, TransportError};
+use crate::profile::{loopback, Profile, SimError};
 use crate::report::{Outcome, ScenarioResult};
 use crate::scenario::{run_scenario, Scenario, Stage};
 use crate::target::Target;
 
-/// A stage plus whatever keeps its built-in simulator alive.
-pub struct Prepared {
-    /// The stage.
-    pub stage: Stage,
-    /// The running simulator (dropping it stops it).
-    pub keep_alive: Box<dyn std::any::Any + Send + Sync>,
-}
-
-/// The loopback address with an ephemeral port.
-pub fn loopback() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 0))
-}
-
-/// Starts a mock counterpart and a simulator IUT with `faults`, wired to each other.
-pub async fn builtin_stage(
-    protocol: Protocol,
-    role: &str,
-    dialect: Dialect,
-    faults: &BTreeSet<&'static str>,
-    http: &HttpClient,
-) -> Result<Prepared, String> {
-    match protocol {
-        Protocol::Cci => cci::sim::builtin_stage(role, dialect, faults, http).await,
-        Protocol::Onapi => onapi::stage::builtin_stage(role, faults, http).await,
-    }
-}
-
-/// Starts the mock counterpart of an external target on `listen`.
-async fn external_counterpart(
-    target: &Target,
-    listen: SocketAddr,
-) -> Result<(Arc<crate::peers::MockPeer>, Counterpart), String> {
-    match target.protocol {
-        Protocol::Cci => cci::sim::start_counterpart(target, listen)
-            .await
-            .map(|c| {
-                (
-                    c.peer,
-                    c.issuer
-                        .map_or(Counterpart::Recorder, Counterpart::CciIssuer),
-                )
-            })
-            .map_err(|e| e.to_string()),
-        Protocol::Onapi => onapi::stage::start_counterpart(target, listen)
-            .await
-            .map(|peer| (peer, Counterpart::Recorder)),
-    }
-}
-
-/// The name of the mock peer for a target: the role the harness plays.
-pub fn counterpart_role(target: &Target) -> &'static str {
-    target.protocol.counterpart_role(&target.role)
+/// Why a run could not be carried out at all.
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    /// The HTTP client could not be made.
+    #[error("cannot create the HTTP client: {0}")]
+    Client(#[from] TransportError),
+    /// The target does not say where the mock peer listens, and the IUT calls it.
+    #[error("the target must say where the harness's mock {0} listens (mock_peers.{0}.listen), so the IUT can be pointed at it")]
+    NoMockPeerAddress(&'static str),
+    /// The mock counterpart could not start.
+    #[error("mock_peers.{peer}: {source}")]
+    Counterpart {
+        /// The mock peer's name.
+        peer: &'static str,
+        /// Why.
+        source: SimError,
+    },
+    /// A scenario task panicked or was cancelled.
+    #[error("a scenario task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 /// One planned scenario run.
@@ -77,36 +44,46 @@ pub struct Job {
     pub scenario: Arc<Scenario>,
     /// Role of the IUT.
     pub role: String,
-    /// Dialect (a placeholder for protocols without dialects).
-    pub dialect: Dialect,
+    /// The value on the protocol's variant axis, if it has one.
+    pub variant: Option<&'static str>,
     /// Report id.
     pub id: String,
 }
 
-/// Plans built-in runs: every scenario of `roles`, in every dialect it declares.
+/// Plans built-in runs: every scenario of `roles`, in every variant it declares.
 pub fn plan_builtin(scenarios: &[Arc<Scenario>], roles: &[String]) -> Vec<Job> {
     let mut jobs = Vec::new();
+    let profiles: BTreeSet<&'static str> = scenarios.iter().map(|s| s.profile.name()).collect();
     for role in roles {
-        for dialect in Dialect::ALL {
-            for s in scenarios
+        for name in &profiles {
+            let of_profile: Vec<&Arc<Scenario>> = scenarios
                 .iter()
-                .filter(|s| &s.role == role && s.dialects.contains(&dialect))
-            {
-                let id = if s.protocol.has_dialects() {
-                    format!("{}[{}]", s.id, dialect.name())
-                } else {
-                    s.id.clone()
-                };
-                jobs.push(Job {
-                    scenario: s.clone(),
-                    role: role.clone(),
-                    dialect,
-                    id,
-                });
+                .filter(|s| s.profile.name() == *name && &s.role == role)
+                .collect();
+            let Some(first) = of_profile.first() else {
+                continue;
+            };
+            for variant in first.profile.variants() {
+                for s in of_profile.iter().filter(|s| s.variants.contains(&variant)) {
+                    jobs.push(Job {
+                        scenario: Arc::clone(s),
+                        role: role.clone(),
+                        variant,
+                        id: report_id(&s.id, variant),
+                    });
+                }
             }
         }
     }
     jobs
+}
+
+/// A run's id in reports: the scenario id, with the variant in brackets if any.
+pub fn report_id(scenario: &str, variant: Option<&str>) -> String {
+    match variant {
+        Some(v) => format!("{scenario}[{v}]"),
+        None => scenario.to_string(),
+    }
 }
 
 fn errored(job: &Job, reason: String) -> ScenarioResult {
@@ -114,9 +91,9 @@ fn errored(job: &Job, reason: String) -> ScenarioResult {
         id: job.id.clone(),
         scenario: job.scenario.id.clone(),
         title: job.scenario.title.clone(),
-        protocol: job.scenario.protocol.name().into(),
+        protocol: job.scenario.profile.name().into(),
         role: job.role.clone(),
-        dialect: job.dialect.name().into(),
+        dialect: job.variant.unwrap_or("-").into(),
         requirements: job.scenario.requirements.clone(),
         outcome: Outcome::Errored,
         duration_ms: 0,
@@ -134,15 +111,15 @@ pub async fn run_builtin(
     plan: Vec<Job>,
     faults: &BTreeSet<&'static str>,
     parallel: usize,
-) -> Result<Vec<ScenarioResult>, String> {
-    let http = HttpClient::new().map_err(|e| e.to_string())?;
+) -> Result<Vec<ScenarioResult>, SuiteError> {
+    let http = HttpClient::new()?;
     let gate = Arc::new(Semaphore::new(parallel.max(1)));
     let mut set = JoinSet::new();
     for (index, job) in plan.into_iter().enumerate() {
         let gate = gate.clone();
         let http = http.clone();
-        let protocol = job.scenario.protocol;
-        let known = protocol.faults();
+        let profile: &'static dyn Profile = job.scenario.profile;
+        let known = profile.faults();
         let faults: BTreeSet<&'static str> = faults
             .iter()
             .copied()
@@ -150,8 +127,10 @@ pub async fn run_builtin(
             .collect();
         set.spawn(async move {
             let _permit = gate.acquire().await;
-            let result = match builtin_stage(protocol, &job.role, job.dialect, &faults, &http).await
-            {
+            let started = profile
+                .start_builtin(&job.role, job.variant, &faults, &http)
+                .await;
+            let result = match started {
                 Ok(prepared) => run_scenario(&job.scenario, &prepared.stage, job.id.clone()).await,
                 Err(e) => errored(&job, format!("could not start the simulator: {e}")),
             };
@@ -160,10 +139,7 @@ pub async fn run_builtin(
     }
     let mut results = Vec::new();
     while let Some(done) = set.join_next().await {
-        match done {
-            Ok(r) => results.push(r),
-            Err(e) => return Err(format!("a scenario task failed: {e}")),
-        }
+        results.push(done?);
     }
     results.sort_by_key(|(i, _)| *i);
     Ok(results.into_iter().map(|(_, r)| r).collect())
@@ -174,35 +150,43 @@ pub async fn run_builtin(
 pub async fn run_external(
     target: Target,
     scenarios: &[Arc<Scenario>],
-) -> Result<Vec<ScenarioResult>, String> {
-    let http = HttpClient::new().map_err(|e| e.to_string())?;
-    let peer_name = counterpart_role(&target);
-    let listen = match target.mock_peers.get(peer_name) {
+) -> Result<Vec<ScenarioResult>, SuiteError> {
+    let http = HttpClient::new()?;
+    let peer_name = target.counterpart_role();
+    let listen: SocketAddr = match target.mock_peers.get(peer_name) {
         Some(a) => *a,
         None if target.mock_peer_required() => {
-            return Err(format!(
-                "the target must say where the harness's mock {peer_name} listens (mock_peers.{peer_name}.listen), so the IUT can be pointed at it"
-            ))
+            return Err(SuiteError::NoMockPeerAddress(peer_name));
         }
         None => {
-            if target.protocol == Protocol::Cci {
-                tracing::warn!("mock_peers.{peer_name} is not set: traffic the IUT sends elsewhere goes unseen");
-            }
+            tracing::info!(
+                "mock_peers.{peer_name} is not set: traffic the IUT sends elsewhere goes unseen"
+            );
             loopback()
         }
     };
-    let (peer, counterpart) = external_counterpart(&target, listen).await?;
-    let dialect = target.dialect;
-    let has_dialects = target.protocol.has_dialects();
-    let stage = Stage::new(target, peer.clone(), counterpart, http);
+    let section = target.section.clone();
+    let counterpart = section
+        .start_counterpart(&target, listen)
+        .await
+        .map_err(|source| SuiteError::Counterpart {
+            peer: peer_name,
+            source,
+        })?;
+    let peer = counterpart.peer.clone();
+    let variant = target.variant().map(str::to_string);
+    let profile = target.profile;
+    let role = target.role.clone();
+    let stage = Stage::new(target, counterpart, http);
     let mut results = Vec::new();
     for s in scenarios.iter().filter(|s| {
-        s.protocol == stage.target.protocol
-            && s.role == stage.target.role
-            && (!has_dialects || s.dialects.contains(&dialect))
+        s.profile.name() == profile.name()
+            && s.role == role
+            && s.variants.iter().any(|v| v.map(str::to_string) == variant)
     }) {
         peer.reset();
-        results.push(run_scenario(s, &stage, s.id.clone()).await);
+        let id = s.id.clone();
+        results.push(run_scenario(s, &stage, id).await);
     }
     Ok(results)
 }

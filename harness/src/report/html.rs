@@ -4,7 +4,7 @@
 use minijinja::Environment;
 
 use super::model::RunReport;
-use crate::protocols::requirements;
+use crate::protocols;
 
 const TEMPLATE: &str = r##"<!doctype html>
 <html lang="en">
@@ -65,7 +65,7 @@ pub fn render(report: &RunReport) -> Result<String, String> {
             serde_json::json!({
                 "id": id,
                 "status": status,
-                "gist": requirements::find(id).map_or("", |r| r.gist),
+                "gist": protocols::requirement(id).map_or("", |r| r.gist),
             })
         })
         .collect();

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::model::{Outcome, RunReport};
-use crate::protocols::requirements;
+use crate::protocols;
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
@@ -31,7 +31,7 @@ pub fn render(report: &RunReport) -> String {
     let _ = writeln!(out, "| requirement | status | what it asks |");
     let _ = writeln!(out, "|---|---|---|");
     for (id, status) in &report.requirements {
-        let gist = requirements::find(id).map_or("", |r| r.gist);
+        let gist = protocols::requirement(id).map_or("", |r| r.gist);
         let _ = writeln!(out, "| {id} | {status} | {} |", cell(gist));
     }
     let _ = writeln!(out, "\n## Scenarios\n");

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::http::Exchange;
-use crate::protocols::requirements;
 
 /// How a scenario ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
@@ -171,14 +170,5 @@ impl RunReport {
     /// Whether every scenario passed or was skipped.
     pub fn all_passed(&self) -> bool {
         self.summary.failed == 0 && self.summary.errored == 0
-    }
-
-    /// The catalogue's requirement ids for the protocols that ran.
-    pub fn catalogue_ids(prefixes: &[&str]) -> Vec<&'static str> {
-        requirements::CATALOGUE
-            .iter()
-            .filter(|r| prefixes.iter().any(|p| r.id.starts_with(p)))
-            .map(|r| r.id)
-            .collect()
     }
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use regex::Regex;
-use serde_json::{json, Value};
+use serde_json::Value;
 use serde_json_path::JsonPath;
 
 /// What an expectation is checked against.
@@ -296,54 +296,8 @@ fn show(found: Option<&Value>) -> String {
     }
 }
 
-/// Named schemas scenarios may cite by name.
-pub fn named_schema(name: &str) -> Option<Value> {
-    Some(match name {
-        "ConfirmActivationKeyResponse" => json!({
-            "type": "object",
-            "required": ["keyValid"],
-            "properties": {"keyValid": {"type": "boolean"}}
-        }),
-        "ErrorObject" => json!({"type": "object", "minProperties": 1}),
-        // ON-API 2.5 Activation Notice as PROTOCOLS.md §3 constrains it.
-        "ActivationNotice" => json!({
-            "type": "object",
-            "required": ["coAccessId", "orderDateTime", "requestedDateTime", "products", "customerDetails"],
-            "properties": {
-                "coId": {"anyOf": [{"$ref": "#/$defs/id"}, {"type": "null"}]},
-                "coOrderId": {"anyOf": [{"$ref": "#/$defs/id"}, {"type": "null"}]},
-                "coAccessId": {"$ref": "#/$defs/id"},
-                "orderDateTime": {"$ref": "#/$defs/dateTime"},
-                "requestedDateTime": {"$ref": "#/$defs/dateTime"},
-                "products": {
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": 1,
-                    "items": {
-                        "type": "object",
-                        "required": ["productId", "offeringId", "coProduct", "coSubscriptionId"],
-                        "properties": {
-                            "productId": {"$ref": "#/$defs/id"},
-                            "offeringId": {"$ref": "#/$defs/id"},
-                            "coProduct": {"anyOf": [
-                                {"$ref": "#/$defs/text"},
-                                {"type": "array", "items": {"$ref": "#/$defs/text"}}
-                            ]},
-                            "coSubscriptionId": {"$ref": "#/$defs/id"}
-                        }
-                    }
-                },
-                "customerDetails": {"type": "object"}
-            },
-            "$defs": {
-                "id": {"type": "string", "pattern": "^[-0-9a-zA-Z.]{1,36}$"},
-                "dateTime": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,4})?Z$"},
-                "text": {"type": "string", "maxLength": 255}
-            }
-        }),
-        _ => return None,
-    })
-}
+/// Looks up a JSON Schema by the name a scenario cites (the protocol's named schemas).
+pub type SchemaLookup<'a> = &'a dyn Fn(&str) -> Option<Value>;
 
 const FIELDS: &[&str] = &[
     "status",
@@ -358,8 +312,9 @@ const FIELDS: &[&str] = &[
 ];
 
 impl Expect {
-    /// Parses an expectation (already rendered, or raw for validation).
-    pub fn parse(v: &Value) -> Result<Self, String> {
+    /// Parses an expectation (already rendered, or raw for validation); named schemas
+    /// come from `schemas`.
+    pub fn parse(v: &Value, schemas: SchemaLookup<'_>) -> Result<Self, String> {
         let Value::Object(map) = v else {
             return Err("expect must be a map".into());
         };
@@ -421,7 +376,7 @@ impl Expect {
             let (name, schema) = match s {
                 Value::String(name) => (
                     name.clone(),
-                    named_schema(name)
+                    schemas(name)
                         .ok_or_else(|| format!("expect.schema: no schema named `{name}`"))?,
                 ),
                 inline => ("inline schema".to_string(), inline.clone()),
@@ -442,7 +397,10 @@ impl Expect {
         }
         if let Some(a) = map.get("any_of") {
             let a = a.as_array().ok_or("expect.any_of must be a list")?;
-            e.any_of = a.iter().map(Expect::parse).collect::<Result<_, _>>()?;
+            e.any_of = a
+                .iter()
+                .map(|x| Expect::parse(x, schemas))
+                .collect::<Result<_, _>>()?;
         }
         match map.get("max_seconds") {
             // Still a template: only possible when validating unrendered files.
@@ -607,6 +565,13 @@ impl Expect {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn schemas(name: &str) -> Option<Value> {
+        (name == "Flag").then(|| {
+            json!({"type": "object", "required": ["keyValid"], "properties": {"keyValid": {"type": "boolean"}}})
+        })
+    }
 
     fn subject<'a>(status: u16, headers: &'a [(String, String)], body: &'a Value) -> Subject<'a> {
         Subject {
@@ -623,8 +588,8 @@ mod tests {
             "status": [200, "2xx"],
             "content_type": "application/json",
             "json": {"$.keyValid": false, "$.state": {"in": ["A", "B"]}, "$.x": {"exists": false}},
-            "schema": "ConfirmActivationKeyResponse"
-        }))
+            "schema": "Flag"
+        }), &schemas)
         .expect("parses");
         let headers = vec![(
             "content-type".to_string(),
@@ -642,7 +607,7 @@ mod tests {
                 "$.keyValid == false",
                 "$.state in [\"A\",\"B\"]",
                 "$.x absent",
-                "body matching ConfirmActivationKeyResponse"
+                "body matching Flag"
             ]
         );
         assert!(mismatches[1].actual.contains("\"false\""));
@@ -652,6 +617,7 @@ mod tests {
     fn any_of_passes_when_one_branch_holds() {
         let e = Expect::parse(
             &json!({"any_of": [{"status": 400}, {"status": 200, "json": {"$.keyValid": false}}]}),
+            &schemas,
         )
         .expect("ok");
         assert!(e.check(&subject(400, &[], &json!({}))).is_empty());
@@ -665,18 +631,19 @@ mod tests {
 
     #[test]
     fn bad_expectations_are_refused() {
-        assert!(Expect::parse(&json!({"statsu": 200}))
+        assert!(Expect::parse(&json!({"statsu": 200}), &schemas)
             .expect_err("typo")
             .contains("statsu"));
-        assert!(Expect::parse(&json!({"status": "6xx"})).is_err());
-        assert!(Expect::parse(&json!({"json": {"keyValid": true}})).is_err());
-        assert!(Expect::parse(&json!({"json": {"$.a": {"type": "strnig"}}})).is_err());
-        assert!(Expect::parse(&json!({"schema": "Nope"})).is_err());
+        assert!(Expect::parse(&json!({"status": "6xx"}), &schemas).is_err());
+        assert!(Expect::parse(&json!({"json": {"keyValid": true}}), &schemas).is_err());
+        assert!(Expect::parse(&json!({"json": {"$.a": {"type": "strnig"}}}), &schemas).is_err());
+        assert!(Expect::parse(&json!({"schema": "Nope"}), &schemas).is_err());
     }
 
     #[test]
     fn bounds() {
-        let e = Expect::parse(&json!({"json": {"$": {"min": 2, "max": 2.5}}})).expect("ok");
+        let e =
+            Expect::parse(&json!({"json": {"$": {"min": 2, "max": 2.5}}}), &schemas).expect("ok");
         let inside = json!(2.2);
         let m = e.check(&Subject {
             json: Some(&inside),
@@ -693,7 +660,7 @@ mod tests {
 
     #[test]
     fn num_eq_accepts_numeric_strings() {
-        let e = Expect::parse(&json!({"json": {"$.n": {"num_eq": 500}}})).expect("ok");
+        let e = Expect::parse(&json!({"json": {"$.n": {"num_eq": 500}}}), &schemas).expect("ok");
         assert!(e.check(&subject(200, &[], &json!({"n": "500"}))).is_empty());
         assert!(!e.check(&subject(200, &[], &json!({"n": 50}))).is_empty());
     }

@@ -9,9 +9,8 @@ use serde_saphyr::Spanned;
 
 use super::expect::Expect;
 use super::model::{Action, Scenario, ScenarioFile, Step, StepFile};
-use crate::protocols::cci::key::Dialect;
-use crate::protocols::requirements;
-use crate::protocols::Protocol;
+use crate::profile::Profile;
+use crate::protocols;
 use crate::yaml::{self, InputError};
 
 /// Everything wrong with a set of scenario files.
@@ -130,29 +129,28 @@ fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Vec<InputError>> 
             format!("id: `{id}` must be letters, digits, - _ ."),
         ));
     }
-    let protocol = Protocol::from_name(&raw.protocol.value);
-    if protocol.is_none() {
+    let profile = protocols::find(&raw.protocol.value);
+    if profile.is_none() {
         errors.push(at(
             &raw.protocol.referenced,
             format!(
                 "protocol: unknown `{}` (known: {})",
                 raw.protocol.value,
-                Protocol::names()
+                protocols::names()
             ),
         ));
     }
     let role = raw.role.value.clone();
-    if let Some(p) = protocol {
-        if !p.roles().contains(&role.as_str()) {
-            errors.push(at(
-                &raw.role.referenced,
-                format!(
-                    "role: `{role}` is not a role of {} ({})",
-                    p.name(),
-                    p.roles().join(", ")
-                ),
-            ));
-        }
+    let role_spec = profile.and_then(|p| p.role(&role));
+    if let (Some(p), None) = (profile, role_spec) {
+        errors.push(at(
+            &raw.role.referenced,
+            format!(
+                "role: `{role}` is not a role of {} ({})",
+                p.name(),
+                p.role_names().join(", ")
+            ),
+        ));
     }
     if raw.requirements.is_empty() {
         errors.push(at(
@@ -161,34 +159,38 @@ fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Vec<InputError>> 
         ));
     }
     for r in &raw.requirements {
-        if requirements::find(&r.value).is_none() {
+        if protocols::requirement(&r.value).is_none() {
             errors.push(at(
                 &r.referenced,
                 format!("requirements: `{}` is not in PROTOCOLS.md", r.value),
             ));
         }
     }
-    let mut dialects = Vec::new();
-    for d in raw.dialects.iter().flatten() {
-        match Dialect::from_name(&d.value) {
-            Some(x) => dialects.push(x),
-            None => errors.push(at(
-                &d.referenced,
-                format!("dialects: `{}` is not seed or v1", d.value),
-            )),
+    let axis = profile.and_then(|p| p.variant_axis());
+    let mut variants: Vec<Option<&'static str>> = Vec::new();
+    match (&raw.variants, axis) {
+        (None, Some(axis)) => variants = axis.values.iter().map(|v| Some(*v)).collect(),
+        (None, None) => variants = vec![None],
+        (Some(named), Some(axis)) => {
+            for v in named {
+                match axis.values.iter().find(|x| **x == v.value) {
+                    Some(x) => variants.push(Some(*x)),
+                    None => errors.push(at(
+                        &v.referenced,
+                        format!(
+                            "variants: `{}` is not a {} of {} ({})",
+                            v.value,
+                            axis.name,
+                            raw.protocol.value,
+                            axis.values.join(", ")
+                        ),
+                    )),
+                }
+            }
         }
-    }
-    match (
-        raw.dialects.is_some(),
-        protocol.is_some_and(Protocol::has_dialects),
-    ) {
-        (false, true) => dialects = Dialect::ALL.to_vec(),
-        // Protocols without dialects run once; the value is a placeholder.
-        (false, false) => dialects = vec![Dialect::Seed],
-        (true, true) => {}
-        (true, false) => errors.push(at(
+        (Some(_), None) => errors.push(at(
             &raw.id.referenced,
-            format!("dialects: {} has no key dialects", raw.protocol.value),
+            format!("variants: {} has no variant axis", raw.protocol.value),
         )),
     }
     if raw.steps.is_empty() {
@@ -197,30 +199,35 @@ fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Vec<InputError>> 
             "steps: a scenario needs at least one step".into(),
         ));
     }
-    let p = protocol.unwrap_or(Protocol::Cci);
     let ctx = StepContext {
         file,
         role: &role,
-        operations: p.operations(&role),
-        presets: p.presets(),
+        operations: role_spec.map_or(&[], |r| r.operations),
+        presets: profile.map_or(&[], |p| p.presets()),
+        profile,
+        bases: role_spec
+            .map(|r| r.bases.iter().map(|b| b.name).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .chain([crate::target::TEST_BASE])
+            .collect(),
         requirements: raw.requirements.iter().map(|r| r.value.clone()).collect(),
     };
     let steps = ctx.steps(raw.steps, "", &mut errors);
-    if errors.is_empty() {
-        Ok(Scenario {
+    match (errors.is_empty(), profile) {
+        (true, Some(profile)) => Ok(Scenario {
             id,
             title: raw.title,
-            protocol: protocol.unwrap_or(Protocol::Cci),
+            profile,
             role: role.clone(),
             requirements: ctx.requirements,
             tags: raw.tags,
             notes: raw.notes,
-            dialects,
+            variants,
             steps,
             source: format!("{file}:{}", raw.id.referenced.line()),
-        })
-    } else {
-        Err(errors)
+        }),
+        _ => Err(errors),
     }
 }
 
@@ -231,10 +238,16 @@ struct StepContext<'a> {
     role: &'a str,
     operations: &'static [&'static str],
     presets: &'static [&'static str],
+    profile: Option<&'static dyn Profile>,
+    bases: Vec<&'static str>,
     requirements: Vec<String>,
 }
 
 impl StepContext<'_> {
+    fn schema(&self, name: &str) -> Option<Value> {
+        self.profile.and_then(|p| p.schema(name))
+    }
+
     fn steps(
         &self,
         raw: Vec<Spanned<StepFile>>,
@@ -309,7 +322,7 @@ impl StepContext<'_> {
             return Err(format!("save: `{kind}` saves nothing"));
         }
         if let Some(e) = &s.expect {
-            Expect::parse(e)?;
+            Expect::parse(e, &|n| self.schema(n))?;
         }
         if s.with.is_some() && kind != "call" {
             return Err("with: only `call` takes arguments (poll has its own `with`)".into());
@@ -355,10 +368,11 @@ impl StepContext<'_> {
             }
             "http" => {
                 let http = s.http.unwrap_or_else(|| unreachable!("kind is http"));
-                if !["api", "customer", "trigger", "test"].contains(&http.base.as_str()) {
+                if !self.bases.contains(&http.base.as_str()) {
                     return Err(format!(
-                        "http.base: `{}` (api, customer, trigger, test)",
-                        http.base
+                        "http.base: `{}` ({})",
+                        http.base,
+                        self.bases.join(", ")
                     ));
                 }
                 if http.json.is_some() && http.raw.is_some() {
@@ -411,7 +425,7 @@ impl StepContext<'_> {
                     (Some(c), None) | (None, Some(c)) => c,
                     _ => return Err("poll: give exactly one of `until` and `always`".into()),
                 };
-                Expect::parse(condition).map_err(|m| format!("poll: {m}"))?;
+                Expect::parse(condition, &|n| self.schema(n)).map_err(|m| format!("poll: {m}"))?;
                 Action::Poll(p)
             }
             "advance_clock" => Action::AdvanceClock(s.advance_clock.unwrap_or(Value::Null)),

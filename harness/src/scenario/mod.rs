@@ -1,15 +1,13 @@
 //! Scenarios: the model, loading with precise errors, templating, expectations, and
 //! the runner that plays them against a target.
 
-pub mod binding;
 pub mod expect;
 pub mod loader;
 pub mod model;
 pub mod runner;
-pub mod stage;
 pub mod template;
 
+pub use crate::profile::Stage;
 pub use loader::{load_paths, LoadError};
 pub use model::{Action, Scenario, Step};
 pub use runner::run_scenario;
-pub use stage::Stage;

@@ -7,8 +7,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 
-use crate::protocols::cci::key::Dialect;
-use crate::protocols::Protocol;
+use crate::profile::Profile;
 
 /// A scenario as written in YAML.
 #[derive(Debug, Deserialize)]
@@ -29,8 +28,8 @@ pub struct ScenarioFile {
     pub tags: Vec<String>,
     /// Decisions and caveats, for people.
     pub notes: Option<String>,
-    /// Key dialects the scenario applies to (default: all).
-    pub dialects: Option<Vec<Spanned<String>>>,
+    /// Values of the protocol's variant axis the scenario applies to (default: all).
+    pub variants: Option<Vec<Spanned<String>>>,
     /// The steps.
     pub steps: Vec<Spanned<StepFile>>,
 }
@@ -90,7 +89,7 @@ pub struct StepFile {
 pub struct HttpFile {
     /// Method.
     pub method: String,
-    /// Base URL name: `api`, `customer`, `trigger` or `test`.
+    /// Base URL name: one the protocol declares for the role, or `test`.
     pub base: String,
     /// Path template.
     pub path: String,
@@ -195,8 +194,8 @@ pub struct Scenario {
     pub id: String,
     /// Title.
     pub title: String,
-    /// Protocol.
-    pub protocol: Protocol,
+    /// The protocol.
+    pub profile: &'static dyn Profile,
     /// The IUT's role.
     pub role: String,
     /// Requirement ids.
@@ -205,8 +204,8 @@ pub struct Scenario {
     pub tags: Vec<String>,
     /// Notes.
     pub notes: Option<String>,
-    /// Dialects it runs in.
-    pub dialects: Vec<Dialect>,
+    /// The variants it runs in (`[None]` when the protocol has no variant axis).
+    pub variants: Vec<Option<&'static str>>,
     /// Steps.
     pub steps: Vec<Step>,
     /// Where it was defined: `file:line`.

@@ -7,14 +7,15 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
 
-use super::binding::{Binding, Credentials};
 use super::expect::{Expect, Mismatch, Subject};
 use super::model::{Action, AnswerFile, HttpFile, PollFile, Scenario, Step};
-use super::stage::Stage;
 use super::template::Templates;
 use crate::http::{Exchange, HttpRequest, HttpResponse};
 use crate::peers::{MockPeer, PeerReply, RecordedRequest, ScriptedAnswer};
-use crate::protocols::requirements::{self, Level};
+use crate::profile::Level;
+use crate::profile::Stage;
+use crate::profile::{Binding, Credentials};
+use crate::protocols;
 use crate::report::model::{Failure, Outcome, ScenarioResult};
 use crate::target::Credential;
 
@@ -45,7 +46,7 @@ struct Run<'a> {
 /// Runs `scenario` on `stage`; never panics on anything the IUT does.
 pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> ScenarioResult {
     let started = Instant::now();
-    let templates = stage.templates();
+    let templates = Templates::new(|env| stage.register_functions(env));
     let vars = stage.base_vars();
     let mut run = Run {
         stage,
@@ -65,7 +66,7 @@ pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> Sce
     let all_should = scenario
         .requirements
         .iter()
-        .all(|r| requirements::find(r).is_some_and(|q| q.level == Level::Should));
+        .all(|r| protocols::requirement(r).is_some_and(|q| q.level == Level::Should));
     let (outcome, reason, failures, warnings) = match stopped {
         None => (Outcome::Passed, None, vec![], vec![]),
         Some(Stop::Skipped(why)) => (Outcome::Skipped, Some(why), vec![], vec![]),
@@ -104,7 +105,7 @@ pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> Sce
         id,
         scenario: scenario.id.clone(),
         title: scenario.title.clone(),
-        protocol: scenario.protocol.name().to_string(),
+        protocol: scenario.profile.name().to_string(),
         role: scenario.role.clone(),
         dialect: stage.variant_label(),
         requirements: scenario.requirements.clone(),
@@ -624,7 +625,8 @@ impl Run<'_> {
         vars: &Map<String, Value>,
     ) -> Result<Expect, Stop> {
         let rendered = self.render_with(step, raw, vars)?;
-        Expect::parse(&rendered).map_err(|e| self.errored(step, e))
+        let profile = self.stage.target.profile;
+        Expect::parse(&rendered, &|n| profile.schema(n)).map_err(|e| self.errored(step, e))
     }
 
     fn verify_answer(

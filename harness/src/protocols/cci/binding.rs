@@ -13,15 +13,19 @@ use super::key::{self, Dialect, KeyFields};
 use super::keycheck;
 use super::mutate;
 use super::sim_a::CspA;
+use super::target::CciTarget;
 use crate::peers::{PeerReply, ScriptedAnswer};
-use crate::scenario::binding::{Binding, Credentials};
+use crate::profile::{Binding, Credentials};
 use crate::target::Target;
 
-/// The default binding of `operation` for the target's role; `None` when the role has
-/// no such operation (`advance_clock` and overrides are applied by the caller).
-pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
-    let customer = Credentials::Customer;
-    let base = match (target.role.as_str(), operation) {
+/// The customer's credential, when the target gives one.
+pub const CUSTOMER: Credentials = Credentials::Named("customer");
+
+/// The default binding of `operation` for `role`; `None` when the role has no such
+/// operation (`advance_clock` and overrides are applied by the caller).
+pub fn binding(role: &str, operation: &str) -> Option<Binding> {
+    let customer = CUSTOMER;
+    let base = match (role, operation) {
         ("csp-a", "create_connection") => {
             Binding::new("POST", "customer", "/connections", customer)
                 .body(json!({
@@ -69,30 +73,59 @@ pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
     Some(base)
 }
 
-/// Operation names a CCI scenario may call for a role.
-pub fn operations(role: &str) -> &'static [&'static str] {
-    if role == "csp-a" {
-        &[
-            "create_connection",
-            "get_connection",
-            "delete_connection",
-            "confirm_key",
-            "advance_clock",
-        ]
-    } else {
-        &[
-            "describe_key",
-            "accept_key",
-            "get_connection",
-            "advance_clock",
-        ]
-    }
-}
+/// Operations a scenario may call when the IUT is CSP A.
+pub const A_OPERATIONS: &[&str] = &[
+    "create_connection",
+    "get_connection",
+    "delete_connection",
+    "confirm_key",
+    "advance_clock",
+];
+
+/// Operations a scenario may call when the IUT is CSP B.
+pub const B_OPERATIONS: &[&str] = &[
+    "describe_key",
+    "accept_key",
+    "get_connection",
+    "advance_clock",
+];
+
+/// The variables and functions CCI adds to every scenario.
+pub const TEMPLATE_NAMES: &[&str] = &[
+    "dialect",
+    "key_field",
+    "material_field",
+    "env",
+    "env2",
+    "size",
+    "sizes",
+    "size_not_offered",
+    "size_only_on_env2",
+    "unknown_env",
+    "customer_account",
+    "other_account",
+    "provider_iut",
+    "provider_harness",
+    "provider_other",
+    "peer_prefix",
+    "key_lifetime",
+    "iut_peer_timeout",
+    "iut_credential_header",
+    "iut_credential",
+    "issue_key",
+    "spoof_key",
+    "tweak_key",
+    "drop_key_field",
+    "reencodings",
+    "field_tweaks",
+    "inspect_key",
+    "check_key_material",
+];
 
 /// The variables every CCI scenario starts with.
-pub fn base_vars(target: &Target) -> Map<String, Value> {
-    let env = target.primary_environment();
-    let env2 = target.environments.get(1).unwrap_or(env);
+pub fn base_vars(target: &Target, cci: &CciTarget) -> Map<String, Value> {
+    let env = cci.primary_environment();
+    let env2 = cci.environments.get(1).unwrap_or(env);
     let size = env.sizes[0];
     let not_offered = (1..)
         .map(|i| 777 * i)
@@ -108,25 +141,23 @@ pub fn base_vars(target: &Target) -> Map<String, Value> {
     let mut put = |k: &str, v: Value| {
         vars.insert(k.to_string(), v);
     };
-    put("dialect", target.dialect.name().into());
-    put("key_field", target.dialect.confirm_body_field().into());
-    put("material_field", target.dialect.material_field().into());
+    put("dialect", cci.dialect.name().into());
+    put("key_field", cci.dialect.confirm_body_field().into());
+    put("material_field", cci.dialect.material_field().into());
     put("env", env.id.clone().into());
     put("env2", env2.id.clone().into());
     put("size", size.into());
     put("sizes", json!(env.sizes));
     put("size_not_offered", not_offered.into());
     put("size_only_on_env2", env2_only.into());
-    put("unknown_env", target.unknown_environment.clone().into());
-    put("customer_account", target.customer_account.clone().into());
-    put("other_account", target.other_account.clone().into());
-    put("provider_iut", target.providers.iut.clone().into());
-    put("provider_harness", target.providers.harness.clone().into());
-    put("provider_other", target.providers.other.clone().into());
-    put("peer_prefix", target.peer_prefix.clone().into());
-    put("key_lifetime", target.key_lifetime.as_secs().into());
-    put("silence", target.silence.as_secs_f64().into());
-    put("step_timeout", target.step_timeout.as_secs_f64().into());
+    put("unknown_env", cci.unknown_environment.clone().into());
+    put("customer_account", cci.customer_account.clone().into());
+    put("other_account", cci.other_account.clone().into());
+    put("provider_iut", cci.providers.iut.clone().into());
+    put("provider_harness", cci.providers.harness.clone().into());
+    put("provider_other", cci.providers.other.clone().into());
+    put("peer_prefix", cci.peer_prefix.clone().into());
+    put("key_lifetime", cci.key_lifetime.as_secs().into());
     put(
         "iut_peer_timeout",
         target.iut_peer_timeout.as_secs_f64().into(),
@@ -203,18 +234,19 @@ fn to_j<T: serde::Serialize>(value: &T) -> JValue {
 pub fn register_functions(
     env: &mut minijinja::Environment<'static>,
     target: &Target,
+    cci: &CciTarget,
     issuer: Option<Arc<CspA>>,
 ) {
-    let dialect = target.dialect;
+    let dialect = cci.dialect;
     let defaults = (
-        target.primary_environment().id.clone(),
-        target.primary_environment().sizes[0],
-        target.customer_account.clone(),
+        cci.primary_environment().id.clone(),
+        cci.primary_environment().sizes[0],
+        cci.customer_account.clone(),
     );
     let destination = if target.role == "csp-b" {
-        target.providers.iut.clone()
+        cci.providers.iut.clone()
     } else {
-        target.providers.harness.clone()
+        cci.providers.harness.clone()
     };
     let args = move |kwargs: &Kwargs| -> Result<(String, u32, String), JError> {
         let environment: Option<String> = kwargs.get("environment")?;

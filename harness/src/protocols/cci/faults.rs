@@ -1,7 +1,7 @@
 //! Named faults of the CCI reference simulators: each one a realistic bug, tied to
 //! the requirement it breaks.
 
-use crate::protocols::FaultTable;
+use crate::profile::FaultTable;
 
 use serde::Serialize;
 
@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(names.len(), ALL.len());
         for f in ALL {
             assert_eq!(Fault::from_name(f.name()), Some(*f));
-            assert!(crate::protocols::requirements::find(f.requirement()).is_some());
+            assert!(crate::protocols::requirement(f.requirement()).is_some());
         }
     }
 }

@@ -2,10 +2,13 @@
 
 pub mod binding;
 pub mod faults;
+pub mod fuzz;
 pub mod key;
 pub mod keycheck;
 pub mod mutate;
+pub mod profile;
 pub mod sim;
 pub mod sim_a;
 pub mod sim_b;
+pub mod target;
 pub mod world;

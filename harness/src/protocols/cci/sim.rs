@@ -1,51 +1,31 @@
-//! Starting the CCI reference simulators, as IUTs or as the harness's mock peers.
+//! Starting the CCI reference simulators, as IUTs or as the harness's mock peers, and
+//! CCI's part of a stage.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{json, Map, Value};
 
+use super::binding;
 use super::faults::Fault;
 use super::key::Dialect;
 use super::sim_a::CspA;
 use super::sim_b::CspB;
+use super::target::{CciTarget, Providers};
 use super::world::{self, SimConfig};
 use crate::clock::TestClock;
 use crate::http::HttpClient;
-use crate::peers::{Behaviour, MockPeer, PeerReply};
-use crate::protocols::FaultTable;
-use crate::protocols::{Counterpart as Known, Protocol};
-use crate::scenario::Stage;
-use crate::suite::{loopback, Prepared};
-use crate::target::{Credential, Providers, Target};
-
-/// A running simulator (dropping it stops it).
-pub type RunningSim = crate::server::Served;
-
-/// Why a simulator could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum SimError {
-    /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        /// The address.
-        addr: SocketAddr,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The HTTP client could not be made.
-    #[error("cannot create the HTTP client: {0}")]
-    Client(#[from] crate::http::TransportError),
-}
+use crate::peers::{Behaviour, MockPeer, PeerReply, ScriptedAnswer};
+use crate::profile::{
+    loopback, Binding, Counterpart, FaultTable, Prepared, SimError, Stage, StageProtocol,
+};
+use crate::server::Served;
+use crate::target::{Credential, Target};
 
 /// Starts the simulator for `role` on `listen` (port 0 for an ephemeral port).
-pub async fn start(
-    role: &str,
-    config: SimConfig,
-    listen: SocketAddr,
-) -> Result<RunningSim, SimError> {
+pub async fn start(role: &str, config: SimConfig, listen: SocketAddr) -> Result<Served, SimError> {
     let clock = TestClock::new();
     let app = if role == "csp-a" {
         Arc::new(CspA::new(config, clock)?).router()
@@ -60,22 +40,65 @@ pub async fn start(
         })
 }
 
-/// The harness's counterpart for a CCI target: the mock peer, and (when the IUT is B)
-/// the mock CSP A's books, which issue the keys scenarios hand to B.
+/// CCI's part of a stage: the target's CCI fields and, when the harness plays A, the
+/// mock CSP A's books, which issue the keys scenarios hand to B.
 #[derive(Debug)]
-pub struct Counterpart {
-    /// The recording mock peer.
-    pub peer: Arc<MockPeer>,
+pub struct CciStage {
+    cci: CciTarget,
+    issuer: Option<Arc<CspA>>,
+}
+
+impl StageProtocol for CciStage {
+    fn base_vars(&self, target: &Target) -> Map<String, Value> {
+        binding::base_vars(target, &self.cci)
+    }
+
+    fn register_functions(&self, target: &Target, env: &mut minijinja::Environment<'static>) {
+        binding::register_functions(env, target, &self.cci, self.issuer.clone());
+    }
+
+    fn binding(&self, target: &Target, operation: &str) -> Option<Binding> {
+        binding::binding(&target.role, operation)
+    }
+
+    fn preset(&self, target: &Target, name: &str) -> Option<ScriptedAnswer> {
+        binding::preset(name, target)
+    }
+}
+
+impl CciStage {
     /// The mock CSP A, when the harness plays A.
-    pub issuer: Option<Arc<CspA>>,
+    pub fn issuer(&self) -> Option<&Arc<CspA>> {
+        self.issuer.as_ref()
+    }
+
+    /// The target's CCI fields.
+    pub fn cci(&self) -> &CciTarget {
+        &self.cci
+    }
 }
 
 /// Starts the counterpart for `target` on `listen`.
 pub async fn start_counterpart(
     target: &Target,
+    cci: &CciTarget,
     listen: SocketAddr,
 ) -> Result<Counterpart, SimError> {
-    let name = target.protocol.counterpart_role(&target.role);
+    let (peer, protocol) = counterpart(target, cci, listen).await?;
+    Ok(Counterpart { peer, protocol })
+}
+
+/// The mock peer and CCI's part of the stage, typed.
+async fn counterpart(
+    target: &Target,
+    cci: &CciTarget,
+    listen: SocketAddr,
+) -> Result<(Arc<MockPeer>, Arc<CciStage>), SimError> {
+    let name = target.counterpart_role();
+    let bind = |source| SimError::Bind {
+        addr: listen,
+        source,
+    };
     if target.role == "csp-a" {
         // The harness plays B, which expects nothing from A during intent: every
         // request is recorded (so scenarios can forbid it) and answered 404.
@@ -87,30 +110,28 @@ pub async fn start_counterpart(
         });
         let peer = MockPeer::start(name, listen, behaviour)
             .await
-            .map_err(|source| SimError::Bind {
-                addr: listen,
-                source,
-            })?;
-        return Ok(Counterpart {
-            peer: Arc::new(peer),
+            .map_err(bind)?;
+        let stage = CciStage {
+            cci: cci.clone(),
             issuer: None,
-        });
+        };
+        return Ok((Arc::new(peer), Arc::new(stage)));
     }
     let config = SimConfig {
-        dialect: target.dialect,
-        own_id: target.providers.harness.clone(),
-        peer_id: target.providers.iut.clone(),
+        dialect: cci.dialect,
+        own_id: cci.providers.harness.clone(),
+        peer_id: cci.providers.iut.clone(),
         peer_base: None,
-        api_prefix: target.peer_prefix.clone(),
-        environments: target.environments.clone(),
+        api_prefix: cci.peer_prefix.clone(),
+        environments: cci.environments.clone(),
         credential_header: target.iut_credential.header.clone(),
         peer_tokens: BTreeMap::from([(
             target.iut_credential.value.clone(),
-            target.providers.iut.clone(),
+            cci.providers.iut.clone(),
         )]),
         own_token: String::new(),
-        customer_account: target.customer_account.clone(),
-        key_lifetime: target.key_lifetime,
+        customer_account: cci.customer_account.clone(),
+        key_lifetime: cci.key_lifetime,
         peer_timeout: target.step_timeout,
         faults: Default::default(),
     };
@@ -119,14 +140,12 @@ pub async fn start_counterpart(
     let behaviour: Behaviour = Arc::new(move |r| books.peer_reply(r));
     let peer = MockPeer::start(name, listen, behaviour)
         .await
-        .map_err(|source| SimError::Bind {
-            addr: listen,
-            source,
-        })?;
-    Ok(Counterpart {
-        peer: Arc::new(peer),
+        .map_err(bind)?;
+    let stage = CciStage {
+        cci: cci.clone(),
         issuer: Some(issuer),
-    })
+    };
+    Ok((Arc::new(peer), Arc::new(stage)))
 }
 
 /// The target for a built-in simulator of `role`; its URLs are filled per stage.
@@ -142,15 +161,8 @@ pub fn builtin_target(role: &str, dialect: Dialect) -> Target {
     } else {
         (world::PROVIDER_B, world::PROVIDER_A)
     };
-    Target {
-        name: format!("built-in cci {role} simulator ({})", dialect.name()),
-        protocol: Protocol::Cci,
-        role: role.into(),
+    let section = CciTarget {
         dialect,
-        api_base: None,
-        customer_base: None,
-        trigger_base: None,
-        test_base: None,
         providers: Providers {
             iut: iut.into(),
             harness: harness.into(),
@@ -160,16 +172,21 @@ pub fn builtin_target(role: &str, dialect: Dialect) -> Target {
         unknown_environment: "env-never-offered".into(),
         customer_account: world::CUSTOMER_ACCOUNT.into(),
         other_account: "999999999999".into(),
+        peer_prefix: world::API_PREFIX.into(),
+        key_lifetime: Duration::from_secs(3600),
+    };
+    Target {
+        name: format!("built-in cci {role} simulator ({})", dialect.name()),
+        profile: &super::profile::Cci,
+        role: role.into(),
+        bases: BTreeMap::new(),
         harness_credential: Credential::bearer(harness_token),
         iut_credential: Credential::bearer(iut_token),
-        customer_credential: None,
-        no_right_credential: None,
+        credentials: BTreeMap::new(),
         mock_peers: BTreeMap::new(),
-        peer_prefix: world::API_PREFIX.into(),
         step_timeout: Duration::from_secs(5),
         silence: Duration::from_secs(1),
         iut_peer_timeout: Duration::from_secs(1),
-        key_lifetime: Duration::from_secs(3600),
         real_wait_limit: Duration::ZERO,
         bindings: BTreeMap::new(),
         secrets: vec![
@@ -177,6 +194,7 @@ pub fn builtin_target(role: &str, dialect: Dialect) -> Target {
             world::TOKEN_B.into(),
             world::TOKEN_OTHER.into(),
         ],
+        section: Arc::new(section),
     }
 }
 
@@ -186,28 +204,41 @@ pub async fn builtin_stage(
     dialect: Dialect,
     faults: &BTreeSet<&'static str>,
     http: &HttpClient,
-) -> Result<Prepared, String> {
+) -> Result<Prepared, SimError> {
+    Ok(builtin(role, dialect, faults, http).await?.0)
+}
+
+/// [`builtin_stage`], also returning CCI's part of the stage (the fuzzer issues keys
+/// with its mock CSP A).
+pub async fn builtin(
+    role: &str,
+    dialect: Dialect,
+    faults: &BTreeSet<&'static str>,
+    http: &HttpClient,
+) -> Result<(Prepared, Arc<CciStage>), SimError> {
     let mut target = builtin_target(role, dialect);
-    let Counterpart { peer, issuer } = start_counterpart(&target, loopback())
-        .await
-        .map_err(|e| e.to_string())?;
+    let cci = CciTarget::of(&target)?.clone();
+    let (peer, cci_stage) = counterpart(&target, &cci, loopback()).await?;
+    let counterpart = Counterpart {
+        peer,
+        protocol: cci_stage.clone(),
+    };
     let mut config = SimConfig::new(role, dialect);
-    config.peer_base = Some(format!("{}{}", peer.url(), world::API_PREFIX));
+    config.peer_base = Some(format!("{}{}", counterpart.peer.url(), world::API_PREFIX));
     config.faults = faults.iter().filter_map(|f| Fault::from_name(f)).collect();
     config.peer_timeout = target.iut_peer_timeout;
-    let running = start(role, config, loopback())
-        .await
-        .map_err(|e| e.to_string())?;
-    target.api_base = Some(format!("{}{}", running.url(), world::API_PREFIX));
-    target.customer_base = Some(format!("{}/customer", running.url()));
-    target.test_base = Some(format!("{}/test", running.url()));
-    Ok(Prepared {
-        stage: Stage::new(
-            target,
-            peer,
-            issuer.map_or(Known::Recorder, Known::CciIssuer),
-            http.clone(),
-        ),
+    let running = start(role, config, loopback()).await?;
+    let url = running.url();
+    target
+        .bases
+        .insert("api".into(), format!("{url}{}", world::API_PREFIX));
+    target
+        .bases
+        .insert("customer".into(), format!("{url}/customer"));
+    target.bases.insert("test".into(), format!("{url}/test"));
+    let prepared = Prepared {
+        stage: Stage::new(target, counterpart, http.clone()),
         keep_alive: Box::new(running),
-    })
+    };
+    Ok((prepared, cci_stage))
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::faults::Fault;
 use super::key::Dialect;
-use crate::target::Environment;
+use super::target::Environment;
 
 /// Provider id of the simulated CSP A.
 pub const PROVIDER_A: &str = "csp-a";

@@ -9,8 +9,11 @@ use minijinja::{Error as JError, ErrorKind};
 use serde_json::{json, Map, Value};
 
 use crate::peers::{PeerReply, ScriptedAnswer};
-use crate::scenario::binding::{Binding, Credentials};
+use crate::profile::{Binding, Credentials};
 use crate::target::Target;
+
+/// The credential the harness triggers the CO with, when the target gives one.
+pub const CUSTOMER: Credentials = Credentials::Named("customer");
 
 /// The Activation Notice path on an SP.
 pub const NOTICE_PATH: &str = "/onapi/2.5/activationnotice/";
@@ -31,34 +34,44 @@ pub const MANDATORY: &[&str] = &[
     "customerDetails",
 ];
 
-/// The default binding of `operation` for the target's role (`advance_clock` and
-/// overrides are applied by the caller).
-pub fn binding(target: &Target, operation: &str) -> Option<Binding> {
-    let base = match (target.role.as_str(), operation) {
+/// The default binding of `operation` for `role` (`advance_clock` and overrides are
+/// applied by the caller).
+pub fn binding(role: &str, operation: &str) -> Option<Binding> {
+    let base = match (role, operation) {
         ("sp", "send_notice") => Binding::new("POST", "api", NOTICE_PATH, Credentials::Harness)
             .body(json!("{{ arg.notice }}"))
             .outputs(&[
                 ("spReference", "$.spReference"),
                 ("spSubscriptionId", "$.products[0].spSubscriptionId"),
             ]),
-        ("co", "trigger_activation") => {
-            Binding::new("POST", "trigger", "/activations", Credentials::Customer)
-                .body(json!("{{ arg.order }}"))
-                .outputs(&[("coOrderId", "$.coOrderId")])
-        }
+        ("co", "trigger_activation") => Binding::new("POST", "trigger", "/activations", CUSTOMER)
+            .body(json!("{{ arg.order }}"))
+            .outputs(&[("coOrderId", "$.coOrderId")]),
         _ => return None,
     };
     Some(base)
 }
 
-/// Operation names an ONAPI scenario may call for a role.
-pub fn operations(role: &str) -> &'static [&'static str] {
-    if role == "sp" {
-        &["send_notice", "advance_clock"]
-    } else {
-        &["trigger_activation", "advance_clock"]
-    }
-}
+/// Operations a scenario may call when the IUT is the SP.
+pub const SP_OPERATIONS: &[&str] = &["send_notice", "advance_clock"];
+
+/// Operations a scenario may call when the IUT is the CO.
+pub const CO_OPERATIONS: &[&str] = &["trigger_activation", "advance_clock"];
+
+/// The variables and functions ONAPI adds to every scenario.
+pub const TEMPLATE_NAMES: &[&str] = &[
+    "notice_path",
+    "id_pattern",
+    "iut_credential_header",
+    "iut_credential",
+    "no_right_header",
+    "no_right_credential",
+    "valid_notice",
+    "notice_without",
+    "notice_with",
+    "notice_library",
+    "mandatory_fields",
+];
 
 /// The variables every ONAPI scenario starts with.
 pub fn base_vars(target: &Target) -> Map<String, Value> {
@@ -73,7 +86,7 @@ pub fn base_vars(target: &Target) -> Map<String, Value> {
         "iut_credential".into(),
         target.iut_credential.value.clone().into(),
     );
-    let no_right = target.no_right_credential.as_ref();
+    let no_right = target.credential("no_right");
     vars.insert(
         "no_right_header".into(),
         no_right.map_or(Value::Null, |c| c.header.clone().into()),

@@ -1,7 +1,7 @@
 //! Named faults of the ONAPI reference simulators, each a realistic bug tied to the
 //! requirement it breaks.
 
-use crate::protocols::FaultTable;
+use crate::profile::FaultTable;
 
 /// A deliberate bug an ONAPI simulator can be started with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -6,5 +6,6 @@ pub mod co;
 pub mod config;
 pub mod fault;
 pub mod format;
+pub mod profile;
 pub mod sp;
 pub mod stage;

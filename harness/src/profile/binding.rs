@@ -9,10 +9,10 @@ use crate::target::BindingOverride;
 /// Which credential a binding sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credentials {
-    /// The harness's peer credential (it plays the IUT's counterpart provider).
+    /// The harness's own credential (it plays the IUT's counterpart).
     Harness,
-    /// The customer credential, if the target names one.
-    Customer,
+    /// A credential the protocol names (e.g. a customer's), if the target gives it.
+    Named(&'static str),
     /// None.
     None,
 }
@@ -22,7 +22,7 @@ pub enum Credentials {
 pub struct Binding {
     /// HTTP method.
     pub method: String,
-    /// Base URL name: `api`, `customer`, `trigger` or `test`.
+    /// Base URL name: one the protocol declares for the role, or `test`.
     pub base: String,
     /// Path template, appended to the base.
     pub path: String,

@@ -1,41 +1,16 @@
 //! Key fuzzing: many seeded mutants of a real key, each of which the IUT must refuse
-//! quietly (CCI csp-a: 200 keyValid false or 400 JSON; csp-b: 4xx or 200 on describe),
+//! quietly (csp-a: 200 keyValid false or 400 JSON; csp-b: 4xx or 200 on describe),
 //! never with a 5xx, a hang, or (for A) keyValid true. Findings are replayable by seed.
 
-use std::fmt::Write as _;
-
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use super::key::{self, Dialect};
+use super::mutate;
+use super::sim;
+use super::target::CciTarget;
 use crate::http::{HttpClient, HttpRequest};
-use crate::protocols::cci::key;
-use crate::protocols::cci::mutate;
+use crate::profile::fuzz::{self, Finding, FuzzError, FuzzReport, FuzzRequest, Rng};
 use crate::target::Target;
-
-/// A small deterministic generator (SplitMix64): the same seed gives the same cases.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator from a seed.
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number below `n` (n > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-}
 
 const ALPHABET: &[u8] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n{}\":,\\";
@@ -136,84 +111,25 @@ fn mutate_once(key: &str, rng: &mut Rng) -> (String, String) {
 }
 
 fn short(s: &str) -> String {
-    if s.chars().count() > 40 {
-        format!("{}…", s.chars().take(40).collect::<String>())
-    } else {
-        s.to_string()
-    }
+    fuzz::short(s, 40)
 }
-
-/// One case the IUT mishandled.
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    /// Case number (replay with the same seed).
-    pub case: usize,
-    /// The mutation.
-    pub mutation: String,
-    /// The mutant key.
-    pub key: String,
-    /// What the IUT did.
-    pub problem: String,
-}
-
-/// What a fuzz run found.
-#[derive(Debug, Clone, Serialize)]
-pub struct FuzzReport {
-    /// The seed.
-    pub seed: u64,
-    /// Cases sent.
-    pub cases: usize,
-    /// Problems.
-    pub findings: Vec<Finding>,
-}
-
-impl FuzzReport {
-    /// A terminal summary.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "fuzz: {} cases, seed {}, {} findings",
-            self.cases,
-            self.seed,
-            self.findings.len()
-        );
-        for f in self.findings.iter().take(20) {
-            let _ = writeln!(
-                out,
-                "  case {} ({}): {}\n    key: {}",
-                f.case,
-                f.mutation,
-                f.problem,
-                short(&f.key)
-            );
-        }
-        out
-    }
-}
-
-/// Why fuzzing could not run at all.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct FuzzError(String);
 
 fn request(
     target: &Target,
-    base: &Option<String>,
+    base: Option<&str>,
     path: String,
     body: Value,
     auth: bool,
 ) -> Result<HttpRequest, FuzzError> {
-    let base = base
-        .clone()
-        .ok_or_else(|| FuzzError("the target lacks the base URL fuzzing needs".into()))?;
+    let base =
+        base.ok_or_else(|| FuzzError("the target lacks the base URL fuzzing needs".into()))?;
     let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
     if auth {
         headers.push((
             target.harness_credential.header.clone(),
             target.harness_credential.value.clone(),
         ));
-    } else if let Some(c) = &target.customer_credential {
+    } else if let Some(c) = target.credential("customer") {
         headers.push((c.header.clone(), c.value.clone()));
     }
     Ok(HttpRequest {
@@ -224,6 +140,30 @@ fn request(
     })
 }
 
+/// Runs `crosscheck fuzz cci`: against the target, or against a built-in simulator
+/// with the requested faults (whose mock CSP A issues the key B is fuzzed with).
+pub async fn run(request: FuzzRequest<'_>) -> Result<FuzzReport, FuzzError> {
+    if let Some(target) = request.target {
+        return fuzz_cci(target, request.start_from, request.cases, request.seed).await;
+    }
+    let http = HttpClient::new().map_err(|e| FuzzError(e.to_string()))?;
+    let (prepared, cci) = sim::builtin(request.role, Dialect::Seed, request.faults, &http)
+        .await
+        .map_err(|e| FuzzError(e.to_string()))?;
+    let key = match (request.start_from, cci.issuer()) {
+        (Some(k), _) => Some(k),
+        (None, Some(a)) => {
+            let env = cci.cci().primary_environment();
+            let issued = a
+                .issue(&env.id, env.sizes[0], &cci.cci().customer_account)
+                .map_err(|r| FuzzError(r.0))?;
+            Some(issued.1)
+        }
+        (None, None) => None,
+    };
+    fuzz_cci(&prepared.stage.target, key, request.cases, request.seed).await
+}
+
 /// Fuzzes a CCI IUT's key handling with `cases` mutants from `seed`.
 pub async fn fuzz_cci(
     target: &Target,
@@ -232,14 +172,15 @@ pub async fn fuzz_cci(
     seed: u64,
 ) -> Result<FuzzReport, FuzzError> {
     let http = HttpClient::new().map_err(|e| FuzzError(e.to_string()))?;
-    let env = target.primary_environment().id.clone();
-    let size = target.primary_environment().sizes[0];
+    let cci = CciTarget::of(target).map_err(|e| FuzzError(e.to_string()))?;
+    let env = cci.primary_environment().id.clone();
+    let size = cci.primary_environment().sizes[0];
     let timeout = target.step_timeout;
     let confirm_path = format!(
         "/providers/{}/environments/{env}/ConfirmActivationKey",
-        target.providers.harness
+        cci.providers.harness
     );
-    let field = target.dialect.confirm_body_field();
+    let field = cci.dialect.confirm_body_field();
     let wrap = |k: &str| {
         let mut m = Map::new();
         m.insert(field.into(), Value::String(k.into()));
@@ -249,9 +190,9 @@ pub async fn fuzz_cci(
         ("csp-a", _) => {
             let create = request(
                 target,
-                &target.customer_base,
+                target.base("customer"),
                 "/connections".into(),
-                json!({"environment": env, "connectionSizeMbps": size, "remoteAccountId": target.customer_account}),
+                json!({"environment": env, "connectionSizeMbps": size, "remoteAccountId": cci.customer_account}),
                 false,
             )?;
             let r = http
@@ -273,7 +214,7 @@ pub async fn fuzz_cci(
         (_, Some(k)) => k,
         (_, None) => return Err(FuzzError("fuzzing csp-b needs a seed key".into())),
     };
-    let mut rng = Rng::new(seed);
+    let mut rng = fuzz::Rng::new(seed);
     let mut findings = Vec::new();
     for case in 0..cases {
         let (mutation, mutant) = mutant(&key, &mut rng);
@@ -281,7 +222,7 @@ pub async fn fuzz_cci(
             (
                 request(
                     target,
-                    &target.api_base,
+                    target.base("api"),
                     confirm_path.clone(),
                     wrap(&mutant),
                     true,
@@ -292,7 +233,7 @@ pub async fn fuzz_cci(
             (
                 request(
                     target,
-                    &target.customer_base,
+                    target.base("customer"),
                     "/activation-keys/describe".into(),
                     json!({"activationKey": mutant}),
                     false,
@@ -327,20 +268,20 @@ pub async fn fuzz_cci(
             findings.push(Finding {
                 case,
                 mutation,
-                key: mutant,
+                input: mutant,
                 problem,
             });
         }
     }
     if target.role == "csp-a" {
-        let original = request(target, &target.api_base, confirm_path, wrap(&key), true)?;
+        let original = request(target, target.base("api"), confirm_path, wrap(&key), true)?;
         match http.send(&original, timeout).await {
             Ok(r)
                 if r.json.as_ref().and_then(|j| j.get("keyValid")) == Some(&Value::Bool(true)) => {}
             other => findings.push(Finding {
                 case: cases,
                 mutation: "none (the original key)".into(),
-                key: key.clone(),
+                input: key.clone(),
                 problem: format!(
                     "the untouched key no longer confirms after the mutants: {}",
                     match other {
@@ -367,8 +308,8 @@ mod tests {
         #[test]
         fn mutants_always_differ_and_replay_by_seed(seed in any::<u64>(), env in "[a-z0-9-]{1,12}") {
             let key = key::encode_object(&json!({"environment": env, "connectionSizeMbps": "500", "keyMaterial": "abc"}));
-            let mut a = super::Rng::new(seed);
-            let mut b = super::Rng::new(seed);
+            let mut a = fuzz::Rng::new(seed);
+            let mut b = fuzz::Rng::new(seed);
             for _ in 0..20 {
                 let (na, ka) = mutant(&key, &mut a);
                 let (nb, kb) = mutant(&key, &mut b);
@@ -379,7 +320,7 @@ mod tests {
 
         #[test]
         fn odd_keys_never_panic(key in "\\PC{0,80}", seed in any::<u64>()) {
-            let mut rng = super::Rng::new(seed);
+            let mut rng = fuzz::Rng::new(seed);
             for _ in 0..10 {
                 let (_, m) = mutant(&key, &mut rng);
                 prop_assert_ne!(m, key.clone());

@@ -9,11 +9,13 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::binding::{Binding, Credentials};
-use super::template::Templates;
+use super::{Counterpart, StageProtocol};
 use crate::http::{HttpClient, Redactor};
 use crate::peers::{MockPeer, ScriptedAnswer};
-use crate::protocols::{self, Counterpart};
-use crate::target::{Credential, Target};
+use crate::target::{Credential, Target, TEST_BASE};
+
+/// The engine's own operation: move the IUT's test clock forward.
+pub const ADVANCE_CLOCK: &str = "advance_clock";
 
 /// What a scenario runs against.
 #[derive(Debug)]
@@ -22,8 +24,8 @@ pub struct Stage {
     pub target: Arc<Target>,
     /// Mock peers by role name.
     pub peers: BTreeMap<String, Arc<MockPeer>>,
-    /// What the harness knows of its counterpart (for template functions).
-    pub counterpart: Counterpart,
+    /// The protocol's part of the stage.
+    pub protocol: Arc<dyn StageProtocol>,
     /// The HTTP client.
     pub http: HttpClient,
     /// Removes secrets from exchanges.
@@ -32,93 +34,117 @@ pub struct Stage {
 
 impl Stage {
     /// A stage with one mock peer; the redactor comes from the target's secrets.
-    pub fn new(
-        target: Target,
-        peer: Arc<MockPeer>,
-        counterpart: Counterpart,
-        http: HttpClient,
-    ) -> Self {
+    pub fn new(target: Target, counterpart: Counterpart, http: HttpClient) -> Self {
+        let peer = counterpart.peer;
         Self {
             redactor: Redactor::new(target.secrets.clone()),
             peers: BTreeMap::from([(peer.name().to_string(), peer)]),
             target: Arc::new(target),
-            counterpart,
+            protocol: counterpart.protocol,
             http,
         }
     }
 
-    /// A template environment with the generic and the protocol's functions.
-    pub fn templates(&self) -> Templates {
-        Templates::new(|env| protocols::register_functions(env, &self.target, &self.counterpart))
+    /// Registers the protocol's template functions.
+    pub fn register_functions(&self, env: &mut minijinja::Environment<'static>) {
+        self.protocol.register_functions(&self.target, env);
     }
 
-    /// The variables every scenario on this stage starts with.
+    /// The variables every scenario on this stage starts with: the protocol's, plus
+    /// `has_test_clock`, `step_timeout` and `silence`.
     pub fn base_vars(&self) -> Map<String, Value> {
-        protocols::base_vars(&self.target)
+        let mut vars = self.protocol.base_vars(&self.target);
+        vars.insert("has_test_clock".into(), self.has_test_clock().into());
+        vars.insert(
+            "step_timeout".into(),
+            self.step_timeout().as_secs_f64().into(),
+        );
+        vars.insert("silence".into(), self.silence().as_secs_f64().into());
+        vars
     }
 
     /// The binding of `operation` (target overrides applied).
     pub fn binding(&self, operation: &str) -> Result<Binding, String> {
-        protocols::binding(&self.target, operation)
-            .ok_or_else(|| format!("role {} has no operation `{operation}`", self.target.role))
+        let t = &self.target;
+        let base = if operation == ADVANCE_CLOCK {
+            Some(
+                Binding::new("POST", TEST_BASE, "/clock/advance", Credentials::None)
+                    .body(serde_json::json!({ "seconds": "{{ arg.seconds }}" })),
+            )
+        } else {
+            self.protocol.binding(t, operation)
+        };
+        let base = base.ok_or_else(|| format!("role {} has no operation `{operation}`", t.role))?;
+        Ok(match t.bindings.get(operation) {
+            Some(o) => base.with_override(o),
+            None => base,
+        })
     }
 
     /// A canned answer of the mock peer, by name.
     pub fn preset(&self, name: &str) -> Result<ScriptedAnswer, String> {
-        protocols::preset(&self.target, name).ok_or_else(|| {
+        self.protocol.preset(&self.target, name).ok_or_else(|| {
             format!(
                 "no preset `{name}` ({})",
-                self.target.protocol.presets().join(", ")
+                self.target.profile.presets().join(", ")
             )
         })
     }
 
-    /// The URL of a named base (`api`, `test`...).
+    /// The URL of a named base.
     pub fn base_url(&self, base: &str) -> Result<String, String> {
-        let t = &self.target;
-        let url = match base {
-            "api" => &t.api_base,
-            "customer" => &t.customer_base,
-            "trigger" => &t.trigger_base,
-            "test" => &t.test_base,
-            other => {
-                return Err(format!(
-                    "unknown base `{other}` (api, customer, trigger, test)"
-                ))
-            }
-        };
-        url.clone()
+        let known = self.base_names();
+        if !known.contains(&base) {
+            return Err(format!("unknown base `{base}` ({})", known.join(", ")));
+        }
+        self.target
+            .base(base)
+            .map(str::to_string)
             .ok_or_else(|| format!("the target has no {base}_base"))
+    }
+
+    /// The bases scenarios may name for this role: the protocol's and `test`.
+    pub fn base_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self
+            .target
+            .role_spec()
+            .map(|r| r.bases.iter().map(|b| b.name).collect())
+            .unwrap_or_default();
+        names.push(TEST_BASE);
+        names
     }
 
     /// The credential raw HTTP to `base` sends when a step names none.
     pub fn default_credentials(&self, base: &str) -> Credentials {
-        if base == "api" {
-            Credentials::Harness
-        } else {
-            Credentials::Customer
-        }
+        self.target
+            .role_spec()
+            .and_then(|r| r.bases.iter().find(|b| b.name == base))
+            .map_or(Credentials::None, |b| b.credentials)
     }
 
-    /// A credential by its role in bindings; `None` when the target has none.
+    /// A credential by its use in bindings; `None` when the target has none.
     pub fn credential(&self, which: Credentials) -> Option<Credential> {
-        let t = &self.target;
         match which {
-            Credentials::Harness => Some(t.harness_credential.clone()),
-            Credentials::Customer => t.customer_credential.clone(),
+            Credentials::Harness => Some(self.target.harness_credential.clone()),
+            Credentials::Named(name) => self.target.credential(name).cloned(),
             Credentials::None => None,
         }
     }
 
-    /// A credential by the name a step's `auth` gives (`none`, `harness`, `customer`).
+    /// A credential by the name a step's `auth` gives: `none`, `harness`, or one the
+    /// protocol names.
     pub fn credential_named(&self, name: &str) -> Result<Option<Credential>, String> {
+        let extra = self.target.profile.credential_names();
         match name {
             "none" => Ok(None),
             "harness" => Ok(self.credential(Credentials::Harness)),
-            "customer" => Ok(self.credential(Credentials::Customer)),
-            other => Err(format!(
-                "auth: `{other}` (none, harness, customer or {{header, value}})"
-            )),
+            other => match extra.iter().find(|n| **n == other) {
+                Some(n) => Ok(self.credential(Credentials::Named(n))),
+                None => Err(format!(
+                    "auth: `{other}` (none, harness, {}or {{header, value}})",
+                    extra.iter().map(|n| format!("{n}, ")).collect::<String>()
+                )),
+            },
         }
     }
 
@@ -129,7 +155,7 @@ impl Stage {
 
     /// Whether the IUT has a test clock the harness can advance.
     pub fn has_test_clock(&self) -> bool {
-        self.target.test_base.is_some()
+        self.target.has_test_clock()
     }
 
     /// Default timeout of one step.
@@ -149,11 +175,7 @@ impl Stage {
 
     /// The report's variant label of runs on this stage (`-` when the protocol has none).
     pub fn variant_label(&self) -> String {
-        if self.target.protocol.has_dialects() {
-            self.target.dialect.name().to_string()
-        } else {
-            "-".to_string()
-        }
+        self.target.variant().unwrap_or("-").to_string()
     }
 
     /// The mock peer called `name`, or the only one when no name is given.

@@ -1,0 +1,357 @@
+//! The protocol profile interface: what a protocol plug-in supplies and the engine
+//! drives. This module is at the bottom of the crate: protocols import it, the engine
+//! imports it, and it imports neither (only the shared utilities: `http`, `peers`,
+//! `server`, `yaml`, and the core of the target file).
+
+pub mod binding;
+pub mod catalogue;
+pub mod fuzz;
+pub mod stage;
+
+use std::any::Any;
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+pub use binding::{Binding, Credentials};
+pub use catalogue::{Level, Requirement};
+pub use fuzz::{FuzzError, FuzzReport, FuzzRequest};
+pub use stage::Stage;
+
+use crate::http::HttpClient;
+use crate::peers::{MockPeer, ScriptedAnswer};
+use crate::target::Target;
+use crate::yaml::InputError;
+
+/// A boxed future, so that profiles can be used as trait objects.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A protocol plug-in. Each protocol implements it once; `protocols::registry` lists
+/// them, and the engine reaches a protocol through nothing else.
+pub trait Profile: Send + Sync + 'static {
+    /// The protocol's name in files and on the command line.
+    fn name(&self) -> &'static str;
+
+    /// The roles an IUT may play, each with its counterpart.
+    fn roles(&self) -> &'static [RoleSpec];
+
+    /// The axis scenarios run along (each scenario once per value), if any.
+    fn variant_axis(&self) -> Option<&'static VariantAxis> {
+        None
+    }
+
+    /// The protocol's requirements, from PROTOCOLS.md.
+    fn requirements(&self) -> &'static [Requirement];
+
+    /// The simulators' faults.
+    fn faults(&self) -> Vec<FaultInfo>;
+
+    /// Names of the mock peer's canned answers.
+    fn presets(&self) -> &'static [&'static str];
+
+    /// Template variables and functions the protocol adds to every scenario.
+    fn template_names(&self) -> &'static [&'static str];
+
+    /// A JSON Schema scenarios may cite by name in `expect.schema`.
+    fn schema(&self, name: &str) -> Option<Value>;
+
+    /// Names of the schemas `schema` knows, for error messages.
+    fn schema_names(&self) -> &'static [&'static str];
+
+    /// Credential names the target file may give besides `harness` and `iut`.
+    fn credential_names(&self) -> &'static [&'static str];
+
+    /// Top-level fields of the target file that belong to the protocol.
+    fn target_fields(&self) -> &'static [&'static str];
+
+    /// Parses and checks the protocol's fields of a target file (the whole text; fields
+    /// that are not the protocol's are ignored) for an IUT of `role`.
+    fn parse_target(
+        &self,
+        text: &str,
+        file: &str,
+        role: &str,
+    ) -> Result<Arc<dyn TargetSection>, InputError>;
+
+    /// Starts a built-in simulator of `role` with `faults` switched on, and the
+    /// harness's counterpart wired to it.
+    fn start_builtin<'a>(
+        &'a self,
+        role: &'a str,
+        variant: Option<&'a str>,
+        faults: &'a BTreeSet<&'static str>,
+        http: &'a HttpClient,
+    ) -> BoxFuture<'a, Result<Prepared, SimError>>;
+
+    /// Settings `crosscheck sim` takes for this protocol, beyond role, listen and faults.
+    fn sim_options(&self) -> &'static [SimOption] {
+        &[]
+    }
+
+    /// Serves a reference simulator of `role` on `listen` (for `crosscheck sim`).
+    fn serve<'a>(
+        &'a self,
+        role: &'a str,
+        faults: &'a BTreeSet<&'static str>,
+        settings: &'a BTreeMap<String, String>,
+        listen: SocketAddr,
+    ) -> BoxFuture<'a, Result<RunningSim, SimError>>;
+
+    /// Fuzzes what an IUT of this protocol receives; `None` when the protocol has no
+    /// fuzz strategy.
+    fn fuzz<'a>(
+        &'a self,
+        _request: FuzzRequest<'a>,
+    ) -> Option<BoxFuture<'a, Result<FuzzReport, FuzzError>>> {
+        None
+    }
+}
+
+impl std::fmt::Debug for dyn Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Profile({})", self.name())
+    }
+}
+
+impl dyn Profile {
+    /// The role called `name`.
+    pub fn role(&self, name: &str) -> Option<&'static RoleSpec> {
+        self.roles().iter().find(|r| r.name == name)
+    }
+
+    /// Role names, for messages.
+    pub fn role_names(&self) -> Vec<&'static str> {
+        self.roles().iter().map(|r| r.name).collect()
+    }
+
+    /// The values scenarios run in: the axis' values, or one run without a variant.
+    pub fn variants(&self) -> Vec<Option<&'static str>> {
+        match self.variant_axis() {
+            Some(axis) => axis.values.iter().map(|v| Some(*v)).collect(),
+            None => vec![None],
+        }
+    }
+
+    /// Fault names valid for `role`, or a message naming the bad one.
+    pub fn faults_for(
+        &self,
+        role: &str,
+        names: &BTreeSet<String>,
+    ) -> Result<BTreeSet<&'static str>, String> {
+        let known = self.faults();
+        names
+            .iter()
+            .map(|n| match known.iter().find(|f| f.name == n) {
+                Some(f) if f.role == role => Ok(f.name),
+                Some(f) => Err(format!("`{n}` is a fault of {}, not {role}", f.role)),
+                None => Err(format!(
+                    "unknown fault `{n}` (see `crosscheck faults {}`)",
+                    self.name()
+                )),
+            })
+            .collect()
+    }
+}
+
+/// A role an IUT may play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleSpec {
+    /// Its name, e.g. in `--role`.
+    pub name: &'static str,
+    /// The role the harness plays against it (the mock peer's name).
+    pub counterpart: &'static str,
+    /// The prefix of the requirement ids this role must meet.
+    pub requirement_prefix: &'static str,
+    /// Operations scenarios may `call` (every role also has `advance_clock`).
+    pub operations: &'static [&'static str],
+    /// Base URLs of the IUT that the target file names as `{name}_base`.
+    pub bases: &'static [BaseSpec],
+    /// Whether the IUT calls the harness's mock peer (so a target must say where it listens).
+    pub calls_the_harness: bool,
+}
+
+/// A base URL of the IUT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BaseSpec {
+    /// Its name (`{name}_base` in the target file, `base: name` in scenarios).
+    pub name: &'static str,
+    /// Whether a target must give it.
+    pub required: bool,
+    /// The credential raw `http` steps to this base send by default.
+    pub credentials: Credentials,
+}
+
+/// The axis a protocol's scenarios run along, e.g. an encoding with two dialects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VariantAxis {
+    /// The axis' name, as the target file's field.
+    pub name: &'static str,
+    /// Its values; scenarios run once per value unless they name some.
+    pub values: &'static [&'static str],
+}
+
+/// A setting of `crosscheck sim`, given as `--NAME VALUE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimOption {
+    /// The flag's name, without dashes.
+    pub name: &'static str,
+    /// Help text, with the default.
+    pub help: &'static str,
+}
+
+/// A simulator fault, whatever its protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaultInfo {
+    /// Its protocol's name.
+    pub protocol: &'static str,
+    /// Command-line name.
+    pub name: &'static str,
+    /// The role whose simulator has it.
+    pub role: &'static str,
+    /// The requirement it breaks.
+    pub requirement: &'static str,
+    /// What the bug is.
+    pub description: &'static str,
+}
+
+/// A protocol's table of simulator faults: each a realistic bug, tied to the
+/// requirement it breaks.
+pub trait FaultTable: Copy + 'static {
+    /// Every fault, in listing order.
+    const ALL: &'static [Self];
+
+    /// Name, requirement and description.
+    fn info(self) -> (&'static str, &'static str, &'static str);
+
+    /// The role whose simulator has the fault.
+    fn role(self) -> &'static str;
+
+    /// The fault's name on the command line.
+    fn name(self) -> &'static str {
+        self.info().0
+    }
+
+    /// The requirement the fault breaks.
+    fn requirement(self) -> &'static str {
+        self.info().1
+    }
+
+    /// What the bug is.
+    fn description(self) -> &'static str {
+        self.info().2
+    }
+
+    /// Looks a fault up by name.
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// The table as protocol-independent entries.
+    fn infos(protocol: &'static str) -> Vec<FaultInfo> {
+        Self::ALL
+            .iter()
+            .map(|f| FaultInfo {
+                protocol,
+                name: f.name(),
+                role: f.role(),
+                requirement: f.requirement(),
+                description: f.description(),
+            })
+            .collect()
+    }
+}
+
+/// The protocol's part of a parsed target file.
+pub trait TargetSection: Send + Sync + std::fmt::Debug {
+    /// The target's value on the protocol's variant axis, if the protocol has one.
+    fn variant(&self) -> Option<&str>;
+
+    /// Secrets the section holds, for redaction.
+    fn secrets(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Starts the harness's counterpart for `target` on `listen`.
+    fn start_counterpart<'a>(
+        &'a self,
+        target: &'a Target,
+        listen: SocketAddr,
+    ) -> BoxFuture<'a, Result<Counterpart, SimError>>;
+
+    /// Lets the profile reach its own section type again.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// The harness's counterpart on one stage: the recording mock peer, and the
+/// protocol's part of the stage (which may know the counterpart's books).
+#[derive(Debug)]
+pub struct Counterpart {
+    /// The recording mock peer.
+    pub peer: Arc<MockPeer>,
+    /// Variables, functions, bindings and presets for scenarios on this stage.
+    pub protocol: Arc<dyn StageProtocol>,
+}
+
+/// What a protocol adds to one stage: the variables every scenario starts with, its
+/// template functions, its binding operations and its mock peer's canned answers.
+pub trait StageProtocol: Send + Sync + std::fmt::Debug {
+    /// The protocol's variables for scenarios on `target`.
+    fn base_vars(&self, target: &Target) -> Map<String, Value>;
+
+    /// Registers the protocol's template functions.
+    fn register_functions(&self, target: &Target, env: &mut minijinja::Environment<'static>);
+
+    /// The default binding of `operation` for the target's role (`None`: the role has
+    /// no such operation); the engine adds `advance_clock` and the target's overrides.
+    fn binding(&self, target: &Target, operation: &str) -> Option<Binding>;
+
+    /// A canned answer of the mock peer.
+    fn preset(&self, target: &Target, name: &str) -> Option<ScriptedAnswer>;
+}
+
+/// A stage plus whatever keeps its built-in simulator alive.
+pub struct Prepared {
+    /// The stage.
+    pub stage: Stage,
+    /// The running simulator (dropping it stops it).
+    pub keep_alive: Box<dyn Any + Send + Sync>,
+}
+
+/// A reference simulator serving for `crosscheck sim`.
+pub struct RunningSim {
+    /// What keeps it serving (dropping it stops it).
+    pub keep_alive: Box<dyn Any + Send + Sync>,
+    /// One line saying where it listens and what it talks to.
+    pub banner: String,
+}
+
+/// Why a simulator or a mock peer could not start, whatever the protocol.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The HTTP client could not be made.
+    #[error("cannot create the HTTP client: {0}")]
+    Client(#[from] crate::http::TransportError),
+    /// A setting is not valid.
+    #[error("{0}")]
+    Setting(String),
+    /// The target was not made by this protocol.
+    #[error("the target's protocol section is not {0}'s")]
+    ForeignTarget(&'static str),
+}
+
+/// The loopback address with an ephemeral port.
+pub fn loopback() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}

@@ -1,0 +1,264 @@
+//! CCI's fields of the target file: key dialect, provider ids, environments,
+//! accounts, the peer API prefix and the key lifetime.
+
+use std::any::Any;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::key::Dialect;
+use crate::profile::{BoxFuture, Counterpart, SimError, TargetSection};
+use crate::target::Target;
+use crate::yaml::{self, InputError};
+
+/// One environment the IUT offers.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// The shared environment id.
+    pub id: String,
+    /// Offered bandwidths in Mbps.
+    pub sizes: Vec<u32>,
+}
+
+/// Provider ids in play.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Providers {
+    /// The IUT's provider id.
+    pub iut: String,
+    /// The provider id the harness plays.
+    pub harness: String,
+    /// A provider the harness's credentials do not belong to (for 403 checks).
+    pub other: String,
+}
+
+/// CCI's part of a target.
+#[derive(Debug, Clone)]
+pub struct CciTarget {
+    /// Key dialect.
+    pub dialect: Dialect,
+    /// Provider ids.
+    pub providers: Providers,
+    /// Offered environments; the first is the default for scenarios.
+    pub environments: Vec<Environment>,
+    /// An environment id the IUT does not know.
+    pub unknown_environment: String,
+    /// The customer's account at the IUT (and the key's destination account in v1).
+    pub customer_account: String,
+    /// Another account, not the customer's.
+    pub other_account: String,
+    /// Path prefix of the provider-to-provider API on mock peers.
+    pub peer_prefix: String,
+    /// The IUT's key lifetime.
+    pub key_lifetime: Duration,
+}
+
+/// CCI's top-level fields of the target file.
+pub const FIELDS: &[&str] = &[
+    "dialect",
+    "providers",
+    "environments",
+    "unknown_environment",
+    "customer_account",
+    "other_account",
+    "peer_prefix",
+    "key_lifetime_seconds",
+];
+
+impl CciTarget {
+    /// The offered environment scenarios use by default.
+    pub fn primary_environment(&self) -> &Environment {
+        // Parsing guarantees at least two environments, each with a size.
+        &self.environments[0]
+    }
+
+    /// The CCI section of `target`.
+    pub fn of(target: &Target) -> Result<&CciTarget, SimError> {
+        target
+            .section
+            .as_any()
+            .downcast_ref::<CciTarget>()
+            .ok_or(SimError::ForeignTarget("cci"))
+    }
+}
+
+impl TargetSection for CciTarget {
+    fn variant(&self) -> Option<&str> {
+        Some(self.dialect.name())
+    }
+
+    fn start_counterpart<'a>(
+        &'a self,
+        target: &'a Target,
+        listen: SocketAddr,
+    ) -> BoxFuture<'a, Result<Counterpart, SimError>> {
+        Box::pin(super::sim::start_counterpart(target, self, listen))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CciFile {
+    dialect: Option<Spanned<String>>,
+    providers: Option<Spanned<ProvidersFile>>,
+    #[serde(default)]
+    environments: Vec<Spanned<Environment>>,
+    unknown_environment: Option<String>,
+    customer_account: Option<String>,
+    other_account: Option<String>,
+    peer_prefix: Option<Spanned<String>>,
+    key_lifetime_seconds: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProvidersFile {
+    iut: String,
+    harness: String,
+    other: Option<String>,
+}
+
+/// Parses and checks CCI's fields of a target file.
+pub fn parse(text: &str, file: &str) -> Result<Arc<CciTarget>, InputError> {
+    let raw: CciFile = yaml::parse(text, file)?;
+    let dialect = match &raw.dialect {
+        None => Dialect::Seed,
+        Some(d) => Dialect::from_name(&d.value).ok_or_else(|| {
+            InputError::at(
+                file,
+                &d.referenced,
+                format!("dialect: `{}` is not seed or v1", d.value),
+            )
+        })?,
+    };
+    let providers = raw
+        .providers
+        .ok_or_else(|| InputError::whole(file, "providers: required ({iut, harness, other})"))?;
+    let mut environments = Vec::new();
+    for e in raw.environments {
+        if e.value.id.is_empty() || e.value.sizes.is_empty() || e.value.sizes.contains(&0) {
+            return Err(InputError::at(
+                file,
+                &e.referenced,
+                "environments: each needs a non-empty id and at least one size above 0",
+            ));
+        }
+        environments.push(e.value);
+    }
+    if environments.len() < 2 {
+        return Err(InputError::whole(
+            file,
+            "environments: name at least two offered environments (scenarios confirm under the wrong one)",
+        ));
+    }
+    let peer_prefix = match raw.peer_prefix {
+        None => "/v1".to_string(),
+        Some(p) => {
+            if !(p.value.is_empty() || p.value.starts_with('/')) || p.value.ends_with('/') {
+                return Err(InputError::at(
+                    file,
+                    &p.referenced,
+                    format!(
+                        "peer_prefix: `{}` must be empty or start with / and not end with /",
+                        p.value
+                    ),
+                ));
+            }
+            p.value
+        }
+    };
+    let customer_account = raw
+        .customer_account
+        .unwrap_or_else(|| "123456789012".into());
+    let ProvidersFile {
+        iut,
+        harness,
+        other,
+    } = providers.value;
+    Ok(Arc::new(CciTarget {
+        dialect,
+        providers: Providers {
+            iut,
+            harness,
+            other: other.unwrap_or_else(|| "csp-other".into()),
+        },
+        environments,
+        unknown_environment: raw
+            .unknown_environment
+            .unwrap_or_else(|| "env-never-offered".into()),
+        other_account: raw
+            .other_account
+            .unwrap_or_else(|| format!("{customer_account}9")),
+        customer_account,
+        peer_prefix,
+        key_lifetime: Duration::from_secs(raw.key_lifetime_seconds.unwrap_or(3600)),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::protocols;
+    use crate::target::Target;
+
+    const GOOD: &str = "protocol: cci\nrole: csp-a\ndialect: v1\napi_base: http://127.0.0.1:1/v1\ncustomer_base: http://127.0.0.1:1/customer\nproviders: {iut: a, harness: b}\nenvironments:\n  - {id: e1, sizes: [50]}\n  - {id: e2, sizes: [100]}\ncredentials:\n  harness: {token: \"${TOKEN_B}\"}\n  iut: {token: \"${TOKEN_A:-fallback}\"}\n";
+
+    fn env(name: &str) -> Option<String> {
+        (name == "TOKEN_B").then(|| "sekret".to_string())
+    }
+
+    fn parse(
+        text: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Target, crate::yaml::InputError> {
+        Target::parse(text, "t.yaml", protocols::all(), env)
+    }
+
+    #[test]
+    fn loads_with_secrets_from_the_environment() {
+        let t = parse(GOOD, &env).expect("loads");
+        assert_eq!(t.harness_credential.value, "Bearer sekret");
+        assert_eq!(t.iut_credential.value, "Bearer fallback");
+        assert_eq!(t.secrets, ["sekret", "fallback"]);
+        assert_eq!(t.variant(), Some("v1"));
+        assert_eq!(t.base("customer"), Some("http://127.0.0.1:1/customer"));
+    }
+
+    #[test]
+    fn missing_variable_names_the_field_and_line() {
+        let err = parse(GOOD, &|_| None).expect_err("unset");
+        assert!(err.message.contains("credentials.harness.token"), "{err}");
+        assert_eq!(err.line, 11, "{err}");
+    }
+
+    #[test]
+    fn bad_role_url_dialect_and_unknown_fields_are_located() {
+        let err = parse(&GOOD.replace("csp-a", "csp-z"), &env).expect_err("role");
+        assert_eq!((err.line, err.message.contains("role")), (2, true), "{err}");
+        let err = parse(&GOOD.replace("http://127.0.0.1:1/v1", "ftp://x"), &env).expect_err("url");
+        assert_eq!(err.line, 4, "{err}");
+        let err = parse(&GOOD.replace("dialect: v1", "dialect: v9"), &env).expect_err("dialect");
+        assert_eq!(
+            (err.line, err.message.contains("dialect")),
+            (3, true),
+            "{err}"
+        );
+        let err = parse(&format!("{GOOD}colour: blue\n"), &env).expect_err("unknown");
+        assert_eq!(
+            (err.line, err.message.contains("`colour`")),
+            (13, true),
+            "{err}"
+        );
+        let err = parse(
+            &GOOD.replace("customer_base: http://127.0.0.1:1/customer\n", ""),
+            &env,
+        )
+        .expect_err("required base");
+        assert!(err.message.contains("customer_base: required"), "{err}");
+    }
+}
