@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Arg, ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::profile::target::Target;
 use crate::profile::{FuzzRequest, Profile};
 use crate::protocols;
 use crate::report::{self, Format, RunReport};
 use crate::scenario::{load_paths, Scenario};
 use crate::suite;
-use crate::target::Target;
 
 /// Conformance harness for two-party provisioning protocols.
 #[derive(Debug, Parser)]
@@ -150,11 +150,11 @@ fn command() -> clap::Command {
     })
 }
 
+/// Settings of `sim` by flag name.
+type SimSettings = BTreeMap<String, String>;
+
 /// The protocol settings given to `sim`, checked against the protocol's own list.
-fn sim_settings(
-    matches: &ArgMatches,
-    profile: &dyn Profile,
-) -> anyhow::Result<BTreeMap<String, String>> {
+fn sim_settings(matches: &ArgMatches, profile: &dyn Profile) -> anyhow::Result<SimSettings> {
     let mut settings = BTreeMap::new();
     let Some(sim) = matches.subcommand_matches("sim") else {
         return Ok(settings);
@@ -466,7 +466,7 @@ async fn run(
             let role = (target.profile.name(), target.role.clone());
             let results = suite::run_external(target, &scenarios).await?;
             if results.is_empty() {
-                bail!("no scenario applies to the target's protocol, role and dialect");
+                bail!("no scenario applies to the target's protocol, role and variant");
             }
             (name, vec![role], results)
         }

@@ -14,5 +14,4 @@ pub mod scenario;
 pub mod selftest;
 pub mod server;
 pub mod suite;
-pub mod target;
 pub mod yaml;

@@ -10,10 +10,10 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::http::{HttpClient, TransportError};
+use crate::profile::target::Target;
 use crate::profile::{loopback, Profile, SimError};
 use crate::report::{Outcome, ScenarioResult};
 use crate::scenario::{run_scenario, Scenario, Stage};
-use crate::target::Target;
 
 /// Why a run could not be carried out at all.
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +93,7 @@ fn errored(job: &Job, reason: String) -> ScenarioResult {
         title: job.scenario.title.clone(),
         protocol: job.scenario.profile.name().into(),
         role: job.role.clone(),
-        dialect: job.variant.unwrap_or("-").into(),
+        variant: job.variant.map(str::to_string),
         requirements: job.scenario.requirements.clone(),
         outcome: Outcome::Errored,
         duration_ms: 0,

@@ -143,7 +143,7 @@ impl MockPeer {
         })
     }
 
-    /// The peer's name (a role, e.g. `csp-a`).
+    /// The peer's name: the role the harness plays.
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -4,14 +4,14 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::target::BindingOverride;
+use crate::profile::target::BindingOverride;
 
 /// Which credential a binding sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credentials {
     /// The harness's own credential (it plays the IUT's counterpart).
     Harness,
-    /// A credential the protocol names (e.g. a customer's), if the target gives it.
+    /// A credential the protocol names, if the target gives it.
     Named(&'static str),
     /// None.
     None,

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::target::Target;
+use crate::profile::target::Target;
 
 /// What `crosscheck fuzz` asks of a protocol.
 #[derive(Debug)]

@@ -7,6 +7,7 @@ pub mod binding;
 pub mod catalogue;
 pub mod fuzz;
 pub mod stage;
+pub mod target;
 
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,13 +25,13 @@ pub use stage::Stage;
 
 use crate::http::HttpClient;
 use crate::peers::{MockPeer, ScriptedAnswer};
-use crate::target::Target;
 use crate::yaml::InputError;
+use target::Target;
 
 /// A boxed future, so that profiles can be used as trait objects.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// A protocol plug-in. Each protocol implements it once; `protocols::registry` lists
+/// A protocol plug-in. Each protocol implements it once; the registry in `protocols/mod.rs` lists
 /// them, and the engine reaches a protocol through nothing else.
 pub trait Profile: Send + Sync + 'static {
     /// The protocol's name in files and on the command line.

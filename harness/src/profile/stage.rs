@@ -12,10 +12,68 @@ use super::binding::{Binding, Credentials};
 use super::{Counterpart, StageProtocol};
 use crate::http::{HttpClient, Redactor};
 use crate::peers::{MockPeer, ScriptedAnswer};
-use crate::target::{Credential, Target, TEST_BASE};
+use crate::profile::target::{Credential, Target, TEST_BASE};
+
+/// Variables the engine gives every scenario, whatever the protocol.
+pub const ENGINE_VARIABLES: &[&str] = &[
+    "has_test_clock",
+    "step_timeout",
+    "silence",
+    "iut_peer_timeout",
+    "iut_credential_header",
+    "iut_credential",
+];
 
 /// The engine's own operation: move the IUT's test clock forward.
 pub const ADVANCE_CLOCK: &str = "advance_clock";
+
+/// A step asked the stage for something it does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StageError {
+    /// The role has no such binding operation.
+    #[error("role {role} has no operation `{operation}`")]
+    NoOperation {
+        /// The IUT's role.
+        role: String,
+        /// The operation asked for.
+        operation: String,
+    },
+    /// The mock peer has no canned answer of that name.
+    #[error("no preset `{name}` ({known})")]
+    NoPreset {
+        /// The name asked for.
+        name: String,
+        /// The names there are.
+        known: String,
+    },
+    /// The base is not one the role has.
+    #[error("unknown base `{name}` ({known})")]
+    UnknownBase {
+        /// The name asked for.
+        name: String,
+        /// The names there are.
+        known: String,
+    },
+    /// The target gives no URL for the base.
+    #[error("the target has no {0}_base")]
+    NoBase(String),
+    /// `auth` names no credential the protocol knows.
+    #[error("auth: `{name}` (none, harness, {known}or {{header, value}})")]
+    UnknownCredential {
+        /// The name asked for.
+        name: String,
+        /// The protocol's names, each followed by ", ".
+        known: String,
+    },
+    /// No mock peer of that name (or several, and no name given).
+    #[error("no mock peer {name} (peers here: {known})")]
+    NoPeer {
+        /// The name asked for.
+        name: String,
+        /// The peers there are.
+        known: String,
+    },
+}
 
 /// What a scenario runs against.
 #[derive(Debug)]
@@ -51,20 +109,29 @@ impl Stage {
     }
 
     /// The variables every scenario on this stage starts with: the protocol's, plus
-    /// `has_test_clock`, `step_timeout` and `silence`.
+    /// the engine's own ([`ENGINE_VARIABLES`]).
     pub fn base_vars(&self) -> Map<String, Value> {
-        let mut vars = self.protocol.base_vars(&self.target);
-        vars.insert("has_test_clock".into(), self.has_test_clock().into());
-        vars.insert(
-            "step_timeout".into(),
-            self.step_timeout().as_secs_f64().into(),
-        );
-        vars.insert("silence".into(), self.silence().as_secs_f64().into());
+        let t = &self.target;
+        let mut vars = self.protocol.base_vars(t);
+        let engine: [(&str, Value); 6] = [
+            ("has_test_clock", t.has_test_clock().into()),
+            ("step_timeout", t.step_timeout.as_secs_f64().into()),
+            ("silence", t.silence.as_secs_f64().into()),
+            ("iut_peer_timeout", t.iut_peer_timeout.as_secs_f64().into()),
+            (
+                "iut_credential_header",
+                t.iut_credential.header.clone().into(),
+            ),
+            ("iut_credential", t.iut_credential.value.clone().into()),
+        ];
+        for (name, value) in engine {
+            vars.insert(name.into(), value);
+        }
         vars
     }
 
     /// The binding of `operation` (target overrides applied).
-    pub fn binding(&self, operation: &str) -> Result<Binding, String> {
+    pub fn binding(&self, operation: &str) -> Result<Binding, StageError> {
         let t = &self.target;
         let base = if operation == ADVANCE_CLOCK {
             Some(
@@ -74,7 +141,10 @@ impl Stage {
         } else {
             self.protocol.binding(t, operation)
         };
-        let base = base.ok_or_else(|| format!("role {} has no operation `{operation}`", t.role))?;
+        let base = base.ok_or_else(|| StageError::NoOperation {
+            role: t.role.clone(),
+            operation: operation.to_string(),
+        })?;
         Ok(match t.bindings.get(operation) {
             Some(o) => base.with_override(o),
             None => base,
@@ -82,25 +152,28 @@ impl Stage {
     }
 
     /// A canned answer of the mock peer, by name.
-    pub fn preset(&self, name: &str) -> Result<ScriptedAnswer, String> {
-        self.protocol.preset(&self.target, name).ok_or_else(|| {
-            format!(
-                "no preset `{name}` ({})",
-                self.target.profile.presets().join(", ")
-            )
-        })
+    pub fn preset(&self, name: &str) -> Result<ScriptedAnswer, StageError> {
+        self.protocol
+            .preset(&self.target, name)
+            .ok_or_else(|| StageError::NoPreset {
+                name: name.to_string(),
+                known: self.target.profile.presets().join(", "),
+            })
     }
 
     /// The URL of a named base.
-    pub fn base_url(&self, base: &str) -> Result<String, String> {
+    pub fn base_url(&self, base: &str) -> Result<String, StageError> {
         let known = self.base_names();
         if !known.contains(&base) {
-            return Err(format!("unknown base `{base}` ({})", known.join(", ")));
+            return Err(StageError::UnknownBase {
+                name: base.to_string(),
+                known: known.join(", "),
+            });
         }
         self.target
             .base(base)
             .map(str::to_string)
-            .ok_or_else(|| format!("the target has no {base}_base"))
+            .ok_or_else(|| StageError::NoBase(base.to_string()))
     }
 
     /// The bases scenarios may name for this role: the protocol's and `test`.
@@ -133,17 +206,17 @@ impl Stage {
 
     /// A credential by the name a step's `auth` gives: `none`, `harness`, or one the
     /// protocol names.
-    pub fn credential_named(&self, name: &str) -> Result<Option<Credential>, String> {
+    pub fn credential_named(&self, name: &str) -> Result<Option<Credential>, StageError> {
         let extra = self.target.profile.credential_names();
         match name {
             "none" => Ok(None),
             "harness" => Ok(self.credential(Credentials::Harness)),
             other => match extra.iter().find(|n| **n == other) {
                 Some(n) => Ok(self.credential(Credentials::Named(n))),
-                None => Err(format!(
-                    "auth: `{other}` (none, harness, {}or {{header, value}})",
-                    extra.iter().map(|n| format!("{n}, ")).collect::<String>()
-                )),
+                None => Err(StageError::UnknownCredential {
+                    name: other.to_string(),
+                    known: extra.iter().map(|n| format!("{n}, ")).collect(),
+                }),
             },
         }
     }
@@ -173,24 +246,21 @@ impl Stage {
         self.target.real_wait_limit
     }
 
-    /// The report's variant label of runs on this stage (`-` when the protocol has none).
-    pub fn variant_label(&self) -> String {
-        self.target.variant().unwrap_or("-").to_string()
+    /// The variant of runs on this stage, if the protocol has a variant axis.
+    pub fn variant(&self) -> Option<String> {
+        self.target.variant().map(str::to_string)
     }
 
     /// The mock peer called `name`, or the only one when no name is given.
-    pub fn peer(&self, name: Option<&str>) -> Result<Arc<MockPeer>, String> {
+    pub fn peer(&self, name: Option<&str>) -> Result<Arc<MockPeer>, StageError> {
         let found = match name {
             Some(n) => self.peers.get(n),
             None if self.peers.len() == 1 => self.peers.values().next(),
             None => None,
         };
-        found.cloned().ok_or_else(|| {
-            format!(
-                "no mock peer {} (peers here: {})",
-                name.unwrap_or("(unnamed)"),
-                self.peers.keys().cloned().collect::<Vec<_>>().join(", ")
-            )
+        found.cloned().ok_or_else(|| StageError::NoPeer {
+            name: name.unwrap_or("(unnamed)").to_string(),
+            known: self.peers.keys().cloned().collect::<Vec<_>>().join(", "),
         })
     }
 }

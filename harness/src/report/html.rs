@@ -32,8 +32,8 @@ Scenarios: {{ s.total }} total, {{ s.passed }} passed, {{ s.failed }} failed, {{
 {% for r in requirements %}<tr><td>{{ r.id }}</td><td class="{{ r.status | replace(' ', '-') }}">{{ r.status }}</td><td>{{ r.gist }}</td></tr>
 {% endfor %}</table>
 <h2>Scenarios</h2>
-<table><tr><th>scenario</th><th>role</th><th>dialect</th><th>outcome</th><th>ms</th></tr>
-{% for r in report.scenarios %}<tr><td><a href="#{{ loop.index }}">{{ r.id }}</a></td><td>{{ r.role }}</td><td>{{ r.dialect }}</td><td class="{{ r.outcome }}">{{ r.outcome }}</td><td>{{ r.duration_ms }}</td></tr>
+<table><tr><th>scenario</th><th>role</th><th>variant</th><th>outcome</th><th>ms</th></tr>
+{% for r in report.scenarios %}<tr><td><a href="#{{ loop.index }}">{{ r.id }}</a></td><td>{{ r.role }}</td><td>{{ r.variant or '-' }}</td><td class="{{ r.outcome }}">{{ r.outcome }}</td><td>{{ r.duration_ms }}</td></tr>
 {% endfor %}</table>
 {% if not all_passed %}<h2>Problems</h2>
 {% for r in report.scenarios %}{% if r.outcome in ["failed", "errored"] %}<p><a href="#{{ loop.index }}">{{ r.id }}</a> <span class="{{ r.outcome }}">{{ r.outcome }}</span>{% if r.reason %}: {{ r.reason }}{% endif %}{% for f in r.failures %}<br>[{{ f.requirement }}] {{ f.step }}: expected <code>{{ f.expected }}</code>, got <code>{{ f.actual }}</code>{% endfor %}</p>
@@ -57,7 +57,7 @@ error: {{ e.error }}{% endif %}</pre>
 "##;
 
 /// Renders the report as one HTML page; every value is HTML-escaped.
-pub fn render(report: &RunReport) -> Result<String, String> {
+pub fn render(report: &RunReport) -> Result<String, super::ReportError> {
     let requirements: Vec<serde_json::Value> = report
         .requirements
         .iter()
@@ -85,5 +85,5 @@ pub fn render(report: &RunReport) -> Result<String, String> {
             all_passed => report.all_passed(),
         },
     )
-    .map_err(|e| format!("cannot render report.html: {e}"))
+    .map_err(super::ReportError::from)
 }

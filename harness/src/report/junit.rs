@@ -8,7 +8,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use super::model::{Outcome, RunReport, ScenarioResult};
 
 /// Renders the report as JUnit XML.
-pub fn render(report: &RunReport) -> Result<String, String> {
+pub fn render(report: &RunReport) -> Result<String, super::ReportError> {
     let mut junit = Report::new(report.suite.as_str());
     junit.set_time(Duration::from_millis(report.duration_ms));
     let mut suites: BTreeMap<String, Vec<&ScenarioResult>> = BTreeMap::new();
@@ -57,11 +57,14 @@ pub fn render(report: &RunReport) -> Result<String, String> {
                 }
             };
             let mut case = TestCase::new(s.id.as_str(), status);
-            case.set_classname(format!("{}.{}.{}", s.protocol, s.role, s.dialect));
+            case.set_classname(match &s.variant {
+                Some(v) => format!("{}.{}.{v}", s.protocol, s.role),
+                None => format!("{}.{}", s.protocol, s.role),
+            });
             case.set_time(Duration::from_millis(s.duration_ms));
             suite.add_test_case(case);
         }
         junit.add_test_suite(suite);
     }
-    junit.to_string().map_err(|e| e.to_string())
+    Ok(junit.to_string()?)
 }

@@ -35,7 +35,7 @@ pub fn render(report: &RunReport) -> String {
         let _ = writeln!(out, "| {id} | {status} | {} |", cell(gist));
     }
     let _ = writeln!(out, "\n## Scenarios\n");
-    let _ = writeln!(out, "| scenario | role | dialect | outcome | ms |");
+    let _ = writeln!(out, "| scenario | role | variant | outcome | ms |");
     let _ = writeln!(out, "|---|---|---|---|---|");
     for r in &report.scenarios {
         let _ = writeln!(
@@ -43,7 +43,7 @@ pub fn render(report: &RunReport) -> String {
             "| {} | {} | {} | {} | {} |",
             cell(&r.id),
             r.role,
-            r.dialect,
+            r.variant.as_deref().unwrap_or("-"),
             r.outcome.name(),
             r.duration_ms
         );

@@ -10,6 +10,28 @@ use std::path::Path;
 
 pub use model::{Failure, Outcome, RunReport, ScenarioResult, Summary};
 
+/// Why a report could not be rendered or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// report.json could not be serialized.
+    #[error("cannot render report.json: {0}")]
+    Json(#[from] serde_json::Error),
+    /// junit.xml could not be serialized.
+    #[error("cannot render junit.xml: {0}")]
+    Junit(#[from] quick_junit::SerializeError),
+    /// report.html could not be rendered.
+    #[error("cannot render report.html: {0}")]
+    Html(#[from] minijinja::Error),
+    /// The report folder or a file in it could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The folder or file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
 /// A report format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -46,9 +68,9 @@ impl Format {
     }
 
     /// Renders the report.
-    pub fn render(self, report: &RunReport) -> Result<String, String> {
+    pub fn render(self, report: &RunReport) -> Result<String, ReportError> {
         match self {
-            Format::Json => serde_json::to_string_pretty(report).map_err(|e| e.to_string()),
+            Format::Json => Ok(serde_json::to_string_pretty(report)?),
             Format::Junit => junit::render(report),
             Format::Markdown => Ok(markdown::render(report)),
             Format::Html => html::render(report),
@@ -57,13 +79,23 @@ impl Format {
 }
 
 /// Writes every format into `dir`, creating it; returns the paths written.
-pub fn write(report: &RunReport, dir: &Path, formats: &[Format]) -> Result<Vec<String>, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+pub fn write(
+    report: &RunReport,
+    dir: &Path,
+    formats: &[Format],
+) -> Result<Vec<String>, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Write {
+        path: dir.display().to_string(),
+        source,
+    })?;
     let mut written = Vec::new();
     for f in formats {
         let path = dir.join(f.file_name());
         let text = f.render(report)?;
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(&path, text).map_err(|source| ReportError::Write {
+            path: path.display().to_string(),
+            source,
+        })?;
         written.push(path.display().to_string());
     }
     Ok(written)
@@ -76,58 +108,56 @@ mod tests {
 
     fn result(id: &str, outcome: Outcome) -> ScenarioResult {
         ScenarioResult {
-            id: format!("{id}[seed]"),
+            id: format!("{id}[alpha]"),
             scenario: id.into(),
             title: format!("title of {id}"),
-            protocol: "cci".into(),
-            role: "csp-a".into(),
-            dialect: "seed".into(),
-            requirements: vec!["CCI-A-10".into()],
+            protocol: "demo".into(),
+            role: "server".into(),
+            variant: Some("alpha".into()),
+            requirements: vec!["X-01".into()],
             outcome,
             duration_ms: 12,
             reason: None,
             failures: vec![],
             warnings: vec![],
             exchanges: vec![],
-            source: format!("scenarios/cci/csp-a/{id}.yaml:1"),
+            source: format!("scenarios/demo/server/{id}.yaml:1"),
         }
     }
 
     /// A fixed report with one run of every outcome, so snapshots are stable.
     fn sample() -> RunReport {
-        let passed = result("cci-a-ok", Outcome::Passed);
-        let mut failed = result("cci-a-reuse", Outcome::Failed);
+        let passed = result("demo-ok", Outcome::Passed);
+        let mut failed = result("demo-reuse", Outcome::Failed);
         failed.failures.push(Failure {
             step: "step 3 \"second confirmation\" (line 16)".into(),
-            requirement: "CCI-A-10".into(),
-            expected: "$.keyValid == false".into(),
-            actual: "$.keyValid == true".into(),
+            requirement: "X-01".into(),
+            expected: "$.granted == false".into(),
+            actual: "$.granted == true".into(),
         });
         failed.exchanges.push(Exchange {
             step: "step 3".into(),
             direction: "harness->iut".into(),
             method: "POST".into(),
-            url: "http://127.0.0.1:1/v1/providers/csp-b/environments/e/ConfirmActivationKey".into(),
-            request_body: Some("{\"key\":\"abc\"}".into()),
+            url: "http://127.0.0.1:1/api/tickets/redeem".into(),
+            request_body: Some("{\"ticket\":\"abc\"}".into()),
             status: Some(200),
-            response_body: Some("{\"keyValid\":true}".into()),
+            response_body: Some("{\"granted\":true}".into()),
             error: None,
             duration_ms: 3,
         });
-        let mut errored = result("cci-a-down", Outcome::Errored);
-        errored.reason = Some(
-            "step 1 \"call\" (line 9): could not reach http://127.0.0.1:1/customer/connections"
-                .into(),
-        );
-        let mut skipped = result("cci-a-expired", Outcome::Skipped);
-        skipped.requirements = vec!["CCI-A-12".into()];
+        let mut errored = result("demo-down", Outcome::Errored);
+        errored.reason =
+            Some("step 1 \"call\" (line 9): could not reach http://127.0.0.1:1/api/tickets".into());
+        let mut skipped = result("demo-expired", Outcome::Skipped);
+        skipped.requirements = vec!["X-03".into()];
         skipped.reason = Some("no test clock | real waiting not allowed".into());
         RunReport::new(
             "crosscheck",
             "sample target",
             "2026-11-22T00:00:00Z".into(),
             1234,
-            &["CCI-A-10", "CCI-A-11", "CCI-A-12"],
+            &["X-01", "X-02", "X-03"],
             vec![passed, failed, errored, skipped],
         )
     }
@@ -146,9 +176,9 @@ mod tests {
                 warnings: 0
             }
         );
-        assert_eq!(r.requirements["CCI-A-10"], "failed");
-        assert_eq!(r.requirements["CCI-A-11"], "not covered");
-        assert_eq!(r.requirements["CCI-A-12"], "not covered");
+        assert_eq!(r.requirements["X-01"], "failed");
+        assert_eq!(r.requirements["X-02"], "not covered");
+        assert_eq!(r.requirements["X-03"], "not covered");
         assert!(!r.all_passed());
     }
 
@@ -187,7 +217,7 @@ mod tests {
             assert!(json.get(field).is_some(), "{field}");
         }
         let failed = &json["scenarios"][1];
-        assert_eq!(failed["failures"][0]["expected"], "$.keyValid == false");
+        assert_eq!(failed["failures"][0]["expected"], "$.granted == false");
         assert_eq!(failed["exchanges"][0]["status"], 200);
     }
 }

@@ -48,8 +48,8 @@ pub struct Failure {
 /// One scenario run against one target.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScenarioResult {
-    /// Unique in the report: the scenario id, with the dialect in brackets when the
-    /// run covers several.
+    /// Unique in the report: the scenario id, with the variant in brackets when the
+    /// protocol has a variant axis.
     pub id: String,
     /// The scenario file's id.
     pub scenario: String,
@@ -59,8 +59,9 @@ pub struct ScenarioResult {
     pub protocol: String,
     /// IUT role.
     pub role: String,
-    /// Key dialect.
-    pub dialect: String,
+    /// The value on the protocol's variant axis, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     /// Requirement ids.
     pub requirements: Vec<String>,
     /// Outcome.

@@ -209,7 +209,7 @@ fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Vec<InputError>> 
             .map(|r| r.bases.iter().map(|b| b.name).collect::<Vec<_>>())
             .unwrap_or_default()
             .into_iter()
-            .chain([crate::target::TEST_BASE])
+            .chain([crate::profile::target::TEST_BASE])
             .collect(),
         requirements: raw.requirements.iter().map(|r| r.value.clone()).collect(),
     };

@@ -44,7 +44,8 @@ pub struct StepFile {
     pub call: Option<String>,
     /// Arguments of `call` (templates), visible as `arg.*`.
     pub with: Option<Map<String, Value>>,
-    /// Credential override: `none`, `harness`, `customer`, or `{header, value}`.
+    /// Credential override: `none`, `harness`, a credential the protocol names, or
+    /// `{header, value}`.
     pub auth: Option<Value>,
     /// Raw HTTP.
     pub http: Option<HttpFile>,

@@ -12,12 +12,12 @@ use super::model::{Action, AnswerFile, HttpFile, PollFile, Scenario, Step};
 use super::template::Templates;
 use crate::http::{Exchange, HttpRequest, HttpResponse};
 use crate::peers::{MockPeer, PeerReply, RecordedRequest, ScriptedAnswer};
+use crate::profile::target::Credential;
 use crate::profile::Level;
 use crate::profile::Stage;
 use crate::profile::{Binding, Credentials};
 use crate::protocols;
 use crate::report::model::{Failure, Outcome, ScenarioResult};
-use crate::target::Credential;
 
 /// The longest one scenario may run before it is stopped as errored.
 const SCENARIO_LIMIT: Duration = Duration::from_secs(180);
@@ -107,7 +107,7 @@ pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> Sce
         title: scenario.title.clone(),
         protocol: scenario.profile.name().to_string(),
         role: scenario.role.clone(),
-        dialect: stage.variant_label(),
+        variant: stage.variant(),
         requirements: scenario.requirements.clone(),
         outcome,
         duration_ms: millis(started.elapsed()),

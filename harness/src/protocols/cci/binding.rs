@@ -15,8 +15,8 @@ use super::mutate;
 use super::sim_a::CspA;
 use super::target::CciTarget;
 use crate::peers::{PeerReply, ScriptedAnswer};
+use crate::profile::target::Target;
 use crate::profile::{Binding, Credentials};
-use crate::target::Target;
 
 /// The customer's credential, when the target gives one.
 pub const CUSTOMER: Credentials = Credentials::Named("customer");
@@ -109,9 +109,6 @@ pub const TEMPLATE_NAMES: &[&str] = &[
     "provider_other",
     "peer_prefix",
     "key_lifetime",
-    "iut_peer_timeout",
-    "iut_credential_header",
-    "iut_credential",
     "issue_key",
     "spoof_key",
     "tweak_key",
@@ -123,7 +120,7 @@ pub const TEMPLATE_NAMES: &[&str] = &[
 ];
 
 /// The variables every CCI scenario starts with.
-pub fn base_vars(target: &Target, cci: &CciTarget) -> Map<String, Value> {
+pub fn base_vars(cci: &CciTarget) -> Map<String, Value> {
     let env = cci.primary_environment();
     let env2 = cci.environments.get(1).unwrap_or(env);
     let size = env.sizes[0];
@@ -158,15 +155,6 @@ pub fn base_vars(target: &Target, cci: &CciTarget) -> Map<String, Value> {
     put("provider_other", cci.providers.other.clone().into());
     put("peer_prefix", cci.peer_prefix.clone().into());
     put("key_lifetime", cci.key_lifetime.as_secs().into());
-    put(
-        "iut_peer_timeout",
-        target.iut_peer_timeout.as_secs_f64().into(),
-    );
-    put(
-        "iut_credential_header",
-        target.iut_credential.header.clone().into(),
-    );
-    put("iut_credential", target.iut_credential.value.clone().into());
     vars
 }
 
@@ -341,7 +329,9 @@ pub fn register_functions(
                 Ok(s) => to_j(
                     &json!({"ok": true, "keys": s.keys, "bits": (s.bits * 10.0).round() / 10.0}),
                 ),
-                Err(problem) => to_j(&json!({"ok": false, "keys": keys.len(), "problem": problem})),
+                Err(problem) => {
+                    to_j(&json!({"ok": false, "keys": keys.len(), "problem": problem.0}))
+                }
             }
         },
     );

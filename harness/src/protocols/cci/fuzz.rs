@@ -10,7 +10,7 @@ use super::sim;
 use super::target::CciTarget;
 use crate::http::{HttpClient, HttpRequest};
 use crate::profile::fuzz::{self, Finding, FuzzError, FuzzReport, FuzzRequest, Rng};
-use crate::target::Target;
+use crate::profile::target::Target;
 
 const ALPHABET: &[u8] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n{}\":,\\";

@@ -13,6 +13,23 @@ pub struct MaterialStats {
     pub bits: f64,
 }
 
+/// Why a set of keys does not show unguessable material.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct MaterialError(pub String);
+
+impl From<String> for MaterialError {
+    fn from(message: String) -> Self {
+        Self(message)
+    }
+}
+
+impl From<&str> for MaterialError {
+    fn from(message: &str) -> Self {
+        Self(message.to_string())
+    }
+}
+
 /// Checks that every key decodes, that no two share material, and that the material
 /// varies by at least `min_bits` across the set (counters and clocks vary in only a
 /// few trailing characters).
@@ -20,24 +37,28 @@ pub fn check_material(
     keys: &[String],
     dialect: Dialect,
     min_bits: f64,
-) -> Result<MaterialStats, String> {
+) -> Result<MaterialStats, MaterialError> {
     if keys.len() < 8 {
-        return Err(format!("need at least 8 keys to judge, got {}", keys.len()));
+        return Err(MaterialError::from(format!(
+            "need at least 8 keys to judge, got {}",
+            keys.len()
+        )));
     }
     let field = dialect.material_field();
     let mut materials = Vec::with_capacity(keys.len());
     for (i, key) in keys.iter().enumerate() {
-        let object = decode(key).map_err(|e| format!("key #{}: {e}", i + 1))?;
+        let object =
+            decode(key).map_err(|e| MaterialError::from(format!("key #{}: {e}", i + 1)))?;
         let material = object
             .get(field)
             .and_then(|v| v.as_str())
-            .ok_or_else(|| format!("key #{}: no string `{field}`", i + 1))?;
+            .ok_or_else(|| MaterialError::from(format!("key #{}: no string `{field}`", i + 1)))?;
         if let Some(j) = materials.iter().position(|m: &String| m == material) {
-            return Err(format!(
+            return Err(MaterialError::from(format!(
                 "keys #{} and #{} share {field} `{material}`",
                 j + 1,
                 i + 1
-            ));
+            )));
         }
         materials.push(material.to_string());
     }
@@ -58,10 +79,10 @@ pub fn check_material(
         bits += (seen.len() as f64).log2();
     }
     if bits < min_bits {
-        return Err(format!(
+        return Err(MaterialError::from(format!(
             "{field} of {} keys varies by about {bits:.1} bits (at least {min_bits} expected): sequential or time-based material",
             keys.len()
-        ));
+        )));
     }
     Ok(MaterialStats {
         keys: keys.len(),
@@ -102,7 +123,7 @@ mod tests {
     #[test]
     fn counters_clocks_and_repeats_fail() {
         let counter = check_material(&keys(|i| format!("km-{i:012}")), Dialect::Seed, 48.0);
-        assert!(counter.expect_err("counter").contains("sequential"));
+        assert!(counter.expect_err("counter").0.contains("sequential"));
         let clock = check_material(
             &keys(|i| format!("{}", 1_700_000_000_123_456_789u64 + i as u64 * 7919)),
             Dialect::Seed,
@@ -110,6 +131,6 @@ mod tests {
         );
         assert!(clock.is_err());
         let repeat = check_material(&keys(|i| format!("m{}", i % 3)), Dialect::Seed, 48.0);
-        assert!(repeat.expect_err("repeat").contains("share"));
+        assert!(repeat.expect_err("repeat").0.contains("share"));
     }
 }

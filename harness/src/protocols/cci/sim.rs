@@ -18,11 +18,11 @@ use super::world::{self, SimConfig};
 use crate::clock::TestClock;
 use crate::http::HttpClient;
 use crate::peers::{Behaviour, MockPeer, PeerReply, ScriptedAnswer};
+use crate::profile::target::{Credential, Target};
 use crate::profile::{
     loopback, Binding, Counterpart, FaultTable, Prepared, SimError, Stage, StageProtocol,
 };
 use crate::server::Served;
-use crate::target::{Credential, Target};
 
 /// Starts the simulator for `role` on `listen` (port 0 for an ephemeral port).
 pub async fn start(role: &str, config: SimConfig, listen: SocketAddr) -> Result<Served, SimError> {
@@ -49,8 +49,8 @@ pub struct CciStage {
 }
 
 impl StageProtocol for CciStage {
-    fn base_vars(&self, target: &Target) -> Map<String, Value> {
-        binding::base_vars(target, &self.cci)
+    fn base_vars(&self, _target: &Target) -> Map<String, Value> {
+        binding::base_vars(&self.cci)
     }
 
     fn register_functions(&self, target: &Target, env: &mut minijinja::Environment<'static>) {

@@ -27,6 +27,23 @@ struct Connection {
     state: &'static str,
 }
 
+/// Why B refuses a key locally, without asking A.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct LocalRefusal(pub String);
+
+impl From<String> for LocalRefusal {
+    fn from(message: String) -> Self {
+        Self(message)
+    }
+}
+
+impl From<&str> for LocalRefusal {
+    fn from(message: &str) -> Self {
+        Self(message.to_string())
+    }
+}
+
 /// A running CSP B's state.
 #[derive(Debug)]
 pub struct CspB {
@@ -63,30 +80,33 @@ impl CspB {
     }
 
     /// Checks a key the way B must before involving A.
-    fn check_locally(&self, key: &str) -> Result<KeyFields, String> {
-        let object = key::decode(key).map_err(|e| e.to_string())?;
+    fn check_locally(&self, key: &str) -> Result<KeyFields, LocalRefusal> {
+        let object = key::decode(key).map_err(|e| LocalRefusal::from(e.to_string()))?;
         let fields = self
             .config
             .dialect
             .parse(&object)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| LocalRefusal::from(e.to_string()))?;
         if !self.config.knows(&fields.environment) {
-            return Err(format!("unknown environment `{}`", fields.environment));
+            return Err(LocalRefusal::from(format!(
+                "unknown environment `{}`",
+                fields.environment
+            )));
         }
         if !self
             .config
             .offers(&fields.environment, fields.connection_size_mbps)
         {
-            return Err(format!(
+            return Err(LocalRefusal::from(format!(
                 "{} Mbps is not offered on `{}`",
                 fields.connection_size_mbps, fields.environment
-            ));
+            )));
         }
         if self.config.dialect == Dialect::V1
             && fields.destination_account != self.config.customer_account
             && !self.config.has(Fault::BIgnoresAccount)
         {
-            return Err("the key is for another account".into());
+            return Err(LocalRefusal::from("the key is for another account"));
         }
         Ok(fields)
     }
@@ -226,7 +246,7 @@ async fn describe(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Respon
             }
             Json(details).into_response()
         }
-        Err(why) => error(StatusCode::BAD_REQUEST, why),
+        Err(why) => error(StatusCode::BAD_REQUEST, why.0),
     }
 }
 
@@ -240,7 +260,7 @@ async fn accept(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response
     } else {
         match b.check_locally(&presented) {
             Ok(f) => f.environment,
-            Err(why) => return error(StatusCode::BAD_REQUEST, why),
+            Err(why) => return error(StatusCode::BAD_REQUEST, why.0),
         }
     };
     let id = format!("conn-b-{}", uuid::Uuid::new_v4().simple());

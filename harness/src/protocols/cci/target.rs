@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::key::Dialect;
+use crate::profile::target::Target;
 use crate::profile::{BoxFuture, Counterpart, SimError, TargetSection};
-use crate::target::Target;
 use crate::yaml::{self, InputError};
 
 /// One environment the IUT offers.
@@ -203,8 +203,8 @@ pub fn parse(text: &str, file: &str) -> Result<Arc<CciTarget>, InputError> {
 
 #[cfg(test)]
 mod tests {
+    use crate::profile::target::Target;
     use crate::protocols;
-    use crate::target::Target;
 
     const GOOD: &str = "protocol: cci\nrole: csp-a\ndialect: v1\napi_base: http://127.0.0.1:1/v1\ncustomer_base: http://127.0.0.1:1/customer\nproviders: {iut: a, harness: b}\nenvironments:\n  - {id: e1, sizes: [50]}\n  - {id: e2, sizes: [100]}\ncredentials:\n  harness: {token: \"${TOKEN_B}\"}\n  iut: {token: \"${TOKEN_A:-fallback}\"}\n";
 

@@ -9,8 +9,8 @@ use minijinja::{Error as JError, ErrorKind};
 use serde_json::{json, Map, Value};
 
 use crate::peers::{PeerReply, ScriptedAnswer};
+use crate::profile::target::Target;
 use crate::profile::{Binding, Credentials};
-use crate::target::Target;
 
 /// The credential the harness triggers the CO with, when the target gives one.
 pub const CUSTOMER: Credentials = Credentials::Named("customer");
@@ -62,8 +62,6 @@ pub const CO_OPERATIONS: &[&str] = &["trigger_activation", "advance_clock"];
 pub const TEMPLATE_NAMES: &[&str] = &[
     "notice_path",
     "id_pattern",
-    "iut_credential_header",
-    "iut_credential",
     "no_right_header",
     "no_right_credential",
     "valid_notice",
@@ -78,14 +76,6 @@ pub fn base_vars(target: &Target) -> Map<String, Value> {
     let mut vars = Map::new();
     vars.insert("notice_path".into(), NOTICE_PATH.into());
     vars.insert("id_pattern".into(), "^[-0-9a-zA-Z.]{1,36}$".into());
-    vars.insert(
-        "iut_credential_header".into(),
-        target.iut_credential.header.clone().into(),
-    );
-    vars.insert(
-        "iut_credential".into(),
-        target.iut_credential.value.clone().into(),
-    );
     let no_right = target.credential("no_right");
     vars.insert(
         "no_right_header".into(),
@@ -158,13 +148,33 @@ pub fn fresh_notice() -> Value {
     notice
 }
 
+/// Why a notice could not be edited at a path, or the library not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NoticeEditError(pub String);
+
+impl From<String> for NoticeEditError {
+    fn from(message: String) -> Self {
+        Self(message)
+    }
+}
+
+impl From<&str> for NoticeEditError {
+    fn from(message: &str) -> Self {
+        Self(message.to_string())
+    }
+}
+
 /// Follows a dotted path (`products.0.productId`) to its parent and last segment.
-fn parent<'a>(root: &'a mut Value, path: &'a str) -> Result<(&'a mut Value, &'a str), String> {
+fn parent<'a>(
+    root: &'a mut Value,
+    path: &'a str,
+) -> Result<(&'a mut Value, &'a str), NoticeEditError> {
     let mut segments: Vec<&str> = path.split('.').collect();
     let last = segments
         .pop()
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| format!("empty path `{path}`"))?;
+        .ok_or_else(|| NoticeEditError::from(format!("empty path `{path}`")))?;
     let mut node = root;
     for seg in segments {
         node = match node {
@@ -172,33 +182,33 @@ fn parent<'a>(root: &'a mut Value, path: &'a str) -> Result<(&'a mut Value, &'a 
             Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
             _ => None,
         }
-        .ok_or_else(|| format!("`{path}`: no `{seg}`"))?;
+        .ok_or_else(|| NoticeEditError::from(format!("`{path}`: no `{seg}`")))?;
     }
     Ok((node, last))
 }
 
 /// The notice with the field at `path` removed.
-pub fn without(mut notice: Value, path: &str) -> Result<Value, String> {
+pub fn without(mut notice: Value, path: &str) -> Result<Value, NoticeEditError> {
     let (node, last) = parent(&mut notice, path)?;
     match node {
         Value::Object(m) => m
             .shift_remove(last)
             .map(|_| ())
-            .ok_or_else(|| format!("`{path}` is not there")),
+            .ok_or_else(|| NoticeEditError::from(format!("`{path}` is not there"))),
         Value::Array(a) => match last.parse::<usize>() {
             Ok(i) if i < a.len() => {
                 a.remove(i);
                 Ok(())
             }
-            _ => Err(format!("`{path}` is not there")),
+            _ => Err(NoticeEditError::from(format!("`{path}` is not there"))),
         },
-        _ => Err(format!("`{path}`: not a container")),
+        _ => Err(NoticeEditError::from(format!("`{path}`: not a container"))),
     }?;
     Ok(notice)
 }
 
 /// The notice with the field at `path` set to `value`.
-pub fn with(mut notice: Value, path: &str, value: Value) -> Result<Value, String> {
+pub fn with(mut notice: Value, path: &str, value: Value) -> Result<Value, NoticeEditError> {
     let (node, last) = parent(&mut notice, path)?;
     match node {
         Value::Object(m) => {
@@ -210,21 +220,23 @@ pub fn with(mut notice: Value, path: &str, value: Value) -> Result<Value, String
                 a[i] = value;
                 Ok(())
             }
-            _ => Err(format!("`{path}` is not there")),
+            _ => Err(NoticeEditError::from(format!("`{path}` is not there"))),
         },
-        _ => Err(format!("`{path}`: not a container")),
+        _ => Err(NoticeEditError::from(format!("`{path}`: not a container"))),
     }?;
     Ok(notice)
 }
 
 /// The notices of one folder of the library, as `{name, raw}` (raw: the file's text).
-pub fn library(kind: &str) -> Result<Vec<Value>, String> {
+pub fn library(kind: &str) -> Result<Vec<Value>, NoticeEditError> {
     let dir = Path::new(LIBRARY).join(kind);
     let entries = std::fs::read_dir(&dir).map_err(|e| {
-        format!(
-            "cannot read {}: {e} (run from the project folder)",
-            dir.display()
-        )
+        NoticeEditError::from({
+            format!(
+                "cannot read {}: {e} (run from the project folder)",
+                dir.display()
+            )
+        })
     })?;
     let mut out: Vec<Value> = Vec::new();
     for entry in entries.flatten() {
@@ -233,7 +245,7 @@ pub fn library(kind: &str) -> Result<Vec<Value>, String> {
             continue;
         }
         let raw = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            .map_err(|e| NoticeEditError::from(format!("cannot read {}: {e}", path.display())))?;
         let name = path
             .file_stem()
             .and_then(|s| s.to_str())
@@ -243,7 +255,10 @@ pub fn library(kind: &str) -> Result<Vec<Value>, String> {
     }
     out.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     if out.is_empty() {
-        return Err(format!("{} holds no notices", dir.display()));
+        return Err(NoticeEditError::from(format!(
+            "{} holds no notices",
+            dir.display()
+        )));
     }
     Ok(out)
 }

@@ -110,46 +110,53 @@ fn id_field(
     field: &str,
     mandatory: bool,
     rules: &Rules,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, NoticeError> {
     // JSON null is the same as leaving the field out.
     match o.get(field).filter(|v| !v.is_null()) {
-        None if mandatory => Err(format!("{at}{field}: mandatory field is missing")),
+        None if mandatory => Err(NoticeError::from(format!(
+            "{at}{field}: mandatory field is missing"
+        ))),
         None => Ok(None),
         Some(Value::String(s)) if id_ok(s, rules) => Ok(Some(s.clone())),
-        Some(Value::String(s)) => Err(format!(
+        Some(Value::String(s)) => Err(NoticeError::from(format!(
             "{at}{field}: `{}` is not an ID (1 to 36 of a-z A-Z 0-9 - .)",
             shorten(s)
-        )),
-        Some(other) => Err(format!(
+        ))),
+        Some(other) => Err(NoticeError::from(format!(
             "{at}{field}: expected a string ID, found {}",
             kind(other)
-        )),
+        ))),
     }
 }
 
-fn date_field(o: &Map<String, Value>, field: &str, rules: &Rules) -> Result<String, String> {
+fn date_field(o: &Map<String, Value>, field: &str, rules: &Rules) -> Result<String, NoticeError> {
     match o.get(field).filter(|v| !v.is_null()) {
-        None => Err(format!("{field}: mandatory field is missing")),
+        None => Err(NoticeError::from(format!(
+            "{field}: mandatory field is missing"
+        ))),
         Some(Value::String(s)) if date_ok(s, rules) => Ok(s.clone()),
-        Some(Value::String(s)) => Err(format!(
+        Some(Value::String(s)) => Err(NoticeError::from(format!(
             "{field}: `{}` is not an RFC 3339 UTC dateTime with at most 4 decimals",
             shorten(s)
-        )),
-        Some(other) => Err(format!(
+        ))),
+        Some(other) => Err(NoticeError::from(format!(
             "{field}: expected a dateTime string, found {}",
             kind(other)
-        )),
+        ))),
     }
 }
 
-fn text(v: &Value, at: &str) -> Result<(), String> {
+fn text(v: &Value, at: &str) -> Result<(), NoticeError> {
     match v {
         Value::String(s) if s.chars().count() <= TEXT_MAX => Ok(()),
-        Value::String(s) => Err(format!(
+        Value::String(s) => Err(NoticeError::from(format!(
             "{at}: text of {} characters (at most {TEXT_MAX})",
             s.chars().count()
-        )),
-        other => Err(format!("{at}: expected text, found {}", kind(other))),
+        ))),
+        other => Err(NoticeError::from(format!(
+            "{at}: expected text, found {}",
+            kind(other)
+        ))),
     }
 }
 
@@ -172,20 +179,37 @@ fn shorten(s: &str) -> String {
     }
 }
 
+/// Why a notice is refused: the `cause` an SP sends with 400.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NoticeError(pub String);
+
+impl From<String> for NoticeError {
+    fn from(cause: String) -> Self {
+        Self(cause)
+    }
+}
+
+impl From<&str> for NoticeError {
+    fn from(cause: &str) -> Self {
+        Self(cause.to_string())
+    }
+}
+
 /// Checks a notice body by the ON-API rules; the error is the cause to send with 400.
-pub fn validate(body: &[u8]) -> Result<Notice, String> {
+pub fn validate(body: &[u8]) -> Result<Notice, NoticeError> {
     validate_with(body, &Rules::default())
 }
 
 /// Checks a notice body by `rules`.
-pub fn validate_with(body: &[u8], rules: &Rules) -> Result<Notice, String> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| format!("body is not valid JSON: {e}"))?;
+pub fn validate_with(body: &[u8], rules: &Rules) -> Result<Notice, NoticeError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| NoticeError::from(format!("body is not valid JSON: {e}")))?;
     let Value::Object(o) = value else {
-        return Err(format!(
+        return Err(NoticeError::from(format!(
             "body must be a JSON object, found {}",
             kind(&value)
-        ));
+        )));
     };
     id_field(&o, "", "coId", false, rules)?;
     let co_order_id = id_field(&o, "", "coOrderId", false, rules)?;
@@ -193,25 +217,34 @@ pub fn validate_with(body: &[u8], rules: &Rules) -> Result<Notice, String> {
     date_field(&o, "orderDateTime", rules)?;
     let requested = date_field(&o, "requestedDateTime", rules)?;
     let products = match o.get("products").filter(|v| !v.is_null()) {
-        None => return Err("products: mandatory field is missing".into()),
+        None => return Err(NoticeError::from("products: mandatory field is missing")),
         Some(Value::Array(p)) => p,
-        Some(other) => return Err(format!("products: expected a list, found {}", kind(other))),
+        Some(other) => {
+            return Err(NoticeError::from(format!(
+                "products: expected a list, found {}",
+                kind(other)
+            )))
+        }
     };
     let product = match products.as_slice() {
-        [] => return Err("products: exactly one product is required, the list is empty".into()),
+        [] => {
+            return Err(NoticeError::from(
+                "products: exactly one product is required, the list is empty",
+            ))
+        }
         many if many.len() > rules.max_products => {
-            return Err(format!(
+            return Err(NoticeError::from(format!(
                 "products: exactly one product is allowed, found {}",
                 many.len()
-            ))
+            )))
         }
         [first, ..] => first,
     };
     let Value::Object(p) = product else {
-        return Err(format!(
+        return Err(NoticeError::from(format!(
             "products[0]: expected an object, found {}",
             kind(product)
-        ));
+        )));
     };
     let at = "products[0].";
     let product_id = id_field(p, at, "productId", true, rules)?.unwrap_or_default();
@@ -220,25 +253,33 @@ pub fn validate_with(body: &[u8], rules: &Rules) -> Result<Notice, String> {
         .get("coProduct")
         .filter(|v| !v.is_null())
         .cloned()
-        .ok_or_else(|| format!("{at}coProduct: mandatory field is missing"))?;
+        .ok_or_else(|| NoticeError::from(format!("{at}coProduct: mandatory field is missing")))?;
     match &co_product {
         Value::Array(items) if !items.is_empty() => {
             for (i, item) in items.iter().enumerate() {
                 text(item, &format!("{at}coProduct[{i}]"))?;
             }
         }
-        Value::Array(_) => return Err(format!("{at}coProduct: the list is empty")),
+        Value::Array(_) => {
+            return Err(NoticeError::from(format!(
+                "{at}coProduct: the list is empty"
+            )))
+        }
         other => text(other, &format!("{at}coProduct"))?,
     }
     id_field(p, at, "coSubscriptionId", true, rules)?;
     let customer = match o.get("customerDetails").filter(|v| !v.is_null()) {
-        None => return Err("customerDetails: mandatory field is missing".into()),
+        None => {
+            return Err(NoticeError::from(
+                "customerDetails: mandatory field is missing",
+            ))
+        }
         Some(Value::Object(c)) => c.clone(),
         Some(other) => {
-            return Err(format!(
+            return Err(NoticeError::from(format!(
                 "customerDetails: expected an object, found {}",
                 kind(other)
-            ))
+            )))
         }
     };
     check_customer(&customer, "customerDetails")?;
@@ -254,14 +295,17 @@ pub fn validate_with(body: &[u8], rules: &Rules) -> Result<Notice, String> {
 
 /// Customer details: `identifiedCustomer` is a boolean, nested objects are checked the
 /// same way, every other value is text.
-fn check_customer(c: &Map<String, Value>, at: &str) -> Result<(), String> {
+fn check_customer(c: &Map<String, Value>, at: &str) -> Result<(), NoticeError> {
     for (k, v) in c {
         let here = format!("{at}.{k}");
         match (k.as_str(), v) {
             // Optional details may be null.
             (_, Value::Null) | ("identifiedCustomer", Value::Bool(_)) => {}
             ("identifiedCustomer", other) => {
-                return Err(format!("{here}: expected a boolean, found {}", kind(other)))
+                return Err(NoticeError::from(format!(
+                    "{here}: expected a boolean, found {}",
+                    kind(other)
+                )))
             }
             (_, Value::Object(inner)) => check_customer(inner, &here)?,
             (_, other) => text(other, &here)?,
@@ -308,7 +352,7 @@ mod tests {
         assert!(validate(n.to_string().as_bytes()).is_ok());
         n["coAccessId"] = Value::Null;
         let cause = validate(n.to_string().as_bytes()).expect_err("mandatory");
-        assert_eq!(cause, "coAccessId: mandatory field is missing");
+        assert_eq!(cause.0, "coAccessId: mandatory field is missing");
     }
 
     #[test]

@@ -93,12 +93,12 @@ impl SpSim {
         let notice = match format::validate_with(&request.body, &rules) {
             Ok(n) => n,
             Err(cause)
-                if cause.contains("mandatory field is missing")
+                if cause.0.contains("mandatory field is missing")
                     && self.config.has(Fault::Sp500OnMissingField) =>
             {
                 return self.error(500, "internal error")
             }
-            Err(cause) => return self.error(400, cause),
+            Err(cause) => return self.error(400, cause.0),
         };
         if let Some(why) = self.unwanted(&notice) {
             if self.config.has(Fault::SpRejectsUnwanted) {

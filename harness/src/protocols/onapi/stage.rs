@@ -18,12 +18,12 @@ use super::sp::SpSim;
 use crate::clock::TestClock;
 use crate::http::HttpClient;
 use crate::peers::{Behaviour, MockPeer, PeerReply, ScriptedAnswer};
+use crate::profile::target::{Credential, Target};
 use crate::profile::{
     loopback, Binding, BoxFuture, Counterpart, FaultTable, Prepared, SimError, Stage,
     StageProtocol, TargetSection,
 };
 use crate::server::Served;
-use crate::target::{Credential, Target};
 use crate::yaml::{self, InputError};
 
 /// Starts the simulator for `role` (`sp` or `co`) on `listen`.

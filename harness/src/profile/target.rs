@@ -73,7 +73,7 @@ pub struct Target {
     pub harness_credential: Credential,
     /// What the IUT must send to the harness's mock peer.
     pub iut_credential: Credential,
-    /// Further credentials the protocol names (e.g. a customer's), by name.
+    /// Further credentials the protocol names, by name.
     pub credentials: BTreeMap<String, Credential>,
     /// Where the harness's mock peers listen (`None`: ephemeral ports).
     pub mock_peers: BTreeMap<String, SocketAddr>,

@@ -1,0 +1,260 @@
+//! The architecture's invariants, checked on the source tree:
+//! 1. the engine names no protocol: no protocol, role, variant, operation, preset,
+//!    schema, template name, target field, credential, fault or `sim` setting of any
+//!    registered protocol appears in a file outside `src/protocols/` (words the engine
+//!    itself owns are listed in `ALLOWED`, each with its reason);
+//! 2. no import circles: the engine reaches `protocols` only through the registry's
+//!    functions, the interface (`src/profile/`) not at all, and a protocol imports the
+//!    interface and the shared utilities, never the engine or another protocol.
+//!
+//! `.ci/run` runs this test first, by name.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crosscheck::protocols;
+
+/// Words of protocols that the engine may use, because they are its own too.
+const ALLOWED: &[(&str, &str)] = &[
+    (
+        "advance_clock",
+        "the engine's own operation, which every role has",
+    ),
+    (
+        "seed",
+        "the fuzzer's random seed (`crosscheck fuzz --seed`)",
+    ),
+    ("env", "minijinja environments and environment variables"),
+    ("name", "names of things in general"),
+    ("size", "sizes and size caps of bodies"),
+    (
+        "unavailable",
+        "the English word (a JSON path unavailable in a body)",
+    ),
+    (
+        "server_error",
+        "HTTP's status name (`StatusCode::INTERNAL_SERVER_ERROR`)",
+    ),
+    (
+        "bad_request",
+        "HTTP's status name (`StatusCode::BAD_REQUEST`)",
+    ),
+];
+
+/// The registry's functions: the only door from the engine into `protocols`.
+const REGISTRY_API: &[&str] = &[
+    "all",
+    "find",
+    "names",
+    "catalogue",
+    "requirement",
+    "find_fault",
+];
+
+/// Modules of the engine a protocol must not import.
+const ENGINE: &[&str] = &["scenario", "report", "suite", "selftest", "cli"];
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("readable source folder")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().and_then(|e| e.to_str()) == Some("rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(src())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Every word a protocol owns, lower case, with where it comes from.
+fn protocol_words() -> Vec<(String, String)> {
+    let mut words = Vec::new();
+    let mut add = |w: &str, why: String| words.push((w.to_ascii_lowercase(), why));
+    for p in protocols::all() {
+        let n = p.name();
+        add(n, format!("protocol {n}"));
+        for r in p.roles() {
+            add(r.name, format!("a role of {n}"));
+            for op in r.operations {
+                add(op, format!("an operation of {n} {}", r.name));
+            }
+            for b in r.bases {
+                add(&format!("{}_base", b.name), format!("a base of {n}"));
+            }
+        }
+        if let Some(axis) = p.variant_axis() {
+            add(axis.name, format!("the variant axis of {n}"));
+            for v in axis.values {
+                add(v, format!("a variant of {n}"));
+            }
+        }
+        for w in p.presets() {
+            add(w, format!("a preset of {n}"));
+        }
+        for w in p.schema_names() {
+            add(w, format!("a schema of {n}"));
+        }
+        for w in p.template_names() {
+            add(w, format!("a template name of {n}"));
+        }
+        for w in p.target_fields() {
+            add(w, format!("a target field of {n}"));
+        }
+        for w in p.credential_names() {
+            add(w, format!("a credential of {n}"));
+        }
+        for o in p.sim_options() {
+            add(o.name, format!("a sim setting of {n}"));
+        }
+        for f in p.faults() {
+            add(f.name, format!("a fault of {n}"));
+        }
+    }
+    let allowed: BTreeSet<&str> = ALLOWED.iter().map(|(w, _)| *w).collect();
+    words.retain(|(w, _)| !allowed.contains(w.as_str()));
+    words.sort();
+    words.dedup_by(|a, b| a.0 == b.0);
+    words
+}
+
+/// Whether `word` stands in `line` on its own (bounded by anything but a letter or digit).
+fn mentions(line: &str, word: &str) -> bool {
+    let bytes = line.as_bytes();
+    let mut from = 0;
+    while let Some(i) = line[from..].find(word) {
+        let start = from + i;
+        let end = start + word.len();
+        let before = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
+        let after = end == bytes.len() || !bytes[end].is_ascii_alphanumeric();
+        if before && after {
+            return true;
+        }
+        from = start + 1;
+    }
+    false
+}
+
+fn engine_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    files.retain(|f| !f.starts_with(src().join("protocols")));
+    files
+}
+
+#[test]
+fn the_engine_names_no_protocol() {
+    let words = protocol_words();
+    assert!(words.len() > 50, "the registry yields the protocols' words");
+    let mut found = Vec::new();
+    for file in engine_files() {
+        let text = std::fs::read_to_string(&file).expect("readable");
+        for (n, line) in text.lines().enumerate() {
+            let lower = line.to_ascii_lowercase();
+            for (word, why) in &words {
+                if mentions(&lower, word) {
+                    found.push(format!(
+                        "{}:{}: `{word}` ({why}): {}",
+                        relative(&file),
+                        n + 1,
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the engine must name no protocol; move this into the protocol's folder (or, if the word is the engine's own, add it to ALLOWED in tests/architecture.rs with the reason):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_engine_reaches_protocols_only_through_the_registry() {
+    let mut found = Vec::new();
+    for file in engine_files() {
+        let text = std::fs::read_to_string(&file).expect("readable");
+        let interface = file.starts_with(src().join("profile"));
+        for (n, line) in text.lines().enumerate() {
+            let mut rest = line;
+            while let Some(i) = rest.find("protocols::") {
+                let after = &rest[i + "protocols::".len()..];
+                let item: String = after
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if interface || !REGISTRY_API.contains(&item.as_str()) {
+                    found.push(format!("{}:{}: {}", relative(&file), n + 1, line.trim()));
+                }
+                rest = after;
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the engine may call only protocols::{{{}}}, and profile/ nothing of protocols:\n{}",
+        REGISTRY_API.join(", "),
+        found.join("\n")
+    );
+}
+
+#[test]
+fn protocols_import_the_interface_never_the_engine_or_each_other() {
+    let mut found = Vec::new();
+    for p in protocols::all() {
+        let dir = src().join("protocols").join(p.name());
+        let mut files = Vec::new();
+        rust_files(&dir, &mut files);
+        assert!(!files.is_empty(), "{} lives in its own folder", p.name());
+        let others: Vec<&str> = protocols::all()
+            .iter()
+            .map(|o| o.name())
+            .filter(|o| *o != p.name())
+            .collect();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("readable");
+            for (n, line) in text.lines().enumerate() {
+                let bad_engine = ENGINE.iter().any(|m| {
+                    line.contains(&format!("crate::{m}::"))
+                        || line.contains(&format!("crate::{m};"))
+                        || line.contains(&format!("crate::{m}}}"))
+                });
+                let bad_other = others
+                    .iter()
+                    .any(|o| line.contains(&format!("protocols::{o}")));
+                if bad_engine || bad_other {
+                    found.push(format!("{}:{}: {}", relative(&file), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a protocol may import crate::profile and the shared utilities, not the engine ({}) or another protocol:\n{}",
+        ENGINE.join(", "),
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_checker_sees_words_and_their_bounds() {
+    assert!(mentions("use crate::x::cci_sim;", "cci"));
+    assert!(mentions("\"csp-a\" =>", "csp-a"));
+    assert!(!mentions("occidental", "cci"));
+    assert!(!mentions("dialects", "dialect"));
+}
