@@ -16,7 +16,8 @@ use clap::{Arg, ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::profile::target::Target;
 use crate::profile::{FuzzRequest, Profile};
 use crate::protocols;
-use crate::report::{self, Format, RunReport};
+use crate::report::console::{Console, Observer as _};
+use crate::report::{self, coverage, Format, RunReport};
 use crate::scenario::{load_paths, Scenario};
 use crate::suite;
 
@@ -358,7 +359,9 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
         Command::Selftest { paths, jobs } => {
             let scenarios = load(paths)?;
             let started = Instant::now();
-            let matrix = crate::selftest::run(&scenarios, jobs).await?;
+            let console = Console::from_env();
+            let matrix = crate::selftest::run(&scenarios, jobs, &console).await?;
+            console.finish();
             print!("{}", matrix.render());
             println!("self-test took {:.1} s", started.elapsed().as_secs_f64());
             Ok(Exit::Code(if matrix.ok() { 0 } else { 1 }))
@@ -378,34 +381,12 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
                 );
             }
             println!();
-            let mut uncovered = 0;
-            let catalogue: Vec<_> = protocols::catalogue().collect();
-            for r in &catalogue {
-                let by: Vec<&str> = scenarios
+            let rows = coverage::of_catalogue(
+                scenarios
                     .iter()
-                    .filter(|s| s.requirements.iter().any(|x| x == r.id))
-                    .map(|s| s.id.as_str())
-                    .collect();
-                if by.is_empty() {
-                    uncovered += 1;
-                }
-                println!(
-                    "{:<9} {:>2} scenario(s)  {}",
-                    r.id,
-                    by.len(),
-                    if by.is_empty() {
-                        "NOT COVERED".to_string()
-                    } else {
-                        by.join(", ")
-                    }
-                );
-            }
-            println!(
-                "\n{} scenarios; {} of {} requirements covered",
-                scenarios.len(),
-                catalogue.len() - uncovered,
-                catalogue.len()
+                    .map(|s| (s.id.as_str(), s.requirements.as_slice())),
             );
+            print!("{}", coverage::render(&rows, scenarios.len()));
             Ok(Exit::Code(0))
         }
         Command::Check { paths } => {
@@ -458,13 +439,14 @@ async fn run(
 ) -> anyhow::Result<Exit> {
     let started_at = jiff::Timestamp::now().to_string();
     let started = Instant::now();
+    let console = Console::from_env();
     let (target_name, roles, results) = match target {
         Some(path) => {
             let target = Target::load(&path, protocols::all())
                 .map_err(|e| anyhow!("invalid target file: {e}"))?;
             let name = target.name.clone();
             let role = (target.profile.name(), target.role.clone());
-            let results = suite::run_external(target, &scenarios).await?;
+            let results = suite::run_external(target, &scenarios, &console).await?;
             if results.is_empty() {
                 bail!("no scenario applies to the target's protocol, role and variant");
             }
@@ -477,7 +459,8 @@ async fn run(
                 .collect();
             let names: Vec<String> = roles.iter().map(|(_, r)| r.clone()).collect();
             let plan = suite::plan_builtin(&scenarios, &names);
-            let results = suite::run_builtin(plan, &BTreeSet::new(), jobs).await?;
+            console.planned(plan.len());
+            let results = suite::run_builtin(plan, &BTreeSet::new(), jobs, &console).await?;
             let shown: Vec<String> = roles.iter().map(|(p, r)| format!("{p} {r}")).collect();
             (
                 format!("built-in simulators ({})", shown.join(", ")),
@@ -486,22 +469,13 @@ async fn run(
             )
         }
     };
-    let mut ids: Vec<&str> = roles
+    console.finish();
+    let prefixes: Vec<&str> = roles
         .iter()
         .filter_map(|(p, r)| protocols::find(p)?.role(r))
-        .flat_map(|spec| {
-            protocols::catalogue()
-                .filter(|q| q.id.starts_with(spec.requirement_prefix))
-                .map(|q| q.id)
-        })
+        .map(|spec| spec.requirement_prefix)
         .collect();
-    for r in results.iter().flat_map(|r| r.requirements.iter()) {
-        if let Some(q) = protocols::requirement(r) {
-            if !ids.contains(&q.id) {
-                ids.push(q.id);
-            }
-        }
-    }
+    let ids = coverage::requirement_ids(&prefixes, &results);
     let report = RunReport::new(
         "crosscheck",
         &target_name,
@@ -510,40 +484,7 @@ async fn run(
         &ids,
         results,
     );
-    let written = report::write(&report, report_dir, formats).map_err(|e| anyhow!(e))?;
-    for r in report
-        .scenarios
-        .iter()
-        .filter(|r| r.outcome != report::Outcome::Passed)
-    {
-        match r.failures.first() {
-            Some(f) => eprintln!(
-                "{} {}: [{}] {}: expected {}, got {}",
-                r.outcome.name().to_uppercase(),
-                r.id,
-                f.requirement,
-                f.step,
-                f.expected,
-                f.actual
-            ),
-            None => eprintln!(
-                "{} {}: {}",
-                r.outcome.name().to_uppercase(),
-                r.id,
-                r.reason.clone().unwrap_or_default()
-            ),
-        }
-    }
-    let s = &report.summary;
-    println!(
-        "{} scenarios: {} passed, {} failed, {} errored, {} skipped ({:.1} s); reports: {}",
-        s.total,
-        s.passed,
-        s.failed,
-        s.errored,
-        s.skipped,
-        report.duration_ms as f64 / 1000.0,
-        written.join(", ")
-    );
+    let written = report::write(&report, report_dir, formats)?;
+    println!("{}", console.summary_line(&report, &written));
     Ok(Exit::Code(if report.all_passed() { 0 } else { 1 }))
 }

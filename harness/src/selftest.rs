@@ -6,10 +6,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use crate::profile::FaultInfo;
 use crate::protocols;
+use crate::report::console::Observer;
 use crate::report::{Outcome, ScenarioResult};
 use crate::scenario::Scenario;
-use crate::suite::{plan_builtin, run_builtin, SuiteError};
+use crate::suite::{plan_builtin, run_builtin, Job, SuiteError};
+
+/// Passes on that runs ended, not what they found.
+struct Counting<'a>(&'a dyn Observer);
+
+impl Observer for Counting<'_> {
+    fn finished(&self, _result: &ScenarioResult) {
+        self.0.advanced();
+    }
+}
 
 /// What the self-test found.
 #[derive(Debug, Clone, Default)]
@@ -120,8 +131,13 @@ impl KillMatrix {
     }
 }
 
-/// Runs the self-test over `scenarios` with `parallel` scenarios at a time.
-pub async fn run(scenarios: &[Arc<Scenario>], parallel: usize) -> Result<KillMatrix, SuiteError> {
+/// Runs the self-test over `scenarios` with `parallel` scenarios at a time; `observer`
+/// sees every run (clean and under each fault).
+pub async fn run(
+    scenarios: &[Arc<Scenario>],
+    parallel: usize,
+    observer: &dyn Observer,
+) -> Result<KillMatrix, SuiteError> {
     let mut matrix = KillMatrix::default();
     for s in scenarios {
         matrix.by_scenario.entry(s.id.clone()).or_default();
@@ -129,24 +145,32 @@ pub async fn run(scenarios: &[Arc<Scenario>], parallel: usize) -> Result<KillMat
     let profiles: BTreeSet<&'static str> = scenarios.iter().map(|s| s.profile.name()).collect();
     let roles: BTreeSet<String> = scenarios.iter().map(|s| s.role.clone()).collect();
     let roles: Vec<String> = roles.into_iter().collect();
-    let clean = run_builtin(plan_builtin(scenarios, &roles), &BTreeSet::new(), parallel).await?;
+    let clean_plan = plan_builtin(scenarios, &roles);
+    let fault_plans: Vec<(FaultInfo, Vec<Job>)> = profiles
+        .into_iter()
+        .filter_map(protocols::find)
+        .flat_map(|p| p.faults())
+        .map(|fault| {
+            let of_protocol: Vec<Arc<Scenario>> = scenarios
+                .iter()
+                .filter(|s| s.profile.name() == fault.protocol)
+                .cloned()
+                .collect();
+            let plan = plan_builtin(&of_protocol, &[fault.role.to_string()]);
+            (fault, plan)
+        })
+        .collect();
+    observer.planned(clean_plan.len() + fault_plans.iter().map(|(_, p)| p.len()).sum::<usize>());
+    let clean = run_builtin(clean_plan, &BTreeSet::new(), parallel, observer).await?;
     matrix.clean_runs = clean.len();
     matrix.clean_failures = clean
         .into_iter()
         .filter(|r| r.outcome != Outcome::Passed || !r.warnings.is_empty())
         .collect();
-    let faults = profiles
-        .into_iter()
-        .filter_map(protocols::find)
-        .flat_map(|p| p.faults());
-    for fault in faults {
-        let of_protocol: Vec<Arc<Scenario>> = scenarios
-            .iter()
-            .filter(|s| s.profile.name() == fault.protocol)
-            .cloned()
-            .collect();
-        let plan = plan_builtin(&of_protocol, &[fault.role.to_string()]);
-        let results = run_builtin(plan, &BTreeSet::from([fault.name]), parallel).await?;
+    // Under a fault, failures are the point: count them, do not report each one.
+    let counting = Counting(observer);
+    for (fault, plan) in fault_plans {
+        let results = run_builtin(plan, &BTreeSet::from([fault.name]), parallel, &counting).await?;
         let killers: Vec<&ScenarioResult> = results
             .iter()
             // A SHOULD-level scenario passes with a warning: that is a detection too.

@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 use crate::http::{HttpClient, TransportError};
 use crate::profile::target::Target;
 use crate::profile::{loopback, Profile, SimError};
+use crate::report::console::Observer;
 use crate::report::{Outcome, ScenarioResult};
 use crate::scenario::{run_scenario, Scenario, Stage};
 
@@ -106,11 +107,13 @@ fn errored(job: &Job, reason: String) -> ScenarioResult {
 }
 
 /// Runs jobs against fresh built-in simulators, `parallel` at a time, with the named
-/// faults switched on where they belong; results in plan order.
+/// faults switched on where they belong; tells `observer` of each run as it ends;
+/// results in plan order.
 pub async fn run_builtin(
     plan: Vec<Job>,
     faults: &BTreeSet<&'static str>,
     parallel: usize,
+    observer: &dyn Observer,
 ) -> Result<Vec<ScenarioResult>, SuiteError> {
     let http = HttpClient::new()?;
     let gate = Arc::new(Semaphore::new(parallel.max(1)));
@@ -139,17 +142,21 @@ pub async fn run_builtin(
     }
     let mut results = Vec::new();
     while let Some(done) = set.join_next().await {
-        results.push(done?);
+        let (index, result) = done?;
+        observer.finished(&result);
+        results.push((index, result));
     }
     results.sort_by_key(|(i, _)| *i);
     Ok(results.into_iter().map(|(_, r)| r).collect())
 }
 
 /// Runs scenarios one at a time against an external target, with the mock peer on
-/// the address the target names (so the IUT can be pointed at it).
+/// the address the target names (so the IUT can be pointed at it); tells `observer` of
+/// each run as it ends.
 pub async fn run_external(
     target: Target,
     scenarios: &[Arc<Scenario>],
+    observer: &dyn Observer,
 ) -> Result<Vec<ScenarioResult>, SuiteError> {
     let http = HttpClient::new()?;
     let peer_name = target.counterpart_role();
@@ -178,15 +185,21 @@ pub async fn run_external(
     let profile = target.profile;
     let role = target.role.clone();
     let stage = Stage::new(target, counterpart, http);
+    let applicable: Vec<&Arc<Scenario>> = scenarios
+        .iter()
+        .filter(|s| {
+            s.profile.name() == profile.name()
+                && s.role == role
+                && s.variants.iter().any(|v| v.map(str::to_string) == variant)
+        })
+        .collect();
+    observer.planned(applicable.len());
     let mut results = Vec::new();
-    for s in scenarios.iter().filter(|s| {
-        s.profile.name() == profile.name()
-            && s.role == role
-            && s.variants.iter().any(|v| v.map(str::to_string) == variant)
-    }) {
+    for s in applicable {
         peer.reset();
-        let id = s.id.clone();
-        results.push(run_scenario(s, &stage, id).await);
+        let result = run_scenario(s, &stage, s.id.clone()).await;
+        observer.finished(&result);
+        results.push(result);
     }
     Ok(results)
 }

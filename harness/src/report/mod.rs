@@ -1,6 +1,8 @@
 //! Reports: one result model, rendered as report.json, junit.xml, summary.md and
 //! report.html.
 
+pub mod console;
+pub mod coverage;
 pub mod html;
 pub mod junit;
 pub mod markdown;
