@@ -5,6 +5,7 @@ pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod verdict;
 
 use std::path::Path;
 

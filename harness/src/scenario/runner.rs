@@ -14,8 +14,9 @@ use super::stage::Stage;
 use super::template::Templates;
 use crate::http::{Exchange, HttpRequest, HttpResponse};
 use crate::peers::{MockPeer, PeerReply, RecordedRequest, ScriptedAnswer};
-use crate::protocols::requirements::{self, Level};
-use crate::report::model::{Failure, Outcome, ScenarioResult};
+use crate::protocols::requirements;
+use crate::report::model::ScenarioResult;
+use crate::report::verdict::{self, Ending, RunIdentity, RunRecord, Unmet};
 use crate::target::Credential;
 
 /// The longest one scenario may run before it is stopped as errored.
@@ -62,45 +63,32 @@ pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> Sce
             SCENARIO_LIMIT.as_secs()
         ))),
     };
-    let all_should = scenario
-        .requirements
-        .iter()
-        .all(|r| requirements::find(r).is_some_and(|q| q.level == Level::Should));
-    let (outcome, reason, failures, warnings) = match stopped {
-        None => (Outcome::Passed, None, vec![], vec![]),
-        Some(Stop::Skipped(why)) => (Outcome::Skipped, Some(why), vec![], vec![]),
-        Some(Stop::Errored(why)) => (Outcome::Errored, Some(why), vec![], vec![]),
+    let ending = match stopped {
+        None => Ending::Passed,
+        Some(Stop::Skipped(why)) => Ending::Skipped(why),
+        Some(Stop::Errored(why)) => Ending::Errored(why),
         Some(Stop::Failed {
             step,
             requirement,
             mismatches,
-        }) => {
-            let failures: Vec<Failure> = mismatches
+        }) => Ending::Failed {
+            step,
+            requirement,
+            unmet: mismatches
                 .into_iter()
-                .map(|m| Failure {
-                    step: step.clone(),
-                    requirement: requirement.clone(),
+                .map(|m| Unmet {
                     expected: m.expected,
                     actual: m.actual,
                 })
-                .collect();
-            if all_should {
-                let warnings = failures
-                    .iter()
-                    .map(|f| {
-                        format!(
-                            "{} {}: expected {}, got {}",
-                            f.requirement, f.step, f.expected, f.actual
-                        )
-                    })
-                    .collect();
-                (Outcome::Passed, None, vec![], warnings)
-            } else {
-                (Outcome::Failed, None, failures, vec![])
-            }
-        }
+                .collect(),
+        },
     };
-    ScenarioResult {
+    let record = RunRecord {
+        ending,
+        exchanges: run.exchanges,
+        duration: started.elapsed(),
+    };
+    let who = RunIdentity {
         id,
         scenario: scenario.id.clone(),
         title: scenario.title.clone(),
@@ -108,21 +96,14 @@ pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> Sce
         role: scenario.role.clone(),
         dialect: stage.variant_label(),
         requirements: scenario.requirements.clone(),
-        outcome,
-        duration_ms: millis(started.elapsed()),
-        reason: reason.map(|r| stage.redactor.redact(&r)),
-        failures: failures
-            .into_iter()
-            .map(|mut f| {
-                f.actual = stage.redactor.redact(&f.actual);
-                f.expected = stage.redactor.redact(&f.expected);
-                f
-            })
-            .collect(),
-        warnings,
-        exchanges: run.exchanges,
         source: scenario.source.clone(),
-    }
+    };
+    verdict::decide(
+        who,
+        record,
+        &|r| requirements::find(r).map(|q| q.level),
+        &stage.redactor,
+    )
 }
 
 fn millis(d: Duration) -> u64 {
