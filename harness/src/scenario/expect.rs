@@ -1,11 +1,16 @@
 //! Expectations: on an answer's status, headers and JSON, on a request a mock peer
 //! received, or on a computed value. Each mismatch says what was expected and found.
 
+use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Duration;
 
 use regex::Regex;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use serde_json_path::JsonPath;
+
+use super::model::CompileError;
+use super::template::{has_template, is_template, TemplateError, Templates, Text};
 
 /// What an expectation is checked against.
 #[derive(Debug, Clone, Default)]
@@ -60,18 +65,93 @@ pub struct Mismatch {
     pub actual: String,
 }
 
-/// A parsed expectation.
-#[derive(Debug, Default)]
+/// A compiled expectation. Parts holding no template are compiled once (regexes, JSON
+/// paths, JSON Schema validators); templated parts are kept as holes, rendered and
+/// compiled when checked.
+#[derive(Debug, Clone, Default)]
 pub struct Expect {
-    status: Vec<StatusPattern>,
-    content_type: Option<String>,
-    headers: Vec<(String, Matcher)>,
-    json: Vec<(String, JsonPath, Matcher)>,
-    schema: Option<(String, jsonschema::Validator)>,
-    method: Option<String>,
-    path: Option<Matcher>,
+    status: Option<Slot<Vec<StatusPattern>>>,
+    content_type: Option<Slot<String>>,
+    headers: Vec<(Text, Slot<Matcher>)>,
+    json: Vec<(PathKey, Slot<Matcher>)>,
+    schema: Option<Slot<Schema>>,
+    method: Option<Slot<String>>,
+    path: Option<Slot<Matcher>>,
     any_of: Vec<Expect>,
-    max_seconds: Option<f64>,
+    max_seconds: Option<Slot<f64>>,
+}
+
+/// A named, compiled JSON Schema.
+type Schema = (String, Arc<jsonschema::Validator>);
+
+/// A part of an expectation: compiled, or a template compiled once rendered.
+#[derive(Debug, Clone)]
+enum Slot<T> {
+    Fixed(T),
+    Hole(Value),
+}
+
+impl<T: Clone> Slot<T> {
+    /// `parse`d now when `v` holds no template; otherwise a hole, checked now by
+    /// `validate` as far as it can be before rendering.
+    fn compile(
+        v: &Value,
+        parse: impl Fn(&Value) -> Result<T, CompileError>,
+        validate: impl FnOnce(&Value) -> Result<(), CompileError>,
+    ) -> Result<Self, CompileError> {
+        if has_template(v) {
+            validate(v)?;
+            Ok(Slot::Hole(v.clone()))
+        } else {
+            parse(v).map(Slot::Fixed)
+        }
+    }
+
+    fn is_hole(&self) -> bool {
+        matches!(self, Slot::Hole(_))
+    }
+
+    fn get<'a>(
+        &'a self,
+        scope: &Scope<'_>,
+        parse: impl Fn(&Value) -> Result<T, CompileError>,
+    ) -> Result<Cow<'a, T>, CheckError> {
+        match self {
+            Slot::Fixed(t) => Ok(Cow::Borrowed(t)),
+            Slot::Hole(v) => {
+                let rendered = scope.templates.render(v, scope.vars)?;
+                Ok(Cow::Owned(parse(&rendered)?))
+            }
+        }
+    }
+}
+
+/// A JSON path key of `expect.json`: parsed, or a template parsed once rendered.
+#[derive(Debug, Clone)]
+enum PathKey {
+    Fixed(String, JsonPath),
+    Hole(String),
+}
+
+/// What templated parts of an expectation are rendered with.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    /// The template environment.
+    pub templates: &'a Templates,
+    /// The variables.
+    pub vars: &'a Map<String, Value>,
+}
+
+/// Why an expectation could not be checked: a template did not render, or its
+/// rendered text is not a valid expectation.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// A template did not render.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// The rendered expectation does not compile.
+    #[error(transparent)]
+    Compile(#[from] CompileError),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,14 +161,14 @@ enum StatusPattern {
 }
 
 impl StatusPattern {
-    fn parse(v: &Value) -> Result<Self, String> {
+    fn parse(v: &Value) -> Result<Self, CompileError> {
         match v {
             Value::Number(n) => n
                 .as_u64()
                 .and_then(|n| u16::try_from(n).ok())
                 .filter(|n| (100..600).contains(n))
                 .map(StatusPattern::Exact)
-                .ok_or_else(|| format!("status `{n}` is not an HTTP status")),
+                .ok_or_else(|| format!("status `{n}` is not an HTTP status").into()),
             Value::String(s) => {
                 let b = s.as_bytes();
                 if b.len() == 3
@@ -102,13 +182,13 @@ impl StatusPattern {
                         .filter(|n| (100..600).contains(n))
                         .map(StatusPattern::Exact)
                         .ok_or_else(|| {
-                            format!("status `{s}` is neither a code nor a class like 4xx")
+                            format!("status `{s}` is neither a code nor a class like 4xx").into()
                         })
                 }
             }
-            other => Err(format!(
-                "status `{other}` must be a code, a class like 4xx, or a list"
-            )),
+            other => {
+                Err(format!("status `{other}` must be a code, a class like 4xx, or a list").into())
+            }
         }
     }
 
@@ -167,7 +247,7 @@ const TYPES: &[&str] = &[
 ];
 
 impl Matcher {
-    fn parse(v: &Value) -> Result<Self, String> {
+    fn parse(v: &Value) -> Result<Self, CompileError> {
         let Value::Object(map) = v else {
             return Ok(Matcher::Eq(v.clone()));
         };
@@ -198,7 +278,7 @@ impl Matcher {
                 "type" => {
                     let t = text()?;
                     if !TYPES.contains(&t.as_str()) {
-                        return Err(format!("`type` must be one of {}", TYPES.join(", ")));
+                        return Err(format!("`type` must be one of {}", TYPES.join(", ")).into());
                     }
                     Matcher::Type(t)
                 }
@@ -211,7 +291,7 @@ impl Matcher {
                 "contains" => Matcher::Contains(text()?),
                 "starts_with" => Matcher::StartsWith(text()?),
                 "ends_with" => Matcher::EndsWith(text()?),
-                _ => unreachable!("operator list checked above"),
+                other => return Err(format!("unknown operator `{other}`").into()),
             });
         }
         Ok(match all.len() {
@@ -357,9 +437,69 @@ const FIELDS: &[&str] = &[
     "max_seconds",
 ];
 
+fn status_list(v: &Value) -> Result<Vec<StatusPattern>, CompileError> {
+    match v {
+        Value::Array(items) => items.iter().map(StatusPattern::parse).collect(),
+        one => Ok(vec![StatusPattern::parse(one)?]),
+    }
+}
+
+fn content_type(v: &Value) -> Result<String, CompileError> {
+    Ok(v.as_str()
+        .ok_or("expect.content_type must be a string")?
+        .to_string())
+}
+
+fn method(v: &Value) -> Result<String, CompileError> {
+    Ok(v.as_str()
+        .ok_or("expect.method must be a string")?
+        .to_ascii_uppercase())
+}
+
+fn max_seconds(v: &Value) -> Result<f64, CompileError> {
+    Ok(v.as_f64().ok_or("expect.max_seconds must be a number")?)
+}
+
+fn schema(v: &Value) -> Result<Schema, CompileError> {
+    let (name, schema) = match v {
+        Value::String(name) => (
+            name.clone(),
+            named_schema(name).ok_or_else(|| format!("expect.schema: no schema named `{name}`"))?,
+        ),
+        inline => ("inline schema".to_string(), inline.clone()),
+    };
+    let validator =
+        jsonschema::validator_for(&schema).map_err(|err| format!("expect.schema: {err}"))?;
+    Ok((name, Arc::new(validator)))
+}
+
+fn json_path(path: &str) -> Result<JsonPath, CompileError> {
+    JsonPath::parse(path)
+        .map_err(|err| format!("expect.json: `{path}` is not a JSON path: {err}").into())
+}
+
+/// A matcher parser whose errors are prefixed with `at`.
+fn matcher(at: String) -> impl Fn(&Value) -> Result<Matcher, CompileError> {
+    move |v| Matcher::parse(v).map_err(|m| format!("{at}: {m}").into())
+}
+
+/// Load-time check of a templated string field: fine while it is a string.
+fn template_or(
+    parse: fn(&Value) -> Result<(), CompileError>,
+) -> impl Fn(&Value) -> Result<(), CompileError> {
+    move |v| {
+        if v.as_str().is_some() {
+            Ok(())
+        } else {
+            parse(v)
+        }
+    }
+}
+
 impl Expect {
-    /// Parses an expectation (already rendered, or raw for validation).
-    pub fn parse(v: &Value) -> Result<Self, String> {
+    /// Compiles an expectation as written: its fixed parts now, its templated parts
+    /// once rendered (they are checked now as far as they can be).
+    pub fn compile(v: &Value) -> Result<Self, CompileError> {
         let Value::Object(map) = v else {
             return Err("expect must be a map".into());
         };
@@ -367,35 +507,33 @@ impl Expect {
             return Err(format!(
                 "expect: unknown field `{unknown}` (fields: {})",
                 FIELDS.join(", ")
-            ));
+            )
+            .into());
         }
         let mut e = Expect::default();
-        if let Some(s) = map
-            .get("status")
-            .filter(|s| !s.as_str().is_some_and(|t| t.contains("{{")))
-        {
-            e.status = match s {
-                Value::Array(items) => items
-                    .iter()
-                    .map(StatusPattern::parse)
-                    .collect::<Result<_, _>>()?,
-                one => vec![StatusPattern::parse(one)?],
-            };
+        if let Some(s) = map.get("status") {
+            e.status = Some(Slot::compile(
+                s,
+                status_list,
+                template_or(|v| status_list(v).map(drop)),
+            )?);
         }
         if let Some(ct) = map.get("content_type") {
-            e.content_type = Some(
-                ct.as_str()
-                    .ok_or("expect.content_type must be a string")?
-                    .to_string(),
-            );
+            e.content_type = Some(Slot::compile(ct, content_type, |v| {
+                content_type(v).map(drop)
+            })?);
         }
         if let Some(h) = map.get("headers") {
             let h = h.as_object().ok_or("expect.headers must be a map")?;
             for (k, v) in h {
-                e.headers.push((
-                    k.to_ascii_lowercase(),
-                    Matcher::parse(v).map_err(|m| format!("expect.headers.{k}: {m}"))?,
-                ));
+                let name = if is_template(k) {
+                    Text::Template(k.clone())
+                } else {
+                    Text::Fixed(k.to_ascii_lowercase())
+                };
+                let parse = matcher(format!("expect.headers.{k}"));
+                e.headers
+                    .push((name, Slot::compile(v, &parse, |v| parse(v).map(drop))?));
             }
         }
         if let Some(j) = map.get("json") {
@@ -403,83 +541,71 @@ impl Expect {
                 .as_object()
                 .ok_or("expect.json must be a map of JSON path to value")?;
             for (path, v) in j {
-                if path.contains("{{") {
-                    // An unrendered template (load-time validation): checked once rendered.
-                    Matcher::parse(v).map_err(|m| format!("expect.json.{path}: {m}"))?;
-                    continue;
-                }
-                let parsed = JsonPath::parse(path)
-                    .map_err(|err| format!("expect.json: `{path}` is not a JSON path: {err}"))?;
-                e.json.push((
-                    path.clone(),
-                    parsed,
-                    Matcher::parse(v).map_err(|m| format!("expect.json.{path}: {m}"))?,
-                ));
+                let key = if path.contains("{{") {
+                    // Checked once rendered.
+                    PathKey::Hole(path.clone())
+                } else {
+                    PathKey::Fixed(path.clone(), json_path(path)?)
+                };
+                let parse = matcher(format!("expect.json.{path}"));
+                e.json
+                    .push((key, Slot::compile(v, &parse, |v| parse(v).map(drop))?));
             }
         }
         if let Some(s) = map.get("schema") {
-            let (name, schema) = match s {
-                Value::String(name) => (
-                    name.clone(),
-                    named_schema(name)
-                        .ok_or_else(|| format!("expect.schema: no schema named `{name}`"))?,
-                ),
-                inline => ("inline schema".to_string(), inline.clone()),
-            };
-            let validator = jsonschema::validator_for(&schema)
-                .map_err(|err| format!("expect.schema: {err}"))?;
-            e.schema = Some((name, validator));
+            e.schema = Some(Slot::compile(s, schema, |_| Ok(()))?);
         }
         if let Some(m) = map.get("method") {
-            e.method = Some(
-                m.as_str()
-                    .ok_or("expect.method must be a string")?
-                    .to_ascii_uppercase(),
-            );
+            e.method = Some(Slot::compile(m, method, |v| method(v).map(drop))?);
         }
         if let Some(p) = map.get("path") {
-            e.path = Some(Matcher::parse(p).map_err(|m| format!("expect.path: {m}"))?);
+            let parse = matcher("expect.path".into());
+            e.path = Some(Slot::compile(p, &parse, |v| parse(v).map(drop))?);
         }
         if let Some(a) = map.get("any_of") {
             let a = a.as_array().ok_or("expect.any_of must be a list")?;
-            e.any_of = a.iter().map(Expect::parse).collect::<Result<_, _>>()?;
+            e.any_of = a.iter().map(Expect::compile).collect::<Result<_, _>>()?;
         }
-        match map.get("max_seconds") {
-            // Still a template: only possible when validating unrendered files.
-            Some(Value::String(t)) if t.contains("{{") => {}
-            Some(m) => {
-                e.max_seconds = Some(m.as_f64().ok_or("expect.max_seconds must be a number")?)
-            }
-            None => {}
+        if let Some(m) = map.get("max_seconds") {
+            e.max_seconds = Some(Slot::compile(
+                m,
+                max_seconds,
+                template_or(|v| max_seconds(v).map(drop)),
+            )?);
         }
         Ok(e)
     }
 
-    /// Every unmet expectation (empty when all hold).
-    pub fn check(&self, s: &Subject<'_>) -> Vec<Mismatch> {
+    /// Every unmet expectation (empty when all hold); templated parts are rendered in
+    /// `scope` first.
+    pub fn check(&self, s: &Subject<'_>, scope: Scope<'_>) -> Result<Vec<Mismatch>, CheckError> {
         let mut out = Vec::new();
-        if !self.status.is_empty() {
-            let ok = s
-                .status
-                .is_some_and(|st| self.status.iter().any(|p| p.matches(st)));
-            if !ok {
-                out.push(Mismatch {
-                    expected: format!(
-                        "status {}",
-                        self.status
-                            .iter()
-                            .map(StatusPattern::show)
-                            .collect::<Vec<_>>()
-                            .join(" or ")
-                    ),
-                    actual: match s.status {
-                        Some(st) => format!("status {st} with {}", s.body_summary()),
-                        None => "no status".into(),
-                    },
-                });
+        if let Some(status) = &self.status {
+            let status = status.get(&scope, status_list)?;
+            if !status.is_empty() {
+                let ok = s
+                    .status
+                    .is_some_and(|st| status.iter().any(|p| p.matches(st)));
+                if !ok {
+                    out.push(Mismatch {
+                        expected: format!(
+                            "status {}",
+                            status
+                                .iter()
+                                .map(StatusPattern::show)
+                                .collect::<Vec<_>>()
+                                .join(" or ")
+                        ),
+                        actual: match s.status {
+                            Some(st) => format!("status {st} with {}", s.body_summary()),
+                            None => "no status".into(),
+                        },
+                    });
+                }
             }
         }
         if let Some(ct) = &self.content_type {
+            let ct = ct.get(&scope, content_type)?;
             let found = s.header("content-type");
             let media = found.map(|f| {
                 f.split(';')
@@ -496,7 +622,18 @@ impl Expect {
             }
         }
         for (name, m) in &self.headers {
-            let found = s.header(name).map(|v| Value::String(v.to_string()));
+            let (name, m) = match name {
+                Text::Fixed(n) => (
+                    n.clone(),
+                    m.get(&scope, matcher(format!("expect.headers.{n}")))?,
+                ),
+                Text::Template(t) => {
+                    let k = scope.templates.render_str(t, scope.vars)?;
+                    let m = m.get(&scope, matcher(format!("expect.headers.{k}")))?;
+                    (k.to_ascii_lowercase(), m)
+                }
+            };
+            let found = s.header(&name).map(|v| Value::String(v.to_string()));
             if !m.test(found.as_ref()) {
                 out.push(Mismatch {
                     expected: format!("header {name} {}", m.show()),
@@ -505,6 +642,7 @@ impl Expect {
             }
         }
         if let Some(want) = &self.method {
+            let want = want.get(&scope, method)?;
             if s.method != Some(want.as_str()) {
                 out.push(Mismatch {
                     expected: format!("method {want}"),
@@ -513,6 +651,7 @@ impl Expect {
             }
         }
         if let Some(m) = &self.path {
+            let m = m.get(&scope, matcher("expect.path".into()))?;
             let found = s.path.map(|p| Value::String(p.to_string()));
             if !m.test(found.as_ref()) {
                 out.push(Mismatch {
@@ -521,7 +660,16 @@ impl Expect {
                 });
             }
         }
-        for (text, path, m) in &self.json {
+        for (key, m) in &self.json {
+            let rendered;
+            let (text, path) = match key {
+                PathKey::Fixed(text, path) => (text.as_str(), Cow::Borrowed(path)),
+                PathKey::Hole(t) => {
+                    rendered = scope.templates.render_str(t, scope.vars)?;
+                    (rendered.as_str(), Cow::Owned(json_path(&rendered)?))
+                }
+            };
+            let m = m.get(&scope, matcher(format!("expect.json.{text}")))?;
             let found = match s.json {
                 None => None,
                 Some(j) => {
@@ -545,7 +693,9 @@ impl Expect {
                 });
             }
         }
-        if let Some((name, validator)) = &self.schema {
+        if let Some(slot) = &self.schema {
+            let compiled = slot.get(&scope, schema)?;
+            let (name, validator) = compiled.as_ref();
             match s.json {
                 None => out.push(Mismatch {
                     expected: format!("a JSON body matching {name}"),
@@ -568,7 +718,8 @@ impl Expect {
                 }
             }
         }
-        if let (Some(max), Some(took)) = (self.max_seconds, s.elapsed) {
+        if let (Some(max), Some(took)) = (&self.max_seconds, s.elapsed) {
+            let max = *max.get(&scope, max_seconds)?;
             if took.as_secs_f64() > max {
                 out.push(Mismatch {
                     expected: format!("an answer within {max} s"),
@@ -577,7 +728,11 @@ impl Expect {
             }
         }
         if !self.any_of.is_empty() {
-            let results: Vec<Vec<Mismatch>> = self.any_of.iter().map(|e| e.check(s)).collect();
+            let results: Vec<Vec<Mismatch>> = self
+                .any_of
+                .iter()
+                .map(|e| e.check(s, scope))
+                .collect::<Result<_, _>>()?;
             if results.iter().all(|r| !r.is_empty()) {
                 out.push(Mismatch {
                     expected: format!(
@@ -600,13 +755,48 @@ impl Expect {
                 });
             }
         }
-        out
+        Ok(out)
+    }
+
+    /// Whether any part is a template (rendered and compiled at each check).
+    pub fn has_holes(&self) -> bool {
+        self.status.as_ref().is_some_and(Slot::is_hole)
+            || self.content_type.as_ref().is_some_and(Slot::is_hole)
+            || self
+                .headers
+                .iter()
+                .any(|(k, m)| matches!(k, Text::Template(_)) || m.is_hole())
+            || self
+                .json
+                .iter()
+                .any(|(k, m)| matches!(k, PathKey::Hole(_)) || m.is_hole())
+            || self.schema.as_ref().is_some_and(Slot::is_hole)
+            || self.method.as_ref().is_some_and(Slot::is_hole)
+            || self.path.as_ref().is_some_and(Slot::is_hole)
+            || self.max_seconds.as_ref().is_some_and(Slot::is_hole)
+            || self.any_of.iter().any(Expect::has_holes)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn check(e: &Expect, s: &Subject<'_>) -> Vec<Mismatch> {
+        check_with(e, s, &Map::new())
+    }
+
+    fn check_with(e: &Expect, s: &Subject<'_>, vars: &Map<String, Value>) -> Vec<Mismatch> {
+        let templates = Templates::new(|_| {});
+        e.check(
+            s,
+            Scope {
+                templates: &templates,
+                vars,
+            },
+        )
+        .expect("checks")
+    }
 
     fn subject<'a>(status: u16, headers: &'a [(String, String)], body: &'a Value) -> Subject<'a> {
         Subject {
@@ -619,7 +809,7 @@ mod tests {
 
     #[test]
     fn status_json_and_schema() {
-        let e = Expect::parse(&json!({
+        let e = Expect::compile(&json!({
             "status": [200, "2xx"],
             "content_type": "application/json",
             "json": {"$.keyValid": false, "$.state": {"in": ["A", "B"]}, "$.x": {"exists": false}},
@@ -631,9 +821,9 @@ mod tests {
             "application/json; charset=utf-8".to_string(),
         )];
         let body = json!({"keyValid": false, "state": "B"});
-        assert!(e.check(&subject(200, &headers, &body)).is_empty());
+        assert!(check(&e, &subject(200, &headers, &body)).is_empty());
         let bad = json!({"keyValid": "false", "state": "C", "x": 1});
-        let mismatches = e.check(&subject(201, &[], &bad));
+        let mismatches = check(&e, &subject(201, &[], &bad));
         let expected: Vec<_> = mismatches.iter().map(|m| m.expected.as_str()).collect();
         assert_eq!(
             expected,
@@ -650,51 +840,122 @@ mod tests {
 
     #[test]
     fn any_of_passes_when_one_branch_holds() {
-        let e = Expect::parse(
+        let e = Expect::compile(
             &json!({"any_of": [{"status": 400}, {"status": 200, "json": {"$.keyValid": false}}]}),
         )
         .expect("ok");
-        assert!(e.check(&subject(400, &[], &json!({}))).is_empty());
-        assert!(e
-            .check(&subject(200, &[], &json!({"keyValid": false})))
-            .is_empty());
-        let m = e.check(&subject(200, &[], &json!({"keyValid": true})));
+        assert!(check(&e, &subject(400, &[], &json!({}))).is_empty());
+        assert!(check(&e, &subject(200, &[], &json!({"keyValid": false}))).is_empty());
+        let m = check(&e, &subject(200, &[], &json!({"keyValid": true})));
         assert_eq!(m.len(), 1);
         assert!(m[0].actual.contains("$.keyValid == true"), "{m:?}");
     }
 
     #[test]
     fn bad_expectations_are_refused() {
-        assert!(Expect::parse(&json!({"statsu": 200}))
+        assert!(Expect::compile(&json!({"statsu": 200}))
             .expect_err("typo")
+            .0
             .contains("statsu"));
-        assert!(Expect::parse(&json!({"status": "6xx"})).is_err());
-        assert!(Expect::parse(&json!({"json": {"keyValid": true}})).is_err());
-        assert!(Expect::parse(&json!({"json": {"$.a": {"type": "strnig"}}})).is_err());
-        assert!(Expect::parse(&json!({"schema": "Nope"})).is_err());
+        assert!(Expect::compile(&json!({"status": "6xx"})).is_err());
+        assert!(Expect::compile(&json!({"json": {"keyValid": true}})).is_err());
+        assert!(Expect::compile(&json!({"json": {"$.a": {"type": "strnig"}}})).is_err());
+        assert!(Expect::compile(&json!({"schema": "Nope"})).is_err());
     }
 
     #[test]
     fn bounds() {
-        let e = Expect::parse(&json!({"json": {"$": {"min": 2, "max": 2.5}}})).expect("ok");
+        let e = Expect::compile(&json!({"json": {"$": {"min": 2, "max": 2.5}}})).expect("ok");
         let inside = json!(2.2);
-        let m = e.check(&Subject {
-            json: Some(&inside),
-            ..Subject::default()
-        });
+        let m = check(
+            &e,
+            &Subject {
+                json: Some(&inside),
+                ..Subject::default()
+            },
+        );
         assert!(m.is_empty(), "{m:?}");
         let outside = json!(1.9);
-        let m = e.check(&Subject {
-            json: Some(&outside),
-            ..Subject::default()
-        });
+        let m = check(
+            &e,
+            &Subject {
+                json: Some(&outside),
+                ..Subject::default()
+            },
+        );
         assert_eq!(m[0].expected, "$ >= 2 and <= 2.5");
     }
 
     #[test]
     fn num_eq_accepts_numeric_strings() {
-        let e = Expect::parse(&json!({"json": {"$.n": {"num_eq": 500}}})).expect("ok");
-        assert!(e.check(&subject(200, &[], &json!({"n": "500"}))).is_empty());
-        assert!(!e.check(&subject(200, &[], &json!({"n": 50}))).is_empty());
+        let e = Expect::compile(&json!({"json": {"$.n": {"num_eq": 500}}})).expect("ok");
+        assert!(check(&e, &subject(200, &[], &json!({"n": "500"}))).is_empty());
+        assert!(!check(&e, &subject(200, &[], &json!({"n": 50}))).is_empty());
+    }
+
+    #[test]
+    fn fixed_parts_compile_once_and_templated_parts_when_checked() {
+        let fixed = Expect::compile(
+            &json!({"json": {"$.a": {"matches": "^x+$"}}, "schema": "ErrorObject"}),
+        )
+        .expect("ok");
+        assert!(!fixed.has_holes());
+        let e = Expect::compile(&json!({
+            "status": "{{ code }}",
+            "headers": {"{{ h }}": "{{ v }}"},
+            "json": {"$.id": {"matches": "{{ pattern }}"}, "{{ p }}": 1},
+            "max_seconds": "{{ limit }}"
+        }))
+        .expect("holes compile");
+        assert!(e.has_holes());
+        let vars = json!({"code": 201, "h": "X-Key", "v": "k", "pattern": "^[a-z]+$", "p": "$.n", "limit": 5})
+            .as_object()
+            .cloned()
+            .expect("map");
+        let headers = vec![("x-key".to_string(), "k".to_string())];
+        let body = json!({"id": "abc", "n": 1});
+        assert!(check_with(&e, &subject(201, &headers, &body), &vars).is_empty());
+        let bad = json!({"id": "ABC", "n": 2});
+        let m = check_with(&e, &subject(200, &[], &bad), &vars);
+        let expected: Vec<_> = m.iter().map(|m| m.expected.as_str()).collect();
+        assert_eq!(
+            expected,
+            [
+                "status 201",
+                "header x-key == \"k\"",
+                "$.id matching /^[a-z]+$/",
+                "$.n == 1"
+            ]
+        );
+        let templates = Templates::new(|_| {});
+        let wrong =
+            json!({"code": 201, "h": "x", "v": "k", "pattern": "(", "p": "$.n", "limit": 5})
+                .as_object()
+                .cloned()
+                .expect("map");
+        let err = e
+            .check(
+                &subject(201, &headers, &body),
+                Scope {
+                    templates: &templates,
+                    vars: &wrong,
+                },
+            )
+            .expect_err("bad regex once rendered");
+        assert!(
+            err.to_string().starts_with("expect.json.$.id: `matches`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn templated_parts_are_still_checked_where_they_can_be() {
+        assert!(Expect::compile(&json!({"json": {"bad path": "{{ x }}"}})).is_err());
+        assert!(
+            Expect::compile(&json!({"json": {"$.a": {"type": "strnig", "eq": "{{ x }}"}}}))
+                .is_err()
+        );
+        assert!(Expect::compile(&json!({"content_type": ["{{ x }}"]})).is_err());
+        assert!(Expect::compile(&json!({"status": ["{{ x }}"]})).is_err());
     }
 }

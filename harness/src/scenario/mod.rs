@@ -5,11 +5,11 @@ pub mod binding;
 pub mod expect;
 pub mod loader;
 pub mod model;
-pub mod runner;
+pub mod run;
 pub mod stage;
 pub mod template;
 
 pub use loader::{load_paths, LoadError};
 pub use model::{Action, Scenario, Step};
-pub use runner::run_scenario;
+pub use run::run_scenario;
 pub use stage::Stage;
