@@ -203,3 +203,100 @@ pub(super) async fn advance_clock(cx: &mut Ctx<'_>, step: &Step, by: &Tree) -> R
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use wiremock::matchers::{body_json, method, path};
+    use wiremock::{Mock, ResponseTemplate};
+
+    use crate::report::verdict::Ending;
+    use crate::scenario::run::play;
+    use crate::scenario::run::testing::{scenario, stage, unmet};
+
+    #[tokio::test]
+    async fn let_is_sequential_and_check_reports_what_it_found() {
+        let t = stage(|_, _| {}).await;
+        let s = scenario(concat!(
+            "  - let: {a: 2, b: \"{{ a * 3 }}\"}\n",
+            "  - check: \"{{ b }}\"\n",
+            "    expect: {json: {\"$\": {min: 7}}}\n",
+        ));
+        let record = play(&s, &t.stage).await;
+        assert_eq!(
+            unmet(&record),
+            [("$ >= 7".to_string(), "$ == 6".to_string())]
+        );
+    }
+
+    #[tokio::test]
+    async fn for_each_labels_its_items_and_refuses_an_empty_list() {
+        let t = stage(|_, _| {}).await;
+        let s = scenario(concat!(
+            "  - let: {items: [{name: one, v: 1}, {name: two, v: 2}]}\n",
+            "  - for_each: \"{{ items }}\"\n",
+            "    as: item\n",
+            "    steps:\n",
+            "      - check: \"{{ item.v }}\"\n",
+            "        expect: {json: {\"$\": 1}}\n",
+        ));
+        let record = play(&s, &t.stage).await;
+        match &record.ending {
+            Ending::Failed { step, .. } => {
+                assert_eq!(step, "step 2.1 \"check\" (line 11) [item 2 of 2: two]")
+            }
+            other => panic!("{other:?}"),
+        }
+        let empty = scenario(concat!(
+            "  - for_each: \"{{ [] }}\"\n",
+            "    as: item\n",
+            "    steps:\n",
+            "      - check: \"{{ item }}\"\n",
+            "        expect: {json: {\"$\": 1}}\n",
+        ));
+        let record = play(&empty, &t.stage).await;
+        assert_eq!(
+            record.ending,
+            Ending::Errored(
+                "step 1 \"for each\" (line 7): for_each: the list is empty, so nothing would be checked"
+                    .into()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn advance_clock_is_skipped_without_a_test_clock_beyond_the_wait_limit() {
+        let t = stage(|target, _| target.real_wait_limit = Duration::from_millis(100)).await;
+        let short = scenario("  - advance_clock: 0.05\n");
+        assert_eq!(play(&short, &t.stage).await.ending, Ending::Passed);
+        let long = scenario("  - advance_clock: \"{{ silence * 100 }}\"\n");
+        match play(&long, &t.stage).await.ending {
+            Ending::Skipped(why) => assert!(
+                why.contains("no test clock") && why.contains("waiting 30 s"),
+                "{why}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn advance_clock_uses_the_test_clock() {
+        let t = stage(|target, iut| target.test_base = Some(format!("{iut}/test"))).await;
+        Mock::given(method("POST"))
+            .and(path("/test/clock/advance"))
+            .and(body_json(serde_json::json!({"seconds": 3600.0})))
+            .respond_with(ResponseTemplate::new(204))
+            .expect(1)
+            .mount(&t.iut)
+            .await;
+        let s = scenario("  - advance_clock: 3600\n");
+        assert_eq!(play(&s, &t.stage).await.ending, Ending::Passed);
+        let refused = stage(|target, iut| target.test_base = Some(format!("{iut}/test"))).await;
+        let record = play(&s, &refused.stage).await;
+        assert!(
+            matches!(&record.ending, Ending::Errored(why) if why.ends_with("the test clock answered 404")),
+            "{record:?}"
+        );
+    }
+}

@@ -270,3 +270,62 @@ fn short(s: &str) -> String {
         s.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{scenario, stage};
+    use super::*;
+    use crate::report::model::Outcome;
+
+    #[tokio::test]
+    async fn run_scenario_applies_the_verdict_and_redacts() {
+        let t = stage(|_, _| {}).await;
+        let s = scenario("  - check: \"{{ iut_credential }}\"\n    expect: {json: {\"$\": x}}\n");
+        let result = run_scenario(&s, &t.stage, "t[-]".into()).await;
+        assert_eq!(result.outcome, Outcome::Failed);
+        assert_eq!(result.id, "t[-]");
+        assert_eq!(result.dialect, "-");
+        assert_eq!(result.failures[0].requirement, "ON-SP-01");
+        assert_eq!(result.failures[0].actual, "$ == \"Bearer ***\"");
+    }
+
+    #[test]
+    fn a_stop_becomes_an_ending() {
+        assert_eq!(ending(None), Ending::Passed);
+        assert_eq!(
+            ending(Some(Stop::Skipped("why".into()))),
+            Ending::Skipped("why".into())
+        );
+        let failed = ending(Some(Stop::Failed {
+            step: "s".into(),
+            requirement: "r".into(),
+            mismatches: vec![Mismatch {
+                expected: "e".into(),
+                actual: "a".into(),
+            }],
+        }));
+        assert_eq!(
+            failed,
+            Ending::Failed {
+                step: "s".into(),
+                requirement: "r".into(),
+                unmet: vec![Unmet {
+                    expected: "e".into(),
+                    actual: "a".into()
+                }]
+            }
+        );
+    }
+
+    #[test]
+    fn seconds_take_numbers_and_numeric_strings_within_a_year() {
+        assert_eq!(
+            seconds(&Value::from(1.5)),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(seconds(&Value::from(" 2 ")), Some(Duration::from_secs(2)));
+        assert_eq!(seconds(&Value::from(-1)), None);
+        assert_eq!(seconds(&Value::from(1e9)), None);
+        assert_eq!(seconds(&Value::Null), None);
+    }
+}

@@ -203,3 +203,123 @@ fn record_request(cx: &mut Ctx<'_>, step: &Step, peer: &str, request: &RecordedR
         duration_ms: 0,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::http::HttpRequest;
+    use crate::report::verdict::Ending;
+    use crate::scenario::run::play;
+    use crate::scenario::run::testing::{scenario, stage, unmet, TestStage};
+
+    /// Sends `body` to the mock peer as the IUT would, after `after`.
+    fn send_later(t: &TestStage, after: Duration, body: &str) {
+        let url = format!("{}/notices", t.stage.peer(None).expect("one peer").url());
+        let http = t.stage.http.clone();
+        let body = body.to_string();
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            let request = HttpRequest {
+                method: "POST".into(),
+                url,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: Some(body.into_bytes()),
+            };
+            http.send(&request, Duration::from_secs(2)).await
+        });
+    }
+
+    #[tokio::test]
+    async fn await_request_times_out_as_a_failure() {
+        let t = stage(|_, _| {}).await;
+        let s = scenario("  - await_request: {within_seconds: 0.2}\n");
+        let record = play(&s, &t.stage).await;
+        assert_eq!(
+            unmet(&record),
+            [(
+                "a request at the mock co within 0.2 s".to_string(),
+                "no request arrived".to_string()
+            )]
+        );
+    }
+
+    #[tokio::test]
+    async fn await_request_checks_and_saves_the_request() {
+        let t = stage(|_, _| {}).await;
+        send_later(&t, Duration::from_millis(50), r#"{"a": 1}"#);
+        let s = scenario(concat!(
+            "  - await_request: {}\n",
+            "    expect: {method: post, path: /notices, json: {\"$.a\": 1}}\n",
+            "    save: {a: $.a, at: received_at}\n",
+            "  - check: \"{{ [a, at > 0] }}\"\n",
+            "    expect: {json: {\"$\": [1, true]}}\n",
+        ));
+        let record = play(&s, &t.stage).await;
+        assert_eq!(record.ending, Ending::Passed, "{record:?}");
+        assert_eq!(record.exchanges[0].direction, "iut->co");
+        send_later(&t, Duration::ZERO, r#"{"a": 2}"#);
+        let record = play(&s, &t.stage).await;
+        assert_eq!(
+            unmet(&record),
+            [("$.a == 1".to_string(), "$.a == 2".to_string())]
+        );
+    }
+
+    #[tokio::test]
+    async fn no_requests_fails_on_a_request_and_passes_on_silence() {
+        let t = stage(|_, _| {}).await;
+        let s = scenario("  - no_requests: {for_seconds: 0.5}\n");
+        assert_eq!(play(&s, &t.stage).await.ending, Ending::Passed);
+        send_later(&t, Duration::from_millis(50), r#"{"x": "y"}"#);
+        let record = play(&s, &t.stage).await;
+        assert_eq!(
+            unmet(&record),
+            [(
+                "no request at the mock co for 0.5 s".to_string(),
+                "POST /notices with body `{\"x\": \"y\"}`".to_string()
+            )]
+        );
+    }
+
+    #[tokio::test]
+    async fn drain_requests_counts_until_quiet() {
+        let t = stage(|_, _| {}).await;
+        send_later(&t, Duration::ZERO, r#"{"n": 1}"#);
+        send_later(&t, Duration::from_millis(100), r#"{"n": 2}"#);
+        let s = scenario(concat!(
+            "  - drain_requests: {quiet_seconds: 0.4, within_seconds: 5}\n",
+            "    save: {tries: count, bodies: bodies}\n",
+            "  - check: \"{{ tries }}\"\n",
+            "    expect: {json: {\"$\": 2}}\n",
+            "  - check: \"{{ bodies | map(attribute='n') | sort | list }}\"\n",
+            "    expect: {json: {\"$\": [1, 2]}}\n",
+        ));
+        let record = play(&s, &t.stage).await;
+        assert_eq!(record.ending, Ending::Passed, "{record:?}");
+        assert_eq!(record.exchanges.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn peer_answer_scripts_the_next_answers() {
+        let t = stage(|_, _| {}).await;
+        let s = scenario(concat!(
+            "  - peer_answer: {answers: [{status: 503, json: {e: \"{{ silence }}\"}, times: 2}, {preset: accepted}]}\n",
+        ));
+        assert_eq!(play(&s, &t.stage).await.ending, Ending::Passed);
+        let peer = t.stage.peer(None).expect("peer");
+        let request = HttpRequest {
+            method: "POST".into(),
+            url: format!("{}/x", peer.url()),
+            headers: vec![],
+            body: None,
+        };
+        let mut statuses = Vec::new();
+        for _ in 0..3 {
+            let r = t.stage.http.send(&request, Duration::from_secs(2)).await;
+            statuses.push(r.expect("answers").status);
+        }
+        assert_eq!(statuses[..2], [503, 503]);
+        assert_ne!(statuses[2], 503, "then the preset");
+    }
+}

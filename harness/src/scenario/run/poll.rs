@@ -75,3 +75,81 @@ fn prefix(mismatches: Vec<Mismatch>, expected: &str, actual: &str) -> Vec<Mismat
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use wiremock::matchers::method;
+    use wiremock::{Mock, ResponseTemplate};
+
+    use crate::report::verdict::Ending;
+    use crate::scenario::run::play;
+    use crate::scenario::run::testing::{scenario, stage, unmet};
+
+    #[tokio::test]
+    async fn until_passes_once_the_condition_holds() {
+        let t = stage(|_, _| {}).await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(2)
+            .mount(&t.iut)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+            .mount(&t.iut)
+            .await;
+        let s = scenario(
+            "  - poll: {call: send_notice, with: {notice: {}}, until: {status: 200}, for_seconds: 3, every_seconds: 0.05}\n",
+        );
+        let record = play(&s, &t.stage).await;
+        assert_eq!(record.ending, Ending::Passed, "{record:?}");
+        assert_eq!(record.exchanges.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn until_fails_when_time_runs_out_and_always_at_the_first_miss() {
+        let t = stage(|_, _| {}).await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"n": 1})))
+            .up_to_n_times(3)
+            .mount(&t.iut)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(500).set_body_json(json!({"n": 2})))
+            .mount(&t.iut)
+            .await;
+        let always = scenario(
+            "  - poll: {call: send_notice, with: {notice: {}}, always: {json: {\"$.n\": 1}}, for_seconds: 5, every_seconds: 0.02}\n",
+        );
+        let record = play(&always, &t.stage).await;
+        let found = unmet(&record);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "always for 5.0 s: $.n == 1");
+        assert!(
+            found[0].1.starts_with("after ") && found[0].1.ends_with("(call 4): $.n == 2"),
+            "{found:?}"
+        );
+        let until = scenario(
+            "  - poll: {call: send_notice, with: {notice: {}}, until: {status: 201}, for_seconds: 0.2, every_seconds: 0.05}\n",
+        );
+        let record = play(&until, &t.stage).await;
+        let found = unmet(&record);
+        assert_eq!(found[0].0, "within 0.2 s: status 201");
+        assert!(found[0].1.starts_with("still, after "), "{found:?}");
+        assert!(record.exchanges.len() <= 10, "at most ten polls recorded");
+    }
+
+    #[tokio::test]
+    async fn always_passes_when_it_holds_throughout() {
+        let t = stage(|_, _| {}).await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&t.iut)
+            .await;
+        let s = scenario(
+            "  - poll: {call: send_notice, with: {notice: {}}, always: {status: \"{{ 200 }}\"}, every_seconds: 0.05}\n",
+        );
+        let record = play(&s, &t.stage).await;
+        assert_eq!(record.ending, Ending::Passed, "{record:?}");
+    }
+}
