@@ -698,7 +698,7 @@ impl StepContext<'_> {
                     defined,
                 )?;
                 self.names_opt("poll.for_seconds", p.for_seconds.as_ref(), defined)?;
-                Action::Poll(Poll {
+                Action::Poll(Box::new(Poll {
                     call: p.call,
                     with: Tree::new(with),
                     condition: compiled,
@@ -707,7 +707,7 @@ impl StepContext<'_> {
                     every: Duration::from_secs_f64(
                         p.every_seconds.unwrap_or(0.1).clamp(0.01, 10.0),
                     ),
-                })
+                }))
             }
             RawAction::AdvanceClock(v) => {
                 self.names("advance_clock", &v, defined)?;

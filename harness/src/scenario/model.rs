@@ -441,8 +441,8 @@ pub enum Action {
     NoRequests(NoRequests),
     /// Take requests until quiet.
     DrainRequests(Drain),
-    /// Poll.
-    Poll(Poll),
+    /// Poll (boxed: it holds a whole expectation).
+    Poll(Box<Poll>),
     /// Advance the clock by this many seconds (template).
     AdvanceClock(Tree),
     /// Set variables, in order (templates).

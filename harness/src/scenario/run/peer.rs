@@ -303,9 +303,9 @@ mod tests {
     #[tokio::test]
     async fn peer_answer_scripts_the_next_answers() {
         let t = stage(|_, _| {}).await;
-        let s = scenario(concat!(
+        let s = scenario(
             "  - peer_answer: {answers: [{status: 503, json: {e: \"{{ silence }}\"}, times: 2}, {preset: accepted}]}\n",
-        ));
+        );
         assert_eq!(play(&s, &t.stage).await.ending, Ending::Passed);
         let peer = t.stage.peer(None).expect("peer");
         let request = HttpRequest {
