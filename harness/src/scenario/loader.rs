@@ -456,9 +456,15 @@ impl StepContext<'_> {
             .filter_map(|(i, s)| {
                 let number = format!("{parent}{}", i + 1);
                 let line = s.referenced.line();
+                // What the step would define, so one error does not cascade.
+                let defines: Vec<String> = (s.value.let_vars.iter().flat_map(|m| m.keys()))
+                    .chain(s.value.save.iter().flat_map(|m| m.keys()))
+                    .cloned()
+                    .collect();
                 match self.step(s.value, &number, line, defined, errors) {
                     Ok(step) => Some(step),
                     Err(e) => {
+                        defined.extend(defines);
                         errors.push(InputError {
                             file: self.file.to_string(),
                             line,
@@ -837,7 +843,7 @@ mod tests {
 
     #[test]
     fn an_undefined_template_name_is_a_load_error_with_file_line_and_field() {
-        let e = error("  - let: {a: 1}\n  - call: send_notice\n    with: {notice: \"{{ nonexistent_var }}\"}\n");
+        let e = error("  - let: {a: 1}\n  - call: send_notice\n    with: {notice: \"{{ nonexistent_var }}\"}\n    save: {r: $.r}\n  - let: {b: \"{{ r }}\"}\n");
         assert!(e.starts_with("t.yaml:8"), "{e}");
         assert!(
             e.contains("step 2: with: `{{ nonexistent_var }}` uses `nonexistent_var`"),
