@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
+use tracing::Instrument as _;
 
 use super::expect::{Expect, Mismatch, Scope, Subject};
 use super::model::{Action, Scenario, Step};
@@ -85,8 +86,9 @@ pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> Sce
 pub async fn play(scenario: &Scenario, stage: &Stage) -> RunRecord {
     let started = Instant::now();
     let mut cx = Ctx::new(stage, &scenario.requirements);
-    let stopped = match tokio::time::timeout(SCENARIO_LIMIT, steps(&mut cx, &scenario.steps)).await
-    {
+    let span = tracing::debug_span!("scenario", id = %scenario.id);
+    let walk = steps(&mut cx, &scenario.steps).instrument(span);
+    let stopped = match tokio::time::timeout(SCENARIO_LIMIT, walk).await {
         Ok(result) => result.err(),
         Err(_) => Some(Stop::Errored(format!(
             "the scenario did not finish within {} s",
