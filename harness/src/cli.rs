@@ -215,8 +215,8 @@ fn scenario_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 fn load(paths: Vec<PathBuf>) -> anyhow::Result<Vec<Arc<Scenario>>> {
-    let scenarios =
-        load_paths(&scenario_paths(paths)).map_err(|e| anyhow!("invalid scenarios:\n{e}"))?;
+    let scenarios = load_paths(&scenario_paths(paths), protocols::all())
+        .map_err(|e| anyhow!("invalid scenarios:\n{e}"))?;
     if scenarios.is_empty() {
         bail!("no scenarios found");
     }

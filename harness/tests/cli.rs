@@ -190,6 +190,16 @@ fn a_broken_scenario_names_file_line_and_field() {
         all.contains("broken.yaml:5") && all.contains("CCI-A-99"),
         "{all}"
     );
+
+    // An undefined template name is found by `check`, before anything runs.
+    std::fs::write(&file, "id: broken\ntitle: t\nprotocol: cci\nrole: csp-a\nrequirements: [CCI-A-01]\nsteps:\n  - call: create_connection\n    with: {size: \"{{ sise }}\"}\n").expect("write");
+    let out = crosscheck(&["check", file.to_str().expect("utf-8")]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("broken.yaml:7") && all.contains("with:") && all.contains("`sise`"),
+        "{all}"
+    );
 }
 
 #[test]

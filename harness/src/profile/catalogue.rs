@@ -40,3 +40,13 @@ pub const fn should(id: &'static str, gist: &'static str) -> Requirement {
         gist,
     }
 }
+
+/// Requirements every protocol shares (PROTOCOLS.md, cross-cutting).
+pub const CROSS_CUTTING: &[Requirement] = &[
+    must("X-01", "JSON answers say application/json"),
+    must(
+        "X-02",
+        "no 5xx for a client's mistake and no answer slower than the step timeout",
+    ),
+    must("X-03", "an unknown path answers 404 or 501, not 200"),
+];

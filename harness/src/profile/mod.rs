@@ -5,6 +5,8 @@
 
 pub mod binding;
 pub mod catalogue;
+#[cfg(test)]
+pub mod demo;
 pub mod fuzz;
 pub mod stage;
 pub mod target;
@@ -124,6 +126,14 @@ impl dyn Profile {
         self.roles().iter().find(|r| r.name == name)
     }
 
+    /// One of its requirements or a cross-cutting one, by id.
+    pub fn requirement(&self, id: &str) -> Option<&'static Requirement> {
+        self.requirements()
+            .iter()
+            .chain(catalogue::CROSS_CUTTING)
+            .find(|r| r.id == id)
+    }
+
     /// Role names, for messages.
     pub fn role_names(&self) -> Vec<&'static str> {
         self.roles().iter().map(|r| r.name).collect()
@@ -137,25 +147,52 @@ impl dyn Profile {
         }
     }
 
-    /// Fault names valid for `role`, or a message naming the bad one.
+    /// Fault names valid for `role`, or an error naming the bad one.
     pub fn faults_for(
         &self,
         role: &str,
         names: &BTreeSet<String>,
-    ) -> Result<BTreeSet<&'static str>, String> {
+    ) -> Result<BTreeSet<&'static str>, FaultError> {
         let known = self.faults();
         names
             .iter()
             .map(|n| match known.iter().find(|f| f.name == n) {
                 Some(f) if f.role == role => Ok(f.name),
-                Some(f) => Err(format!("`{n}` is a fault of {}, not {role}", f.role)),
-                None => Err(format!(
-                    "unknown fault `{n}` (see `crosscheck faults {}`)",
-                    self.name()
-                )),
+                Some(f) => Err(FaultError::OtherRole {
+                    name: n.clone(),
+                    its_role: f.role,
+                    role: role.to_string(),
+                }),
+                None => Err(FaultError::Unknown {
+                    name: n.clone(),
+                    protocol: self.name(),
+                }),
             })
             .collect()
     }
+}
+
+/// A fault name that does not fit the protocol or the role.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FaultError {
+    /// The protocol has no fault of that name.
+    #[error("unknown fault `{name}` (see `crosscheck faults {protocol}`)")]
+    Unknown {
+        /// The name given.
+        name: String,
+        /// The protocol asked.
+        protocol: &'static str,
+    },
+    /// The fault belongs to another role.
+    #[error("`{name}` is a fault of {its_role}, not {role}")]
+    OtherRole {
+        /// The name given.
+        name: String,
+        /// The role the fault belongs to.
+        its_role: &'static str,
+        /// The role asked for.
+        role: String,
+    },
 }
 
 /// A role an IUT may play.

@@ -5,21 +5,11 @@
 pub mod cci;
 pub mod onapi;
 
-use crate::profile::catalogue::must;
+use crate::profile::catalogue::CROSS_CUTTING;
 use crate::profile::{FaultInfo, Profile, Requirement};
 
 /// Every protocol the harness speaks.
 pub static REGISTRY: &[&dyn Profile] = &[&cci::profile::Cci, &onapi::profile::Onapi];
-
-/// Requirements every protocol shares (PROTOCOLS.md, cross-cutting).
-pub const CROSS_CUTTING: &[Requirement] = &[
-    must("X-01", "JSON answers say application/json"),
-    must(
-        "X-02",
-        "no 5xx for a client's mistake and no answer slower than the step timeout",
-    ),
-    must("X-03", "an unknown path answers 404 or 501, not 200"),
-];
 
 /// Every registered protocol.
 pub fn all() -> &'static [&'static dyn Profile] {

@@ -7,6 +7,7 @@ pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod verdict;
 
 use std::path::Path;
 

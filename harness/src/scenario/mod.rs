@@ -4,10 +4,10 @@
 pub mod expect;
 pub mod loader;
 pub mod model;
-pub mod runner;
+pub mod run;
 pub mod template;
 
 pub use crate::profile::Stage;
 pub use loader::{load_paths, LoadError};
 pub use model::{Action, Scenario, Step};
-pub use runner::run_scenario;
+pub use run::run_scenario;

@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use serde_json_path::JsonPath;
 use serde_saphyr::Spanned;
 
+use super::expect::Expect;
+use super::template::{Text, Tree};
 use crate::profile::Profile;
 
 /// A scenario as written in YAML.
@@ -213,7 +216,24 @@ pub struct Scenario {
     pub source: String,
 }
 
-/// A validated step.
+/// A scenario text that does not compile (bad expectation, bad value, unknown name).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CompileError(pub String);
+
+impl From<String> for CompileError {
+    fn from(message: String) -> Self {
+        CompileError(message)
+    }
+}
+
+impl From<&str> for CompileError {
+    fn from(message: &str) -> Self {
+        CompileError(message.to_string())
+    }
+}
+
+/// A compiled step.
 #[derive(Debug, Clone)]
 pub struct Step {
     /// 1-based position, nested as `4.2`.
@@ -224,10 +244,10 @@ pub struct Step {
     pub name: String,
     /// What it does.
     pub action: Action,
-    /// Expectations (unrendered).
-    pub expect: Option<Value>,
-    /// Variables to save.
-    pub save: BTreeMap<String, String>,
+    /// Expectations, compiled (templated parts are rendered and compiled at run time).
+    pub expect: Option<Expect>,
+    /// Variables to save, in name order.
+    pub save: Vec<Save>,
     /// Step timeout override.
     pub timeout: Option<Duration>,
     /// The requirement this step checks, if narrower than the scenario's.
@@ -244,48 +264,190 @@ impl Step {
     }
 }
 
+/// One variable a step saves.
+#[derive(Debug, Clone)]
+pub struct Save {
+    /// The variable.
+    pub name: String,
+    /// Where its value comes from, as written.
+    pub source: String,
+    /// Where its value comes from, compiled.
+    pub from: SaveFrom,
+}
+
+/// Where a saved value comes from.
+#[derive(Debug, Clone)]
+pub enum SaveFrom {
+    /// The status of the answer.
+    Status,
+    /// A header of the answer or request.
+    Header(String),
+    /// A JSON path into the body (or the checked value).
+    Path(JsonPath),
+    /// A binding output (`out.NAME`), looked up in the target's binding at run time.
+    Output(String),
+    /// When an awaited request arrived, in seconds on the mock peer's clock.
+    ReceivedAt,
+    /// A field of a drain's summary: `count`, `arrivals` or `bodies`.
+    Summary(String),
+}
+
+/// A credential override of `call` or `http`.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// `none`, `harness`, or a credential the protocol names.
+    Named(String),
+    /// `{header, value}` (templates).
+    Custom(Tree),
+}
+
+/// A binding operation call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// Operation name.
+    pub operation: String,
+    /// Arguments (a map, templates).
+    pub with: Tree,
+    /// Credential override.
+    pub auth: Option<Auth>,
+}
+
+/// The body of raw HTTP.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// No body.
+    None,
+    /// A JSON body (templates).
+    Json(Tree),
+    /// A raw body (template).
+    Raw(Text),
+}
+
+/// Raw HTTP.
+#[derive(Debug, Clone)]
+pub struct Http {
+    /// Method, upper case.
+    pub method: String,
+    /// Base URL name.
+    pub base: String,
+    /// Path (template).
+    pub path: Text,
+    /// Headers (values are templates), in name order.
+    pub headers: Vec<(String, Text)>,
+    /// Body.
+    pub body: Body,
+    /// Credential override.
+    pub auth: Option<Auth>,
+}
+
+/// One scripted answer of a mock peer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// A canned answer by name (template).
+    pub preset: Option<Text>,
+    /// Status code.
+    pub status: Option<u16>,
+    /// Body.
+    pub body: Body,
+    /// Content type.
+    pub content_type: Option<String>,
+    /// Other headers (templates).
+    pub headers: Vec<(String, Text)>,
+    /// Delay before answering.
+    pub delay: Duration,
+    /// For how many requests.
+    pub times: u32,
+}
+
+/// Script a mock peer.
+#[derive(Debug, Clone)]
+pub struct PeerAnswer {
+    /// Which mock peer.
+    pub peer: Option<String>,
+    /// Answers, in order.
+    pub answers: Vec<Answer>,
+}
+
+/// Wait for a request at a mock peer.
+#[derive(Debug, Clone)]
+pub struct AwaitRequest {
+    /// Which mock peer.
+    pub peer: Option<String>,
+    /// How long (seconds, template; default the step timeout).
+    pub within: Option<Tree>,
+}
+
+/// Assert a mock peer receives nothing.
+#[derive(Debug, Clone)]
+pub struct NoRequests {
+    /// Which mock peer.
+    pub peer: Option<String>,
+    /// How long (seconds, template; default the target's silence).
+    pub for_seconds: Option<Tree>,
+}
+
+/// Take requests until the IUT falls quiet.
+#[derive(Debug, Clone)]
+pub struct Drain {
+    /// Which mock peer.
+    pub peer: Option<String>,
+    /// The quiet spell (seconds, template).
+    pub quiet: Tree,
+    /// The longest the drain may take (seconds, template).
+    pub within: Tree,
+}
+
+/// Repeat a call until (or while) an expectation holds.
+#[derive(Debug, Clone)]
+pub struct Poll {
+    /// Operation.
+    pub call: String,
+    /// Its arguments (templates).
+    pub with: Tree,
+    /// The condition, compiled.
+    pub condition: Expect,
+    /// `until` (pass once it holds) rather than `always` (fail once it does not).
+    pub until: bool,
+    /// For how long (seconds, template).
+    pub for_seconds: Option<Tree>,
+    /// Pause between calls.
+    pub every: Duration,
+}
+
+/// Run steps once per item of a list.
+#[derive(Debug, Clone)]
+pub struct ForEach {
+    /// The list (template).
+    pub items: Tree,
+    /// Loop variable.
+    pub var: String,
+    /// Body.
+    pub steps: Vec<Step>,
+}
+
 /// What a step does.
 #[derive(Debug, Clone)]
 pub enum Action {
     /// Call a binding operation.
-    Call {
-        /// Operation name.
-        operation: String,
-        /// Argument templates.
-        with: Map<String, Value>,
-        /// Credential override.
-        auth: Option<Value>,
-    },
+    Call(Call),
     /// Raw HTTP.
-    Http {
-        /// The request.
-        http: HttpFile,
-        /// Credential override.
-        auth: Option<Value>,
-    },
+    Http(Http),
     /// Script a mock peer.
-    PeerAnswer(PeerAnswerFile),
+    PeerAnswer(PeerAnswer),
     /// Await a request.
-    AwaitRequest(AwaitFile),
+    AwaitRequest(AwaitRequest),
     /// Assert silence.
-    NoRequests(NoRequestsFile),
+    NoRequests(NoRequests),
     /// Take requests until quiet.
-    DrainRequests(DrainFile),
-    /// Poll.
-    Poll(PollFile),
-    /// Advance the clock.
-    AdvanceClock(Value),
-    /// Set variables.
-    Let(Map<String, Value>),
-    /// Check a value.
-    Check(Value),
+    DrainRequests(Drain),
+    /// Poll (boxed: it holds a whole expectation).
+    Poll(Box<Poll>),
+    /// Advance the clock by this many seconds (template).
+    AdvanceClock(Tree),
+    /// Set variables, in order (templates).
+    Let(Vec<(String, Tree)>),
+    /// Check a value (template) with the step's expect.
+    Check(Tree),
     /// Loop.
-    ForEach {
-        /// The list template.
-        items: Value,
-        /// Loop variable.
-        var: String,
-        /// Body.
-        steps: Vec<Step>,
-    },
+    ForEach(ForEach),
 }

@@ -1,10 +1,87 @@
 //! Templating with minijinja: `{{ expr }}` in any string of a step. A string that is
 //! exactly one `{{ expr }}` keeps the expression's type (number, list, map...).
 
+use std::collections::BTreeSet;
+
 use base64::Engine as _;
 use minijinja::value::Value as JValue;
 use minijinja::{Environment, Error as JError, ErrorKind, UndefinedBehavior};
 use serde_json::{Map, Value};
+
+/// A template that could not be compiled or rendered; the message names the template.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TemplateError(pub String);
+
+/// Whether `text` holds template syntax (`{{ }}` or `{% %}`).
+pub fn is_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
+/// Whether any string or map key in `value` holds template syntax.
+pub fn has_template(value: &Value) -> bool {
+    match value {
+        Value::String(s) => is_template(s),
+        Value::Array(items) => items.iter().any(has_template),
+        Value::Object(map) => map.iter().any(|(k, v)| is_template(k) || has_template(v)),
+        _ => false,
+    }
+}
+
+/// A string of a scenario: fixed text, or a template rendered to text at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Text {
+    /// No template in it.
+    Fixed(String),
+    /// A template.
+    Template(String),
+}
+
+impl Text {
+    /// Classifies `text`.
+    pub fn new(text: String) -> Self {
+        if is_template(&text) {
+            Text::Template(text)
+        } else {
+            Text::Fixed(text)
+        }
+    }
+
+    /// The text as written.
+    pub fn source(&self) -> &str {
+        match self {
+            Text::Fixed(t) | Text::Template(t) => t,
+        }
+    }
+}
+
+/// A value of a scenario: fixed, or holding templates (in strings or keys) rendered at
+/// run time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tree {
+    /// No template anywhere in it.
+    Fixed(Value),
+    /// Templates somewhere in it.
+    Template(Value),
+}
+
+impl Tree {
+    /// Classifies `value`.
+    pub fn new(value: Value) -> Self {
+        if has_template(&value) {
+            Tree::Template(value)
+        } else {
+            Tree::Fixed(value)
+        }
+    }
+
+    /// The value as written.
+    pub fn source(&self) -> &Value {
+        match self {
+            Tree::Fixed(v) | Tree::Template(v) => v,
+        }
+    }
+}
 
 /// A template environment with the harness's functions.
 pub struct Templates {
@@ -71,18 +148,104 @@ impl Templates {
     }
 
     /// Renders every string (and map key) in `value`.
-    pub fn render(&self, value: &Value, vars: &Map<String, Value>) -> Result<Value, String> {
+    pub fn render(&self, value: &Value, vars: &Map<String, Value>) -> Result<Value, TemplateError> {
         let ctx = JValue::from_serialize(vars);
         self.render_in(value, &ctx)
     }
 
     /// Renders one string template to text.
-    pub fn render_str(&self, text: &str, vars: &Map<String, Value>) -> Result<String, String> {
+    pub fn render_str(
+        &self,
+        text: &str,
+        vars: &Map<String, Value>,
+    ) -> Result<String, TemplateError> {
         let ctx = JValue::from_serialize(vars);
         self.text(text, &ctx)
     }
 
-    fn render_in(&self, value: &Value, ctx: &JValue) -> Result<Value, String> {
+    /// A value with its templates rendered (a fixed one as it is).
+    pub fn tree(&self, tree: &Tree, vars: &Map<String, Value>) -> Result<Value, TemplateError> {
+        match tree {
+            Tree::Fixed(v) => Ok(v.clone()),
+            Tree::Template(v) => self.render(v, vars),
+        }
+    }
+
+    /// A text with its template rendered (a fixed one as it is).
+    pub fn text_of(&self, text: &Text, vars: &Map<String, Value>) -> Result<String, TemplateError> {
+        match text {
+            Text::Fixed(t) => Ok(t.clone()),
+            Text::Template(t) => self.render_str(t, vars),
+        }
+    }
+
+    /// The names of every global (builtin or registered function) of the environment.
+    pub fn global_names(&self) -> BTreeSet<String> {
+        self.env
+            .globals()
+            .map(|(name, _)| name.to_string())
+            .collect()
+    }
+
+    /// The top-level names `text` reads that it does not define itself (empty when it
+    /// is no template); an error when it does not compile.
+    pub fn names_used(&self, text: &str) -> Result<BTreeSet<String>, TemplateError> {
+        if !is_template(text) {
+            return Ok(BTreeSet::new());
+        }
+        let names = match single_expression(text) {
+            Some(expr) => self
+                .env
+                .compile_expression(expr)
+                .map_err(|e| describe(text, &e))?
+                .undeclared_variables(false),
+            None => self
+                .env
+                .template_from_str(text)
+                .map_err(|e| describe(text, &e))?
+                .undeclared_variables(false),
+        };
+        Ok(names.into_iter().collect())
+    }
+
+    /// Every template string (values and map keys) in `value` with the names it reads.
+    pub fn names_in(
+        &self,
+        value: &Value,
+    ) -> Result<Vec<(String, BTreeSet<String>)>, TemplateError> {
+        let mut out = Vec::new();
+        self.collect_names(value, &mut out)?;
+        Ok(out)
+    }
+
+    fn collect_names(
+        &self,
+        value: &Value,
+        out: &mut Vec<(String, BTreeSet<String>)>,
+    ) -> Result<(), TemplateError> {
+        let mut one = |text: &str| -> Result<(), TemplateError> {
+            if is_template(text) {
+                out.push((text.to_string(), self.names_used(text)?));
+            }
+            Ok(())
+        };
+        match value {
+            Value::String(s) => one(s),
+            Value::Array(items) => items.iter().try_for_each(|v| self.collect_names(v, out)),
+            Value::Object(map) => {
+                for (k, v) in map {
+                    if is_template(k) {
+                        out.push((k.clone(), self.names_used(k)?));
+                    }
+                    self.collect_names(v, out)?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn render_in(&self, value: &Value, ctx: &JValue) -> Result<Value, TemplateError> {
         Ok(match value {
             Value::String(s) => self.string(s, ctx)?,
             Value::Array(items) => Value::Array(
@@ -102,8 +265,8 @@ impl Templates {
         })
     }
 
-    fn text(&self, text: &str, ctx: &JValue) -> Result<String, String> {
-        if !text.contains("{{") && !text.contains("{%") {
+    fn text(&self, text: &str, ctx: &JValue) -> Result<String, TemplateError> {
+        if !is_template(text) {
             return Ok(text.to_string());
         }
         self.env
@@ -111,13 +274,8 @@ impl Templates {
             .map_err(|e| describe(text, &e))
     }
 
-    fn string(&self, text: &str, ctx: &JValue) -> Result<Value, String> {
-        let trimmed = text.trim();
-        let single = trimmed
-            .strip_prefix("{{")
-            .and_then(|t| t.strip_suffix("}}"))
-            .filter(|inner| !inner.contains("{{") && !inner.contains("}}"));
-        match single {
+    fn string(&self, text: &str, ctx: &JValue) -> Result<Value, TemplateError> {
+        match single_expression(text) {
             Some(expr) => {
                 let compiled = self
                     .env
@@ -125,22 +283,30 @@ impl Templates {
                     .map_err(|e| describe(text, &e))?;
                 let value = compiled.eval(ctx).map_err(|e| describe(text, &e))?;
                 if value.is_undefined() {
-                    return Err(format!("`{text}`: undefined value"));
+                    return Err(TemplateError(format!("`{text}`: undefined value")));
                 }
-                serde_json::to_value(&value).map_err(|e| format!("`{text}`: {e}"))
+                serde_json::to_value(&value).map_err(|e| TemplateError(format!("`{text}`: {e}")))
             }
             None => Ok(Value::String(self.text(text, ctx)?)),
         }
     }
 }
 
-fn describe(text: &str, e: &JError) -> String {
+/// The expression of a string that is exactly one `{{ expr }}`.
+fn single_expression(text: &str) -> Option<&str> {
+    text.trim()
+        .strip_prefix("{{")
+        .and_then(|t| t.strip_suffix("}}"))
+        .filter(|inner| !inner.contains("{{") && !inner.contains("}}"))
+}
+
+fn describe(text: &str, e: &JError) -> TemplateError {
     let mut message = format!("template `{text}`: {}", e.kind());
     if let Some(detail) = e.detail() {
         message.push_str(": ");
         message.push_str(detail);
     }
-    message
+    TemplateError(message)
 }
 
 #[cfg(test)]
@@ -173,7 +339,7 @@ mod tests {
         let err = t
             .render(&json!("{{ nope }}"), &vars())
             .expect_err("undefined");
-        assert!(err.contains("nope"), "{err}");
+        assert!(err.0.contains("nope"), "{err}");
         assert_eq!(
             t.render(&json!("{{ nope | default('d') }}"), &vars())
                 .expect("default"),
@@ -209,5 +375,49 @@ mod tests {
             json!(false)
         );
         assert_eq!(render("{{ all_distinct([1, 2]) }}"), json!(true));
+    }
+
+    #[test]
+    fn names_used_are_top_level_reads_not_locals() {
+        let t = Templates::new(|_| {});
+        let names = |s: &str| t.names_used(s).expect("compiles");
+        assert_eq!(
+            names("{{ notice.products[0].id }}"),
+            BTreeSet::from(["notice".to_string()])
+        );
+        assert_eq!(
+            names("x-{{ pad(n) }}-{{ name | upper }}"),
+            BTreeSet::from(["n".to_string(), "name".to_string(), "pad".to_string()])
+        );
+        assert_eq!(
+            names("{% for i in list %}{{ i }}{% endfor %}"),
+            BTreeSet::from(["list".to_string()])
+        );
+        assert!(names("plain").is_empty());
+        assert!(t.names_used("{{ (}}").is_err());
+        let globals = t.global_names();
+        for g in ["range", "dict", "namespace", "debug", "pad", "uuid", "gaps"] {
+            assert!(globals.contains(g), "{g} in {globals:?}");
+        }
+        let found = t
+            .names_in(&json!({"{{ k }}": ["{{ a }}", 1, "b"], "c": "{{ c1 + c2 }}"}))
+            .expect("compiles");
+        let all: BTreeSet<String> = found.into_iter().flat_map(|(_, n)| n).collect();
+        assert_eq!(
+            all,
+            BTreeSet::from(["a", "c1", "c2", "k"].map(String::from))
+        );
+    }
+
+    #[test]
+    fn text_and_tree_keep_fixed_parts_fixed() {
+        let t = Templates::new(|_| {});
+        assert_eq!(Text::new("a".into()), Text::Fixed("a".into()));
+        assert_eq!(Tree::new(json!({"a": [1]})), Tree::Fixed(json!({"a": [1]})));
+        let tree = Tree::new(json!({"a": ["{{ n }}"]}));
+        assert!(matches!(tree, Tree::Template(_)));
+        assert_eq!(t.tree(&tree, &vars()).expect("ok"), json!({"a": [5]}));
+        let text = Text::new("/c/{{ name }}".into());
+        assert_eq!(t.text_of(&text, &vars()).expect("ok"), "/c/env-1");
     }
 }

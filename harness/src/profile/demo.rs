@@ -1,0 +1,193 @@
+//! A fictional protocol for the engine's own unit tests, so that they exercise the
+//! loader, the runner and the reports through the profile interface without naming a
+//! real protocol. `demo` has one role, `server`, whose IUT takes tickets at
+//! `POST {service_base}/demo/tickets`; the harness plays `client` with one mock peer.
+
+use std::any::Any;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+
+use super::catalogue::{must, should};
+use super::target::Target;
+use super::{
+    BaseSpec, Binding, BoxFuture, Counterpart, Credentials, FaultInfo, Prepared, Profile,
+    Requirement, RoleSpec, RunningSim, SimError, StageProtocol, TargetSection,
+};
+use crate::http::HttpClient;
+use crate::peers::{MockPeer, PeerReply, ScriptedAnswer};
+use crate::yaml::InputError;
+
+/// The fictional protocol.
+#[derive(Debug, Clone, Copy)]
+pub struct Demo;
+
+/// The one instance tests pass where a list of profiles is asked for.
+pub static DEMO: Demo = Demo;
+
+/// `[&DEMO]`, as a list of profiles.
+pub fn profiles() -> &'static [&'static dyn Profile] {
+    static LIST: [&dyn Profile; 1] = [&DEMO];
+    &LIST
+}
+
+const ROLES: &[RoleSpec] = &[RoleSpec {
+    name: "server",
+    counterpart: "client",
+    requirement_prefix: "DEMO-",
+    operations: &["submit", "advance_clock"],
+    bases: &[BaseSpec {
+        name: "service",
+        required: true,
+        credentials: Credentials::Harness,
+    }],
+    calls_the_harness: false,
+}];
+
+const REQUIREMENTS: &[Requirement] = &[
+    must("DEMO-01", "a valid ticket is taken"),
+    should("DEMO-02", "a ticket is taken quickly"),
+];
+
+impl Profile for Demo {
+    fn name(&self) -> &'static str {
+        "demo"
+    }
+
+    fn roles(&self) -> &'static [RoleSpec] {
+        ROLES
+    }
+
+    fn requirements(&self) -> &'static [Requirement] {
+        REQUIREMENTS
+    }
+
+    fn faults(&self) -> Vec<FaultInfo> {
+        Vec::new()
+    }
+
+    fn presets(&self) -> &'static [&'static str] {
+        &["ok"]
+    }
+
+    fn template_names(&self) -> &'static [&'static str] {
+        &["ticket_path", "ticket"]
+    }
+
+    fn schema(&self, name: &str) -> Option<Value> {
+        (name == "Flag").then(|| {
+            json!({"type": "object", "required": ["granted"], "properties": {"granted": {"type": "boolean"}}})
+        })
+    }
+
+    fn schema_names(&self) -> &'static [&'static str] {
+        &["Flag"]
+    }
+
+    fn credential_names(&self) -> &'static [&'static str] {
+        &["guest"]
+    }
+
+    fn target_fields(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn parse_target(
+        &self,
+        _text: &str,
+        _file: &str,
+        _role: &str,
+    ) -> Result<Arc<dyn TargetSection>, InputError> {
+        Ok(Arc::new(DemoSection))
+    }
+
+    fn start_builtin<'a>(
+        &'a self,
+        _role: &'a str,
+        _variant: Option<&'a str>,
+        _faults: &'a BTreeSet<&'static str>,
+        _http: &'a HttpClient,
+    ) -> BoxFuture<'a, Result<Prepared, SimError>> {
+        Box::pin(async { Err(SimError::Setting("demo has no simulator".into())) })
+    }
+
+    fn serve<'a>(
+        &'a self,
+        _role: &'a str,
+        _faults: &'a BTreeSet<&'static str>,
+        _settings: &'a BTreeMap<String, String>,
+        _listen: SocketAddr,
+    ) -> BoxFuture<'a, Result<RunningSim, SimError>> {
+        Box::pin(async { Err(SimError::Setting("demo has no simulator".into())) })
+    }
+}
+
+/// The demo's part of a target: nothing.
+#[derive(Debug)]
+pub struct DemoSection;
+
+impl TargetSection for DemoSection {
+    fn variant(&self) -> Option<&str> {
+        None
+    }
+
+    fn start_counterpart<'a>(
+        &'a self,
+        _target: &'a Target,
+        listen: SocketAddr,
+    ) -> BoxFuture<'a, Result<Counterpart, SimError>> {
+        Box::pin(async move {
+            let peer = MockPeer::start(
+                "client",
+                listen,
+                Arc::new(|_| PeerReply::json(200, &json!({}))),
+            )
+            .await
+            .map_err(|source| SimError::Bind {
+                addr: listen,
+                source,
+            })?;
+            Ok(Counterpart {
+                peer: Arc::new(peer),
+                protocol: Arc::new(DemoStage),
+            })
+        })
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The demo's part of a stage: one variable, one operation, one preset.
+#[derive(Debug)]
+pub struct DemoStage;
+
+impl StageProtocol for DemoStage {
+    fn base_vars(&self, _target: &Target) -> Map<String, Value> {
+        let mut vars = Map::new();
+        vars.insert("ticket_path".into(), "/demo/tickets".into());
+        vars
+    }
+
+    fn register_functions(&self, _target: &Target, env: &mut minijinja::Environment<'static>) {
+        env.add_function("ticket", || minijinja::Value::from("t-1"));
+    }
+
+    fn binding(&self, _target: &Target, operation: &str) -> Option<Binding> {
+        (operation == "submit").then(|| {
+            Binding::new("POST", "service", "/demo/tickets", Credentials::Harness)
+                .body(json!("{{ arg.ticket }}"))
+                .outputs(&[("reference", "$.reference")])
+        })
+    }
+
+    fn preset(&self, _target: &Target, name: &str) -> Option<ScriptedAnswer> {
+        (name == "ok").then(|| ScriptedAnswer {
+            delay: std::time::Duration::ZERO,
+            reply: Some(PeerReply::json(200, &json!({"granted": true}))),
+        })
+    }
+}

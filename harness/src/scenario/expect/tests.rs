@@ -1,0 +1,196 @@
+//! Unit tests of expectations: compiling, checking, and the messages of each.
+
+use super::*;
+use serde_json::json;
+
+fn schemas(name: &str) -> Option<Value> {
+    (name == "Flag").then(|| {
+        json!({"type": "object", "required": ["keyValid"], "properties": {"keyValid": {"type": "boolean"}}})
+    })
+}
+
+fn check(e: &Expect, s: &Subject<'_>) -> Vec<Mismatch> {
+    check_with(e, s, &Map::new())
+}
+
+fn check_with(e: &Expect, s: &Subject<'_>, vars: &Map<String, Value>) -> Vec<Mismatch> {
+    let templates = Templates::new(|_| {});
+    e.check(
+        s,
+        Scope {
+            templates: &templates,
+            vars,
+        },
+    )
+    .expect("checks")
+}
+
+fn subject<'a>(status: u16, headers: &'a [(String, String)], body: &'a Value) -> Subject<'a> {
+    Subject {
+        status: Some(status),
+        headers,
+        json: Some(body),
+        ..Subject::default()
+    }
+}
+
+#[test]
+fn status_json_and_schema() {
+    let e = Expect::compile(
+        &json!({
+            "status": [200, "2xx"],
+            "content_type": "application/json",
+            "json": {"$.keyValid": false, "$.state": {"in": ["A", "B"]}, "$.x": {"exists": false}},
+            "schema": "Flag"
+        }),
+        &schemas,
+    )
+    .expect("parses");
+    let headers = vec![(
+        "content-type".to_string(),
+        "application/json; charset=utf-8".to_string(),
+    )];
+    let body = json!({"keyValid": false, "state": "B"});
+    assert!(check(&e, &subject(200, &headers, &body)).is_empty());
+    let bad = json!({"keyValid": "false", "state": "C", "x": 1});
+    let mismatches = check(&e, &subject(201, &[], &bad));
+    let expected: Vec<_> = mismatches.iter().map(|m| m.expected.as_str()).collect();
+    assert_eq!(
+        expected,
+        [
+            "Content-Type application/json",
+            "$.keyValid == false",
+            "$.state in [\"A\",\"B\"]",
+            "$.x absent",
+            "body matching Flag"
+        ]
+    );
+    assert!(mismatches[1].actual.contains("\"false\""));
+}
+
+#[test]
+fn any_of_passes_when_one_branch_holds() {
+    let e = Expect::compile(
+        &json!({"any_of": [{"status": 400}, {"status": 200, "json": {"$.keyValid": false}}]}),
+        &schemas,
+    )
+    .expect("ok");
+    assert!(check(&e, &subject(400, &[], &json!({}))).is_empty());
+    assert!(check(&e, &subject(200, &[], &json!({"keyValid": false}))).is_empty());
+    let m = check(&e, &subject(200, &[], &json!({"keyValid": true})));
+    assert_eq!(m.len(), 1);
+    assert!(m[0].actual.contains("$.keyValid == true"), "{m:?}");
+}
+
+#[test]
+fn bad_expectations_are_refused() {
+    assert!(Expect::compile(&json!({"statsu": 200}), &schemas)
+        .expect_err("typo")
+        .0
+        .contains("statsu"));
+    assert!(Expect::compile(&json!({"status": "6xx"}), &schemas).is_err());
+    assert!(Expect::compile(&json!({"json": {"keyValid": true}}), &schemas).is_err());
+    assert!(Expect::compile(&json!({"json": {"$.a": {"type": "strnig"}}}), &schemas).is_err());
+    assert!(Expect::compile(&json!({"schema": "Nope"}), &schemas).is_err());
+}
+
+#[test]
+fn bounds() {
+    let e = Expect::compile(&json!({"json": {"$": {"min": 2, "max": 2.5}}}), &schemas).expect("ok");
+    let inside = json!(2.2);
+    let m = check(
+        &e,
+        &Subject {
+            json: Some(&inside),
+            ..Subject::default()
+        },
+    );
+    assert!(m.is_empty(), "{m:?}");
+    let outside = json!(1.9);
+    let m = check(
+        &e,
+        &Subject {
+            json: Some(&outside),
+            ..Subject::default()
+        },
+    );
+    assert_eq!(m[0].expected, "$ >= 2 and <= 2.5");
+}
+
+#[test]
+fn num_eq_accepts_numeric_strings() {
+    let e = Expect::compile(&json!({"json": {"$.n": {"num_eq": 500}}}), &schemas).expect("ok");
+    assert!(check(&e, &subject(200, &[], &json!({"n": "500"}))).is_empty());
+    assert!(!check(&e, &subject(200, &[], &json!({"n": 50}))).is_empty());
+}
+
+#[test]
+fn fixed_parts_compile_once_and_templated_parts_when_checked() {
+    let fixed = Expect::compile(
+        &json!({"json": {"$.a": {"matches": "^x+$"}}, "schema": "Flag"}),
+        &schemas,
+    )
+    .expect("ok");
+    assert!(!fixed.has_holes());
+    let e = Expect::compile(
+        &json!({
+            "status": "{{ code }}",
+            "headers": {"{{ h }}": "{{ v }}"},
+            "json": {"$.id": {"matches": "{{ pattern }}"}, "{{ p }}": 1},
+            "max_seconds": "{{ limit }}"
+        }),
+        &schemas,
+    )
+    .expect("holes compile");
+    assert!(e.has_holes());
+    let vars =
+        json!({"code": 201, "h": "X-Key", "v": "k", "pattern": "^[a-z]+$", "p": "$.n", "limit": 5})
+            .as_object()
+            .cloned()
+            .expect("map");
+    let headers = vec![("x-key".to_string(), "k".to_string())];
+    let body = json!({"id": "abc", "n": 1});
+    assert!(check_with(&e, &subject(201, &headers, &body), &vars).is_empty());
+    let bad = json!({"id": "ABC", "n": 2});
+    let m = check_with(&e, &subject(200, &[], &bad), &vars);
+    let expected: Vec<_> = m.iter().map(|m| m.expected.as_str()).collect();
+    assert_eq!(
+        expected,
+        [
+            "status 201",
+            "header x-key == \"k\"",
+            "$.id matching /^[a-z]+$/",
+            "$.n == 1"
+        ]
+    );
+    let templates = Templates::new(|_| {});
+    let wrong = json!({"code": 201, "h": "x", "v": "k", "pattern": "(", "p": "$.n", "limit": 5})
+        .as_object()
+        .cloned()
+        .expect("map");
+    let err = e
+        .check(
+            &subject(201, &headers, &body),
+            Scope {
+                templates: &templates,
+                vars: &wrong,
+            },
+        )
+        .expect_err("bad regex once rendered");
+    assert!(
+        err.to_string().starts_with("expect.json.$.id: `matches`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn templated_parts_are_still_checked_where_they_can_be() {
+    assert!(Expect::compile(&json!({"json": {"bad path": "{{ x }}"}}), &schemas).is_err());
+    assert!(Expect::compile(
+        &json!({"json": {"$.a": {"type": "strnig", "eq": "{{ x }}"}}}),
+        &schemas
+    )
+    .is_err());
+    assert!(Expect::compile(&json!({"content_type": ["{{ x }}"]}), &schemas).is_err());
+    assert!(Expect::compile(&json!({"status": ["{{ x }}"]}), &schemas).is_err());
+}

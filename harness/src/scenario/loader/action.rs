@@ -1,0 +1,373 @@
+//! Compiling each kind of action: the fields it takes, checked and typed once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use serde_json_path::JsonPath;
+
+use crate::scenario::expect::Expect;
+use crate::scenario::model::{
+    Action, Answer, AnswerFile, Auth, AwaitFile, AwaitRequest, Body, Call, CompileError, Drain,
+    DrainFile, ForEach, Http, HttpFile, NoRequests, NoRequestsFile, PeerAnswer, PeerAnswerFile,
+    Poll, PollFile, Save, SaveFrom, StepFile,
+};
+use crate::scenario::template::{Text, Tree};
+use crate::yaml::InputError;
+
+use super::context::StepContext;
+
+/// The action fields of a step as written, once the one given is taken out.
+pub(super) enum RawAction {
+    Call(String),
+    Http(HttpFile),
+    PeerAnswer(PeerAnswerFile),
+    AwaitRequest(AwaitFile),
+    NoRequests(NoRequestsFile),
+    DrainRequests(DrainFile),
+    Poll(PollFile),
+    AdvanceClock(Value),
+    Let(Map<String, Value>),
+    Check(Value),
+    ForEach(Value),
+}
+
+/// The action field names, in the order messages list them.
+pub(super) const ACTIONS: [&str; 11] = [
+    "call",
+    "http",
+    "peer_answer",
+    "await_request",
+    "no_requests",
+    "drain_requests",
+    "poll",
+    "advance_clock",
+    "let",
+    "check",
+    "for_each",
+];
+
+impl RawAction {
+    pub(super) fn name(&self) -> &'static str {
+        match self {
+            RawAction::Call(_) => "call",
+            RawAction::Http(_) => "http",
+            RawAction::PeerAnswer(_) => "peer_answer",
+            RawAction::AwaitRequest(_) => "await_request",
+            RawAction::NoRequests(_) => "no_requests",
+            RawAction::DrainRequests(_) => "drain_requests",
+            RawAction::Poll(_) => "poll",
+            RawAction::AdvanceClock(_) => "advance_clock",
+            RawAction::Let(_) => "let",
+            RawAction::Check(_) => "check",
+            RawAction::ForEach(_) => "for_each",
+        }
+    }
+
+    /// Every action field set in `s`, taken out of it.
+    pub(super) fn take_all(s: &mut StepFile) -> Vec<RawAction> {
+        let found = [
+            s.call.take().map(RawAction::Call),
+            s.http.take().map(RawAction::Http),
+            s.peer_answer.take().map(RawAction::PeerAnswer),
+            s.await_request.take().map(RawAction::AwaitRequest),
+            s.no_requests.take().map(RawAction::NoRequests),
+            s.drain_requests.take().map(RawAction::DrainRequests),
+            s.poll.take().map(RawAction::Poll),
+            s.advance_clock.take().map(RawAction::AdvanceClock),
+            s.let_vars.take().map(RawAction::Let),
+            s.check.take().map(RawAction::Check),
+            s.for_each.take().map(RawAction::ForEach),
+        ];
+        found.into_iter().flatten().collect()
+    }
+}
+
+pub(super) fn err(message: impl Into<String>) -> CompileError {
+    CompileError(message.into())
+}
+
+/// `seconds` as a duration (a load-time constant such as `delay_seconds`).
+pub(super) fn fixed_seconds(what: &str, s: f64) -> Result<Duration, CompileError> {
+    if s.is_finite() && (0.0..=86_400.0 * 366.0).contains(&s) {
+        Ok(Duration::from_secs_f64(s))
+    } else {
+        Err(err(format!("{what}: `{s}` is not a number of seconds")))
+    }
+}
+
+/// The compiled form of `save`: what each source means for this kind of action.
+pub(super) fn compile_save(
+    kind: &str,
+    save: BTreeMap<String, String>,
+) -> Result<Vec<Save>, CompileError> {
+    let mut out = Vec::new();
+    for (name, source) in save {
+        let from = if kind == "drain_requests" {
+            if !["count", "arrivals", "bodies"].contains(&source.as_str()) {
+                return Err(err(format!(
+                    "save {name}: drain_requests saves count, arrivals or bodies, not `{source}`"
+                )));
+            }
+            SaveFrom::Summary(source.clone())
+        } else if source == "received_at" {
+            if kind != "await_request" {
+                return Err(err(format!(
+                    "save {name}: received_at exists only for await_request"
+                )));
+            }
+            SaveFrom::ReceivedAt
+        } else if let Some(out) = source.strip_prefix("out.") {
+            SaveFrom::Output(out.to_string())
+        } else if source == "status" {
+            SaveFrom::Status
+        } else if let Some(h) = source.strip_prefix("header.") {
+            SaveFrom::Header(h.to_string())
+        } else {
+            SaveFrom::Path(JsonPath::parse(&source).map_err(|e| err(format!("save {name}: {e}")))?)
+        };
+        out.push(Save { name, source, from });
+    }
+    Ok(out)
+}
+
+fn headers(map: BTreeMap<String, String>) -> Vec<(String, Text)> {
+    map.into_iter().map(|(k, v)| (k, Text::new(v))).collect()
+}
+
+fn body(json: Option<Value>, raw: Option<String>) -> Body {
+    match (json, raw) {
+        (Some(j), _) => Body::Json(Tree::new(j)),
+        (None, Some(r)) => Body::Raw(Text::new(r)),
+        (None, None) => Body::None,
+    }
+}
+
+fn auth(a: Option<Value>) -> Option<Auth> {
+    a.map(|v| match v {
+        Value::String(s) => Auth::Named(s),
+        other => Auth::Custom(Tree::new(other)),
+    })
+}
+
+impl StepContext<'_> {
+    /// The compiled action; checks the names its templates use and adds those it
+    /// defines (let, for_each) to `defined`.
+    pub(super) fn action(
+        &self,
+        raw: RawAction,
+        s: &mut StepFile,
+        number: &str,
+        defined: &mut BTreeSet<String>,
+        errors: &mut Vec<InputError>,
+    ) -> Result<Action, CompileError> {
+        Ok(match raw {
+            RawAction::Call(operation) => {
+                self.check_op(&operation)?;
+                let with = Value::Object(s.with.take().unwrap_or_default());
+                self.names("with", &with, defined)?;
+                self.names_opt("auth", s.auth.as_ref(), defined)?;
+                Action::Call(Call {
+                    operation,
+                    with: Tree::new(with),
+                    auth: auth(s.auth.take()),
+                })
+            }
+            RawAction::Http(http) => {
+                if !self.bases.contains(&http.base.as_str()) {
+                    return Err(err(format!(
+                        "http.base: `{}` ({})",
+                        http.base,
+                        self.bases.join(", ")
+                    )));
+                }
+                if http.json.is_some() && http.raw.is_some() {
+                    return Err(err("http: give json or raw, not both"));
+                }
+                self.names("http.path", &Value::String(http.path.clone()), defined)?;
+                self.names("http.headers", &serde_json::json!(http.headers), defined)?;
+                self.names_opt("http.json", http.json.as_ref(), defined)?;
+                self.names_opt(
+                    "http.raw",
+                    http.raw.clone().map(Value::String).as_ref(),
+                    defined,
+                )?;
+                self.names_opt("auth", s.auth.as_ref(), defined)?;
+                Action::Http(Http {
+                    method: http.method.to_ascii_uppercase(),
+                    base: http.base,
+                    path: Text::new(http.path),
+                    headers: headers(http.headers),
+                    body: body(http.json, http.raw),
+                    auth: auth(s.auth.take()),
+                })
+            }
+            RawAction::PeerAnswer(p) => {
+                if p.answers.is_empty() {
+                    return Err(err("peer_answer.answers: give at least one answer"));
+                }
+                let mut answers = Vec::new();
+                for (i, a) in p.answers.into_iter().enumerate() {
+                    answers.push(self.answer(i, a, defined)?);
+                }
+                Action::PeerAnswer(PeerAnswer {
+                    peer: p.peer,
+                    answers,
+                })
+            }
+            RawAction::AwaitRequest(a) => {
+                self.names_opt(
+                    "await_request.within_seconds",
+                    a.within_seconds.as_ref(),
+                    defined,
+                )?;
+                Action::AwaitRequest(AwaitRequest {
+                    peer: a.peer,
+                    within: a.within_seconds.map(Tree::new),
+                })
+            }
+            RawAction::NoRequests(n) => {
+                self.names_opt("no_requests.for_seconds", n.for_seconds.as_ref(), defined)?;
+                Action::NoRequests(NoRequests {
+                    peer: n.peer,
+                    for_seconds: n.for_seconds.map(Tree::new),
+                })
+            }
+            RawAction::DrainRequests(d) => {
+                self.names("drain_requests.quiet_seconds", &d.quiet_seconds, defined)?;
+                self.names("drain_requests.within_seconds", &d.within_seconds, defined)?;
+                Action::DrainRequests(Drain {
+                    peer: d.peer,
+                    quiet: Tree::new(d.quiet_seconds),
+                    within: Tree::new(d.within_seconds),
+                })
+            }
+            RawAction::Poll(p) => {
+                self.check_op(&p.call)?;
+                let (condition, until) = match (&p.until, &p.always) {
+                    (Some(c), None) => (c, true),
+                    (None, Some(c)) => (c, false),
+                    _ => return Err(err("poll: give exactly one of `until` and `always`")),
+                };
+                let compiled = Expect::compile(condition, &|n| self.schema(n))
+                    .map_err(|m| err(format!("poll: {m}")))?;
+                let with = Value::Object(p.with.clone().unwrap_or_default());
+                self.names("poll.with", &with, defined)?;
+                self.names(
+                    if until { "poll.until" } else { "poll.always" },
+                    condition,
+                    defined,
+                )?;
+                self.names_opt("poll.for_seconds", p.for_seconds.as_ref(), defined)?;
+                Action::Poll(Box::new(Poll {
+                    call: p.call,
+                    with: Tree::new(with),
+                    condition: compiled,
+                    until,
+                    for_seconds: p.for_seconds.map(Tree::new),
+                    every: Duration::from_secs_f64(
+                        p.every_seconds.unwrap_or(0.1).clamp(0.01, 10.0),
+                    ),
+                }))
+            }
+            RawAction::AdvanceClock(v) => {
+                self.names("advance_clock", &v, defined)?;
+                Action::AdvanceClock(Tree::new(v))
+            }
+            RawAction::Let(vars) => {
+                let mut out = Vec::new();
+                for (name, v) in vars {
+                    self.names(&format!("let.{name}"), &v, defined)?;
+                    defined.insert(name.clone());
+                    out.push((name, Tree::new(v)));
+                }
+                Action::Let(out)
+            }
+            RawAction::Check(v) => {
+                if s.expect.is_none() {
+                    return Err(err("check: needs an expect"));
+                }
+                self.names("check", &v, defined)?;
+                Action::Check(Tree::new(v))
+            }
+            RawAction::ForEach(items) => {
+                let var = s
+                    .as_var
+                    .take()
+                    .ok_or_else(|| err("for_each: needs `as` (the loop variable)"))?;
+                let nested = s
+                    .steps
+                    .take()
+                    .ok_or_else(|| err("for_each: needs `steps`"))?;
+                if nested.is_empty() {
+                    return Err(err("for_each: `steps` is empty"));
+                }
+                self.names("for_each", &items, defined)?;
+                let mut inner = defined.clone();
+                inner.insert(var.clone());
+                let steps = self.steps(nested, &format!("{number}."), &mut inner, errors);
+                if !defined.contains(&var) {
+                    inner.remove(&var);
+                }
+                *defined = inner;
+                Action::ForEach(ForEach {
+                    items: Tree::new(items),
+                    var,
+                    steps,
+                })
+            }
+        })
+    }
+
+    pub(super) fn answer(
+        &self,
+        i: usize,
+        a: AnswerFile,
+        defined: &BTreeSet<String>,
+    ) -> Result<Answer, CompileError> {
+        let at = format!("peer_answer.answers[{i}]");
+        if let Some(name) = &a.preset {
+            if !name.contains("{{") && !self.presets.contains(&name.as_str()) {
+                return Err(err(format!(
+                    "{at}.preset: `{name}` ({})",
+                    self.presets.join(", ")
+                )));
+            }
+            if a.status.is_some() || a.json.is_some() || a.raw.is_some() {
+                return Err(err(format!("{at}: a preset takes no status, json or raw")));
+            }
+        }
+        if a.json.is_some() && a.raw.is_some() {
+            return Err(err(format!("{at}: give json or raw, not both")));
+        }
+        self.names_opt(
+            &format!("{at}.preset"),
+            a.preset.clone().map(Value::String).as_ref(),
+            defined,
+        )?;
+        self.names(
+            &format!("{at}.headers"),
+            &serde_json::json!(a.headers),
+            defined,
+        )?;
+        self.names_opt(&format!("{at}.json"), a.json.as_ref(), defined)?;
+        self.names_opt(
+            &format!("{at}.raw"),
+            a.raw.clone().map(Value::String).as_ref(),
+            defined,
+        )?;
+        let delay = match a.delay_seconds {
+            Some(d) => fixed_seconds("delay_seconds", d)?,
+            None => Duration::ZERO,
+        };
+        Ok(Answer {
+            preset: a.preset.map(Text::new),
+            status: a.status,
+            body: body(a.json, a.raw),
+            content_type: a.content_type,
+            headers: headers(a.headers),
+            delay,
+            times: a.times.unwrap_or(1),
+        })
+    }
+}

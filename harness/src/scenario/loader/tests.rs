@@ -1,0 +1,97 @@
+//! Unit tests of the loader, on scenarios of the fictional `demo` protocol.
+
+use super::*;
+use crate::profile::demo::profiles;
+use crate::scenario::model::Action;
+
+const HEAD: &str =
+    "id: t\ntitle: t\nprotocol: demo\nrole: server\nrequirements: [DEMO-01]\nsteps:\n";
+
+fn load(steps: &str) -> Result<Vec<Scenario>, Vec<InputError>> {
+    load_str(&format!("{HEAD}{steps}"), "t.yaml", profiles())
+}
+
+fn error(steps: &str) -> String {
+    let errors = load(steps).expect_err("refused");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    errors[0].to_string()
+}
+
+#[test]
+fn an_undefined_template_name_is_a_load_error_with_file_line_and_field() {
+    let e = error("  - let: {a: 1}\n  - call: submit\n    with: {ticket: \"{{ nonexistent_var }}\"}\n    save: {r: $.r}\n  - let: {b: \"{{ r }}\"}\n");
+    assert!(e.starts_with("t.yaml:8"), "{e}");
+    assert!(
+        e.contains("step 2: with: `{{ nonexistent_var }}` uses `nonexistent_var`"),
+        "{e}"
+    );
+    let e = error("  - check: \"{{ 1 }}\"\n    expect: {json: {\"$\": \"{{ nope }}\"}}\n");
+    assert!(e.contains("step 1: expect:") && e.contains("`nope`"), "{e}");
+    let e = error("  - check: \"{{ arg.id }}\"\n    expect: {status: 200}\n");
+    assert!(e.contains("`arg`"), "arg is for bindings only: {e}");
+    let e = error("  - advance_clock: \"{{ ( }}\"\n");
+    assert!(e.contains("step 1: advance_clock: template"), "{e}");
+}
+
+#[test]
+fn names_are_defined_in_order_by_let_save_and_for_each() {
+    let e =
+        error("  - check: \"{{ later }}\"\n    expect: {json: {\"$\": 1}}\n  - let: {later: 1}\n");
+    assert!(e.contains("step 1: check:") && e.contains("`later`"), "{e}");
+    load(concat!(
+        "  - let: {a: \"{{ ticket() }}\", b: \"{{ a }}\", n: \"{{ range(3) | list }}\"}\n",
+        "  - call: submit\n",
+        "    with: {ticket: \"{{ b }}\"}\n",
+        "    save: {ref: $.reference}\n",
+        "  - for_each: \"{{ n }}\"\n",
+        "    as: i\n",
+        "    steps:\n",
+        "      - check: \"{{ i + silence + step_timeout }}\"\n",
+        "        expect: {json: {\"$\": {min: 0}}}\n",
+        "        save: {inner: $}\n",
+        "  - check: \"{{ [ref, inner, has_test_clock, dict(x=1), pad(2), ticket_path] }}\"\n",
+        "    expect: {json: {\"$\": {exists: true}}}\n",
+    ))
+    .expect("all names defined");
+    let e = error(concat!(
+        "  - for_each: \"{{ [1] }}\"\n",
+        "    as: i\n",
+        "    steps:\n",
+        "      - let: {x: \"{{ i }}\"}\n",
+        "  - check: \"{{ i }}\"\n",
+        "    expect: {json: {\"$\": 1}}\n",
+    ));
+    assert!(e.contains("step 2: check:") && e.contains("`i`"), "{e}");
+    let e = error("  - let: {x: \"{{ mint() }}\"}\n");
+    assert!(e.contains("`mint`"), "a function nobody defines: {e}");
+}
+
+#[test]
+fn steps_compile_to_one_action_and_bad_parts_are_refused() {
+    assert!(error("  - name: nothing\n").contains("no action (one of: call, http"));
+    assert!(
+        error("  - let: {a: 1}\n    check: \"1\"\n").contains("more than one action: let, check")
+    );
+    assert!(error(
+        "  - drain_requests: {quiet_seconds: 1, within_seconds: 2}\n    save: {x: total}\n"
+    )
+    .contains("drain_requests saves count, arrivals or bodies, not `total`"));
+    assert!(
+        error("  - check: \"1\"\n    expect: {json: {\"$\": 1}}\n    save: {x: \"$[\"}\n")
+            .contains("save x:")
+    );
+    assert!(
+        error("  - check: \"1\"\n    expect: {json: {\"$\": {matches: \"(\"}}}\n")
+            .contains("`matches`")
+    );
+    let s = load("  - poll: {call: submit, with: {ticket: {}}, until: {status: 200}}\n")
+        .expect("loads");
+    match &s[0].steps[0].action {
+        Action::Poll(p) => {
+            assert!(p.until);
+            assert!(!p.condition.has_holes());
+            assert_eq!(s[0].steps[0].name, "poll submit");
+        }
+        other => panic!("{other:?}"),
+    }
+}

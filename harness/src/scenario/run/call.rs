@@ -1,0 +1,337 @@
+//! `call` and `http` steps: requests from the harness to the IUT, their expectations
+//! and what they save.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde_json::{Map, Value};
+
+use super::capture::{save, Found};
+use super::{millis, Ctx, Stop};
+use crate::http::{Exchange, HttpRequest, HttpResponse};
+use crate::profile::target::Credential;
+use crate::profile::Credentials;
+use crate::scenario::expect::Subject;
+use crate::scenario::model::{Auth, Body, Call, Http, Step};
+use crate::scenario::template::Tree;
+
+/// An answer to a binding operation, with the variables (including `arg`) its
+/// expectations are rendered with and the binding's outputs.
+pub(super) struct Performed {
+    /// The answer.
+    pub response: HttpResponse,
+    /// The variables plus `arg`.
+    pub vars: Map<String, Value>,
+    /// Output name → JSON path.
+    pub outputs: BTreeMap<String, String>,
+}
+
+/// A `call` step: perform the operation, check the answer, save from it.
+pub(super) async fn call(cx: &mut Ctx<'_>, step: &Step, c: &Call) -> Result<(), Stop> {
+    let done = perform(cx, step, &c.operation, &c.with, c.auth.as_ref(), true).await?;
+    if let Some(expect) = &step.expect {
+        let text = String::from_utf8_lossy(&done.response.body);
+        cx.verify(
+            step,
+            expect,
+            &answer_subject(&done.response, &text),
+            &done.vars,
+        )?;
+    }
+    save(cx, step, &Found::answer(&done.response, &done.outputs))
+}
+
+/// An `http` step: send raw HTTP, check the answer, save from it.
+pub(super) async fn http(cx: &mut Ctx<'_>, step: &Step, h: &Http) -> Result<(), Stop> {
+    let path = cx.text(step, &h.path)?;
+    let url = format!("{}{path}", base_url(cx, step, &h.base)?);
+    let mut headers = Vec::new();
+    let body = match &h.body {
+        Body::Json(j) => {
+            headers.push(("content-type".to_string(), "application/json".to_string()));
+            Some(cx.render(step, j)?.to_string().into_bytes())
+        }
+        Body::Raw(raw) => Some(cx.text(step, raw)?.into_bytes()),
+        Body::None => None,
+    };
+    for (k, v) in &h.headers {
+        let value = cx.text(step, v)?;
+        headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
+        headers.push((k.to_ascii_lowercase(), value));
+    }
+    let default = cx.stage.default_credentials(&h.base);
+    if let Some(c) = credential(cx, step, default, h.auth.as_ref())? {
+        headers.push((c.header, c.value));
+    }
+    let request = HttpRequest {
+        method: h.method.clone(),
+        url,
+        headers,
+        body,
+    };
+    let response = send(cx, step, &request, true).await?;
+    if let Some(expect) = &step.expect {
+        let text = String::from_utf8_lossy(&response.body);
+        let vars = cx.vars.clone();
+        cx.verify(step, expect, &answer_subject(&response, &text), &vars)?;
+    }
+    save(cx, step, &Found::answer(&response, &BTreeMap::new()))
+}
+
+/// Performs a binding operation with arguments `with` (recorded as an exchange when
+/// `record`, or when it fails).
+pub(super) async fn perform(
+    cx: &mut Ctx<'_>,
+    step: &Step,
+    operation: &str,
+    with: &Tree,
+    auth: Option<&Auth>,
+    record: bool,
+) -> Result<Performed, Stop> {
+    let binding = cx
+        .stage
+        .binding(operation)
+        .map_err(|e| cx.errored(step, e))?;
+    let args = cx.render(step, with)?;
+    let mut vars = cx.vars.clone();
+    vars.insert("arg".into(), args);
+    let bound = |text: &str| {
+        cx.templates
+            .render_str(text, &vars)
+            .map_err(|e| cx.errored(step, e))
+    };
+    let path = bound(&binding.path)?;
+    let url = format!("{}{path}", base_url(cx, step, &binding.base)?);
+    let mut headers = Vec::new();
+    let body = match &binding.body {
+        Some(b) => {
+            headers.push(("content-type".to_string(), "application/json".to_string()));
+            let rendered = cx
+                .templates
+                .render(b, &vars)
+                .map_err(|e| cx.errored(step, e))?;
+            Some(rendered.to_string().into_bytes())
+        }
+        None => None,
+    };
+    for (k, v) in &binding.headers {
+        headers.push((k.to_ascii_lowercase(), bound(v)?));
+    }
+    if let Some(c) = credential(cx, step, binding.credentials, auth)? {
+        headers.push((c.header, c.value));
+    }
+    let request = HttpRequest {
+        method: binding.method.clone(),
+        url,
+        headers,
+        body,
+    };
+    let response = send(cx, step, &request, record).await?;
+    Ok(Performed {
+        response,
+        vars,
+        outputs: binding.outputs,
+    })
+}
+
+fn base_url(cx: &Ctx<'_>, step: &Step, base: &str) -> Result<String, Stop> {
+    cx.stage.base_url(base).map_err(|e| cx.errored(step, e))
+}
+
+/// The credential to send: the step's `auth` override, else `default`.
+fn credential(
+    cx: &Ctx<'_>,
+    step: &Step,
+    default: Credentials,
+    auth: Option<&Auth>,
+) -> Result<Option<Credential>, Stop> {
+    Ok(match auth {
+        None => cx.stage.credential(default),
+        Some(Auth::Named(name)) => cx
+            .stage
+            .credential_named(name)
+            .map_err(|e| cx.errored(step, e))?,
+        Some(Auth::Custom(tree)) => {
+            let v = cx.render(step, tree)?;
+            let header = v
+                .get("header")
+                .and_then(Value::as_str)
+                .unwrap_or(cx.stage.credential_header());
+            let value = v
+                .get("value")
+                .and_then(Value::as_str)
+                .ok_or_else(|| cx.errored(step, "auth: a map needs `value`"))?;
+            Some(Credential {
+                header: header.to_ascii_lowercase(),
+                value: value.to_string(),
+            })
+        }
+    })
+}
+
+/// Sends `request` within the step's timeout; records the exchange when `record`, or
+/// when sending failed.
+async fn send(
+    cx: &mut Ctx<'_>,
+    step: &Step,
+    request: &HttpRequest,
+    record: bool,
+) -> Result<HttpResponse, Stop> {
+    let timeout = cx.timeout(step);
+    let started = Instant::now();
+    let result = cx.stage.http.send(request, timeout).await;
+    let redactor = &cx.stage.redactor;
+    let exchange = Exchange {
+        step: cx.label(step),
+        direction: "harness->iut".into(),
+        method: request.method.clone(),
+        url: redactor.redact(&request.url),
+        request_body: request.body.as_deref().map(|b| redactor.body(b)),
+        status: result.as_ref().ok().map(|r| r.status),
+        response_body: result.as_ref().ok().map(|r| redactor.body(&r.body)),
+        error: result
+            .as_ref()
+            .err()
+            .map(|e| redactor.redact(&e.to_string())),
+        duration_ms: millis(started.elapsed()),
+    };
+    if record || result.is_err() {
+        cx.exchanges.push(exchange);
+    }
+    result.map_err(|e| cx.errored(step, e))
+}
+
+/// What an answer's expectations are checked against.
+pub(super) fn answer_subject<'a>(response: &'a HttpResponse, text: &'a str) -> Subject<'a> {
+    Subject {
+        status: Some(response.status),
+        method: None,
+        path: None,
+        headers: &response.headers,
+        json: response.json.as_ref(),
+        text,
+        elapsed: Some(response.elapsed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, ResponseTemplate};
+
+    use super::super::play;
+    use super::super::testing::{scenario, stage, unmet};
+    use crate::report::verdict::Ending;
+
+    #[tokio::test]
+    async fn a_call_sends_the_binding_and_a_failing_expectation_says_what_and_why() {
+        let t = stage(|_, _| {}).await;
+        Mock::given(method("POST"))
+            .and(path("/demo/tickets"))
+            .and(header("authorization", "Bearer t-harness"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"reference": "r-1"})))
+            .mount(&t.iut)
+            .await;
+        let ok = scenario(
+            "  - call: submit\n    with: {ticket: {a: 1}}\n    expect: {status: 200, json: {\"$.reference\": r-1}}\n",
+        );
+        let record = play(&ok, &t.stage).await;
+        assert_eq!(record.ending, Ending::Passed, "{record:?}");
+        assert_eq!(record.exchanges.len(), 1);
+        assert_eq!(
+            record.exchanges[0].request_body.as_deref(),
+            Some("{\"a\":1}")
+        );
+        let bad = scenario(
+            "  - call: submit\n    with: {ticket: {a: 1}}\n    expect: {status: 201, json: {\"$.reference\": r-2}}\n",
+        );
+        let record = play(&bad, &t.stage).await;
+        assert_eq!(
+            unmet(&record),
+            [
+                (
+                    "status 201".to_string(),
+                    "status 200 with {\"reference\":\"r-1\"}".to_string()
+                ),
+                (
+                    "$.reference == \"r-2\"".to_string(),
+                    "$.reference == \"r-1\"".to_string()
+                )
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn http_saves_from_a_json_path_the_status_and_a_header() {
+        let t = stage(|_, _| {}).await;
+        Mock::given(method("PUT"))
+            .and(path("/x/7"))
+            .and(header("x-k", "v-7"))
+            .respond_with(
+                ResponseTemplate::new(202)
+                    .insert_header("x-ref", "h-1")
+                    .set_body_json(json!({"items": [{"id": "i-1"}]})),
+            )
+            .mount(&t.iut)
+            .await;
+        let s = scenario(concat!(
+            "  - let: {n: 7}\n",
+            "  - http: {method: put, base: service, path: \"/x/{{ n }}\", headers: {x-k: \"v-{{ n }}\"}, json: {n: \"{{ n }}\"}}\n",
+            "    save: {id: \"$.items[0].id\", code: status, ref: header.x-ref}\n",
+            "  - check: \"{{ [id, code, ref] }}\"\n",
+            "    expect: {json: {\"$\": [i-1, 202, h-1]}}\n",
+        ));
+        let record = play(&s, &t.stage).await;
+        assert_eq!(record.ending, Ending::Passed, "{record:?}");
+        assert_eq!(
+            record.exchanges[0].request_body.as_deref(),
+            Some("{\"n\":7}")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_value_to_save_is_a_failure_and_a_dead_iut_an_error() {
+        let t = stage(|_, _| {}).await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"a": 1})))
+            .mount(&t.iut)
+            .await;
+        let s = scenario("  - http: {method: get, base: service, path: /}\n    save: {b: $.b}\n");
+        let record = play(&s, &t.stage).await;
+        assert_eq!(
+            unmet(&record),
+            [(
+                "a value at $.b to save as `b`".to_string(),
+                "none in {\"a\":1}".to_string()
+            )]
+        );
+        let dead = stage(|target, _| {
+            target
+                .bases
+                .insert("service".into(), "http://127.0.0.1:9".into());
+        })
+        .await;
+        let record = play(&s, &dead.stage).await;
+        assert!(
+            matches!(&record.ending, Ending::Errored(why) if why.starts_with("step 1 \"http\" (line 7)")),
+            "{record:?}"
+        );
+        assert_eq!(record.exchanges.len(), 1, "a failed send is recorded");
+    }
+
+    #[tokio::test]
+    async fn a_custom_auth_map_sends_its_header() {
+        let t = stage(|_, _| {}).await;
+        Mock::given(method("GET"))
+            .and(header("x-key", "k-1"))
+            .respond_with(ResponseTemplate::new(204))
+            .mount(&t.iut)
+            .await;
+        let s = scenario(
+            "  - http: {method: get, base: service, path: /}\n    auth: {header: X-Key, value: k-1}\n    expect: {status: 204}\n",
+        );
+        let record = play(&s, &t.stage).await;
+        assert_eq!(record.ending, Ending::Passed, "{record:?}");
+    }
+}

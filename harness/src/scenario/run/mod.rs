@@ -1,0 +1,332 @@
+//! Plays one scenario against a stage (target + mock peers). The driver here walks the
+//! steps within the scenario's time limit and records how the run ended; one module
+//! per kind of step does the work; `report::verdict` turns the record into a result.
+
+mod call;
+mod capture;
+mod peer;
+mod poll;
+#[cfg(test)]
+mod testing;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+use tracing::Instrument as _;
+
+use super::expect::{Expect, Mismatch, Scope, Subject};
+use super::model::{Action, Scenario, Step};
+use super::template::{Templates, Text, Tree};
+use crate::http::Exchange;
+use crate::peers::MockPeer;
+use crate::profile::Stage;
+use crate::report::model::ScenarioResult;
+use crate::report::verdict::{self, Ending, RunIdentity, RunRecord, Unmet};
+
+/// The longest one scenario may run before it is stopped as errored.
+const SCENARIO_LIMIT: Duration = Duration::from_secs(180);
+
+/// Why the steps stopped early.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// A step's expectations did not hold.
+    Failed {
+        step: String,
+        requirement: String,
+        mismatches: Vec<Mismatch>,
+    },
+    /// The harness could not go on.
+    Errored(String),
+    /// The scenario does not apply to the target.
+    Skipped(String),
+}
+
+/// What the steps of one run share: the stage, the templates, the variables, the
+/// exchanges recorded so far and the label of the loop item being run.
+pub(crate) struct Ctx<'a> {
+    /// What the scenario runs against.
+    pub stage: &'a Stage,
+    /// The scenario's requirements (a step's, unless it names its own).
+    pub requirements: &'a [String],
+    /// The template environment.
+    pub templates: Templates,
+    /// The variables.
+    pub vars: Map<String, Value>,
+    /// Exchanges so far, secrets redacted.
+    pub exchanges: Vec<Exchange>,
+    /// ` [item 2 of 3: x]` inside a for_each, empty outside.
+    pub loop_label: String,
+}
+
+/// Runs `scenario` on `stage`; never panics on anything the IUT does.
+pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> ScenarioResult {
+    let record = play(scenario, stage).await;
+    let who = RunIdentity {
+        id,
+        scenario: scenario.id.clone(),
+        title: scenario.title.clone(),
+        protocol: scenario.profile.name().to_string(),
+        role: scenario.role.clone(),
+        variant: stage.variant(),
+        requirements: scenario.requirements.clone(),
+        source: scenario.source.clone(),
+    };
+    verdict::decide(
+        who,
+        record,
+        &|r| scenario.profile.requirement(r).map(|q| q.level),
+        &stage.redactor,
+    )
+}
+
+/// Plays `scenario` on `stage` and records how it ended, with its exchanges; the
+/// scenario is stopped as errored after [`SCENARIO_LIMIT`].
+pub async fn play(scenario: &Scenario, stage: &Stage) -> RunRecord {
+    let started = Instant::now();
+    let mut cx = Ctx::new(stage, &scenario.requirements);
+    let span = tracing::debug_span!("scenario", id = %scenario.id);
+    let walk = steps(&mut cx, &scenario.steps).instrument(span);
+    let stopped = match tokio::time::timeout(SCENARIO_LIMIT, walk).await {
+        Ok(result) => result.err(),
+        Err(_) => Some(Stop::Errored(format!(
+            "the scenario did not finish within {} s",
+            SCENARIO_LIMIT.as_secs()
+        ))),
+    };
+    RunRecord {
+        ending: ending(stopped),
+        exchanges: cx.exchanges,
+        duration: started.elapsed(),
+    }
+}
+
+/// How a run that stopped (or not) ended.
+fn ending(stopped: Option<Stop>) -> Ending {
+    match stopped {
+        None => Ending::Passed,
+        Some(Stop::Skipped(why)) => Ending::Skipped(why),
+        Some(Stop::Errored(why)) => Ending::Errored(why),
+        Some(Stop::Failed {
+            step,
+            requirement,
+            mismatches,
+        }) => Ending::Failed {
+            step,
+            requirement,
+            unmet: mismatches
+                .into_iter()
+                .map(|m| Unmet {
+                    expected: m.expected,
+                    actual: m.actual,
+                })
+                .collect(),
+        },
+    }
+}
+
+/// Runs `list` in order, stopping at the first step that does not pass.
+pub(crate) async fn steps(cx: &mut Ctx<'_>, list: &[Step]) -> Result<(), Stop> {
+    for step in list {
+        tracing::debug!(step = %step.label(), "step");
+        match &step.action {
+            Action::Call(c) => call::call(cx, step, c).await?,
+            Action::Http(h) => call::http(cx, step, h).await?,
+            Action::PeerAnswer(p) => peer::peer_answer(cx, step, p)?,
+            Action::AwaitRequest(a) => peer::await_request(cx, step, a).await?,
+            Action::NoRequests(n) => peer::no_requests(cx, step, n).await?,
+            Action::DrainRequests(d) => peer::drain_requests(cx, step, d).await?,
+            Action::Poll(p) => poll::poll(cx, step, p).await?,
+            Action::AdvanceClock(by) => capture::advance_clock(cx, step, by).await?,
+            Action::Let(vars) => capture::let_vars(cx, step, vars)?,
+            Action::Check(value) => capture::check(cx, step, value)?,
+            Action::ForEach(f) => capture::for_each(cx, step, f).await?,
+        }
+    }
+    Ok(())
+}
+
+impl<'a> Ctx<'a> {
+    /// A fresh context: the stage's templates and base variables, nothing recorded.
+    pub fn new(stage: &'a Stage, requirements: &'a [String]) -> Self {
+        Self {
+            stage,
+            requirements,
+            templates: Templates::new(|env| stage.register_functions(env)),
+            vars: stage.base_vars(),
+            exchanges: Vec::new(),
+            loop_label: String::new(),
+        }
+    }
+
+    /// The step's label, with the loop item when inside a for_each.
+    pub fn label(&self, step: &Step) -> String {
+        format!("{}{}", step.label(), self.loop_label)
+    }
+
+    /// A failure of `step`.
+    pub fn fail(&self, step: &Step, mismatches: Vec<Mismatch>) -> Stop {
+        Stop::Failed {
+            step: self.label(step),
+            requirement: step
+                .requirement
+                .clone()
+                .unwrap_or_else(|| self.requirements.join(", ")),
+            mismatches,
+        }
+    }
+
+    /// `step` could not be carried out.
+    pub fn errored(&self, step: &Step, why: impl std::fmt::Display) -> Stop {
+        Stop::Errored(format!("{}: {why}", self.label(step)))
+    }
+
+    /// A value with its templates rendered with the variables.
+    pub fn render(&self, step: &Step, tree: &Tree) -> Result<Value, Stop> {
+        self.templates
+            .tree(tree, &self.vars)
+            .map_err(|e| self.errored(step, e))
+    }
+
+    /// A text with its template rendered with the variables.
+    pub fn text(&self, step: &Step, text: &Text) -> Result<String, Stop> {
+        self.templates
+            .text_of(text, &self.vars)
+            .map_err(|e| self.errored(step, e))
+    }
+
+    /// A number of seconds given by a template.
+    pub fn seconds(&self, step: &Step, tree: &Tree, what: &str) -> Result<Duration, Stop> {
+        let v = self.render(step, tree)?;
+        seconds(&v)
+            .ok_or_else(|| self.errored(step, format!("{what}: `{v}` is not a number of seconds")))
+    }
+
+    /// The step's timeout.
+    pub fn timeout(&self, step: &Step) -> Duration {
+        step.timeout.unwrap_or(self.stage.step_timeout())
+    }
+
+    /// The mock peer a step names (or the only one).
+    pub fn peer(&self, step: &Step, name: Option<&str>) -> Result<Arc<MockPeer>, Stop> {
+        self.stage.peer(name).map_err(|e| self.errored(step, e))
+    }
+
+    /// Checks `subject` against `expect` (templated parts rendered with `vars`);
+    /// a failure of `step` when it does not hold.
+    pub fn verify(
+        &self,
+        step: &Step,
+        expect: &Expect,
+        subject: &Subject<'_>,
+        vars: &Map<String, Value>,
+    ) -> Result<(), Stop> {
+        let mismatches = self.mismatches(step, expect, subject, vars)?;
+        if mismatches.is_empty() {
+            Ok(())
+        } else {
+            Err(self.fail(step, mismatches))
+        }
+    }
+
+    /// What of `expect` does not hold for `subject`.
+    pub fn mismatches(
+        &self,
+        step: &Step,
+        expect: &Expect,
+        subject: &Subject<'_>,
+        vars: &Map<String, Value>,
+    ) -> Result<Vec<Mismatch>, Stop> {
+        let scope = Scope {
+            templates: &self.templates,
+            vars,
+        };
+        expect
+            .check(subject, scope)
+            .map_err(|e| self.errored(step, e))
+    }
+}
+
+/// Seconds in a value (a number or a numeric string), within a year.
+fn seconds(v: &Value) -> Option<Duration> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|s: &f64| s.is_finite() && *s >= 0.0 && *s <= 86_400.0 * 366.0)
+    .map(Duration::from_secs_f64)
+}
+
+/// Milliseconds, saturating.
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// At most 80 characters of `s`.
+fn short(s: &str) -> String {
+    if s.chars().count() > 80 {
+        format!("{}…", s.chars().take(80).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{scenario, stage};
+    use super::*;
+    use crate::report::model::Outcome;
+
+    #[tokio::test]
+    async fn run_scenario_applies_the_verdict_and_redacts() {
+        let t = stage(|_, _| {}).await;
+        let s = scenario("  - check: \"{{ iut_credential }}\"\n    expect: {json: {\"$\": x}}\n");
+        let result = run_scenario(&s, &t.stage, "t[-]".into()).await;
+        assert_eq!(result.outcome, Outcome::Failed);
+        assert_eq!(result.id, "t[-]");
+        assert_eq!(result.variant, None);
+        assert_eq!(result.failures[0].requirement, "DEMO-01");
+        assert_eq!(result.failures[0].actual, "$ == \"Bearer ***\"");
+    }
+
+    #[test]
+    fn a_stop_becomes_an_ending() {
+        assert_eq!(ending(None), Ending::Passed);
+        assert_eq!(
+            ending(Some(Stop::Skipped("why".into()))),
+            Ending::Skipped("why".into())
+        );
+        let failed = ending(Some(Stop::Failed {
+            step: "s".into(),
+            requirement: "r".into(),
+            mismatches: vec![Mismatch {
+                expected: "e".into(),
+                actual: "a".into(),
+            }],
+        }));
+        assert_eq!(
+            failed,
+            Ending::Failed {
+                step: "s".into(),
+                requirement: "r".into(),
+                unmet: vec![Unmet {
+                    expected: "e".into(),
+                    actual: "a".into()
+                }]
+            }
+        );
+    }
+
+    #[test]
+    fn seconds_take_numbers_and_numeric_strings_within_a_year() {
+        assert_eq!(
+            seconds(&Value::from(1.5)),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(seconds(&Value::from(" 2 ")), Some(Duration::from_secs(2)));
+        assert_eq!(seconds(&Value::from(-1)), None);
+        assert_eq!(seconds(&Value::from(1e9)), None);
+        assert_eq!(seconds(&Value::Null), None);
+    }
+}
