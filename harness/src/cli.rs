@@ -56,6 +56,9 @@ enum Command {
         /// Where reports go.
         #[arg(long, default_value = "reports/latest")]
         report_dir: PathBuf,
+        /// SHOULD warnings fail the run (exit 1).
+        #[arg(long)]
+        strict: bool,
         /// Formats: json, junit, md, html (comma separated).
         #[arg(long, default_value = "json,junit,md,html", value_delimiter = ',')]
         format: Vec<String>,
@@ -234,6 +237,7 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
             jobs,
             partition,
             report_dir,
+            strict,
             format,
         } => {
             let formats = format
@@ -268,7 +272,7 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
             if scenarios.is_empty() {
                 bail!("no scenario matches the filters");
             }
-            run(scenarios, target, jobs, &report_dir, &formats).await
+            run(scenarios, target, jobs, strict, &report_dir, &formats).await
         }
         Command::Sim {
             protocol,
@@ -434,6 +438,7 @@ async fn run(
     scenarios: Vec<Arc<Scenario>>,
     target: Option<PathBuf>,
     jobs: usize,
+    strict: bool,
     report_dir: &std::path::Path,
     formats: &[Format],
 ) -> anyhow::Result<Exit> {
@@ -483,8 +488,10 @@ async fn run(
         started.elapsed().as_millis() as u64,
         &ids,
         results,
-    );
+    )
+    .with_strict(strict);
     let written = report::write(&report, report_dir, formats)?;
+    println!("{}", console.requirements_line(&report));
     println!("{}", console.summary_line(&report, &written));
     Ok(Exit::Code(if report.all_passed() { 0 } else { 1 }))
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::model::{Outcome, RunReport, ScenarioResult};
+use super::status::RequirementStatus;
 
 /// What a run tells its reporters as it goes.
 pub trait Observer: Send + Sync {
@@ -94,7 +95,12 @@ impl Console {
             return r
                 .warnings
                 .iter()
-                .map(|w| format!("{tag} {}: {w}", r.id))
+                .map(|w| {
+                    format!(
+                        "{tag} {}: [{}] {}: expected {}, got {}",
+                        r.id, w.requirement, w.step, w.expected, w.actual
+                    )
+                })
                 .collect();
         }
         match r.failures.first() {
@@ -140,6 +146,39 @@ impl Console {
             report.duration_ms as f64 / 1000.0,
             if written.is_empty() { "none".to_string() } else { written.join(", ") }
         )
+    }
+
+    /// The requirements line: how many have each status, naming those not passed.
+    pub fn requirements_line(&self, report: &RunReport) -> String {
+        let order = [
+            RequirementStatus::Failed,
+            RequirementStatus::Warning,
+            RequirementStatus::Skipped,
+            RequirementStatus::NotCovered,
+        ];
+        let passed = report
+            .requirements
+            .values()
+            .filter(|s| **s == RequirementStatus::Passed)
+            .count();
+        let mut parts = vec![format!("{passed} passed")];
+        for status in order {
+            let ids: Vec<&str> = report
+                .requirements
+                .iter()
+                .filter(|(_, s)| **s == status)
+                .map(|(id, _)| id.as_str())
+                .collect();
+            if !ids.is_empty() {
+                parts.push(format!(
+                    "{} {} ({})",
+                    ids.len(),
+                    status.name(),
+                    ids.join(", ")
+                ));
+            }
+        }
+        format!("requirements: {}", parts.join(", "))
     }
 
     /// Ends the live bar, if any.
@@ -239,12 +278,15 @@ mod tests {
         assert_eq!(console.plain_line(&r), " FAILED demo-1 (7 ms)");
         assert!(console.problem_lines(&result(Outcome::Passed)).is_empty());
         let mut warned = result(Outcome::Passed);
-        warned
-            .warnings
-            .push("X-01 step 1: expected a, got b".into());
+        warned.warnings.push(Failure {
+            step: "step 1".into(),
+            requirement: "X-01".into(),
+            expected: "a".into(),
+            actual: "b".into(),
+        });
         assert_eq!(
             console.problem_lines(&warned),
-            ["WARNING demo-1: X-01 step 1: expected a, got b"]
+            ["WARNING demo-1: [X-01] step 1: expected a, got b"]
         );
     }
 

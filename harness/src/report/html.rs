@@ -17,7 +17,7 @@ h1 .pass { color: #17692b; } h1 .fail { color: #a11; }
 table { border-collapse: collapse; margin: 1rem 0; }
 th, td { border: 1px solid #ccc; padding: .25rem .6rem; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
-.passed { color: #17692b; } .failed, .errored { color: #a11; font-weight: bold; } .skipped, .not-covered { color: #777; }
+.passed { color: #17692b; } .failed, .errored { color: #a11; font-weight: bold; } .skipped, .not-covered { color: #777; } .warning { color: #8a5a00; font-weight: bold; }
 code, pre { font-family: ui-monospace, monospace; font-size: .9em; }
 pre { background: #f7f7f7; padding: .5rem; overflow-x: auto; white-space: pre-wrap; }
 details { margin: .5rem 0 1rem; }
@@ -28,8 +28,8 @@ details { margin: .5rem 0 1rem; }
 <p>Target: {{ report.target }}<br>Started: {{ report.started_at }}, took {{ (report.duration_ms / 1000) | round(1) }} s<br>
 Scenarios: {{ s.total }} total, {{ s.passed }} passed, {{ s.failed }} failed, {{ s.errored }} errored, {{ s.skipped }} skipped, {{ s.warnings }} warnings</p>
 <h2>Requirements</h2>
-<table><tr><th>requirement</th><th>status</th><th>what it asks</th></tr>
-{% for r in requirements %}<tr><td>{{ r.id }}</td><td class="{{ r.status | replace(' ', '-') }}">{{ r.status }}</td><td>{{ r.gist }}</td></tr>
+<table><tr><th>requirement</th><th>status</th><th>what it asks</th><th>why</th></tr>
+{% for r in requirements %}<tr><td>{{ r.id }}</td><td class="{{ r.status | replace(' ', '-') }}">{{ r.status }}</td><td>{{ r.gist }}</td><td>{% for w in r.reasons %}{{ w }}{% if not loop.last %}<br>{% endif %}{% endfor %}</td></tr>
 {% endfor %}</table>
 <h2>Scenarios</h2>
 <table><tr><th>scenario</th><th>role</th><th>variant</th><th>outcome</th><th>ms</th></tr>
@@ -42,7 +42,7 @@ Scenarios: {{ s.total }} total, {{ s.passed }} passed, {{ s.failed }} failed, {{
 <p>{{ r.title }}<br><code>{{ r.source }}</code> — {{ r.requirements | join(", ") }}</p>
 {% if r.reason %}<p>Reason: {{ r.reason }}</p>{% endif %}
 {% for f in r.failures %}<p>[{{ f.requirement }}] {{ f.step }}<br>expected: <code>{{ f.expected }}</code><br>actual: <code>{{ f.actual }}</code></p>
-{% endfor %}{% for w in r.warnings %}<p>warning: {{ w }}</p>
+{% endfor %}{% for w in r.warnings %}<p>warning [{{ w.requirement }}] {{ w.step }}<br>expected: <code>{{ w.expected }}</code><br>actual: <code>{{ w.actual }}</code></p>
 {% endfor %}{% if r.exchanges %}<details><summary>{{ r.exchanges | length }} exchanges</summary>
 {% for e in r.exchanges %}<pre>{{ e.step }} {{ e.direction }}
 {{ e.method }} {{ e.url }}{% if e.request_body %}
@@ -64,8 +64,9 @@ pub fn render(report: &RunReport) -> Result<String, super::ReportError> {
         .map(|(id, status)| {
             serde_json::json!({
                 "id": id,
-                "status": status,
+                "status": status.name(),
                 "gist": protocols::requirement(id).map_or("", |r| r.gist),
+                "reasons": report.requirement_reasons.get(id).cloned().unwrap_or_default(),
             })
         })
         .collect();

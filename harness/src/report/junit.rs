@@ -1,4 +1,6 @@
 //! junit.xml: one test suite per protocol and role, one test case per scenario run.
+//! Each suite carries the status of the requirements its runs cover as properties
+//! (`requirement.ID`); SHOULD warnings go to the test case's system-out.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -20,6 +22,14 @@ pub fn render(report: &RunReport) -> Result<String, super::ReportError> {
     }
     for (name, runs) in suites {
         let mut suite = TestSuite::new(name.as_str());
+        // The status of each requirement these runs cover, as the whole report has it.
+        let covered: std::collections::BTreeSet<&String> =
+            runs.iter().flat_map(|s| s.requirements.iter()).collect();
+        for id in covered {
+            if let Some(status) = report.requirements.get(id) {
+                suite.add_property((format!("requirement.{id}"), status.name().to_string()));
+            }
+        }
         for s in runs {
             let status = match s.outcome {
                 Outcome::Passed => TestCaseStatus::success(),
@@ -57,6 +67,20 @@ pub fn render(report: &RunReport) -> Result<String, super::ReportError> {
                 }
             };
             let mut case = TestCase::new(s.id.as_str(), status);
+            if !s.warnings.is_empty() {
+                case.set_system_out(
+                    s.warnings
+                        .iter()
+                        .map(|w| {
+                            format!(
+                                "warning [{}] {}: expected {}, got {}",
+                                w.requirement, w.step, w.expected, w.actual
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                );
+            }
             case.set_classname(match &s.variant {
                 Some(v) => format!("{}.{}.{v}", s.protocol, s.role),
                 None => format!("{}.{}", s.protocol, s.role),

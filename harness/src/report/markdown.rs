@@ -28,11 +28,16 @@ pub fn render(report: &RunReport) -> String {
         s.total, s.passed, s.failed, s.errored, s.skipped, s.warnings
     );
     let _ = writeln!(out, "## Requirements\n");
-    let _ = writeln!(out, "| requirement | status | what it asks |");
-    let _ = writeln!(out, "|---|---|---|");
+    let _ = writeln!(out, "| requirement | status | what it asks | why |");
+    let _ = writeln!(out, "|---|---|---|---|");
     for (id, status) in &report.requirements {
         let gist = protocols::requirement(id).map_or("", |r| r.gist);
-        let _ = writeln!(out, "| {id} | {status} | {} |", cell(gist));
+        let why = report
+            .requirement_reasons
+            .get(id)
+            .map(|r| r.iter().map(|w| cell(w)).collect::<Vec<_>>().join("<br>"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "| {id} | {} | {} | {why} |", status.name(), cell(gist));
     }
     let _ = writeln!(out, "\n## Scenarios\n");
     let _ = writeln!(out, "| scenario | role | variant | outcome | ms |");
@@ -68,7 +73,9 @@ pub fn render(report: &RunReport) -> String {
             let _ = writeln!(out, "  - actual: {}", cell(&f.actual));
         }
         for w in &r.warnings {
-            let _ = writeln!(out, "- warning: {}", cell(w));
+            let _ = writeln!(out, "- warning [{}] {}", w.requirement, cell(&w.step));
+            let _ = writeln!(out, "  - expected: {}", cell(&w.expected));
+            let _ = writeln!(out, "  - actual: {}", cell(&w.actual));
         }
         let _ = writeln!(out);
     }

@@ -7,6 +7,7 @@ pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod status;
 pub mod verdict;
 
 use std::path::Path;
@@ -155,13 +156,21 @@ mod tests {
         let mut skipped = result("demo-expired", Outcome::Skipped);
         skipped.requirements = vec!["X-03".into()];
         skipped.reason = Some("no test clock | real waiting not allowed".into());
+        let mut warned = result("demo-slow", Outcome::Passed);
+        warned.requirements = vec!["X-02".into()];
+        warned.warnings.push(Failure {
+            step: "step 1 \"redeem\" (line 8)".into(),
+            requirement: "X-02".into(),
+            expected: "an answer within 1 s".into(),
+            actual: "an answer after 1.4 s".into(),
+        });
         RunReport::new(
             "crosscheck",
             "sample target",
             "2026-11-22T00:00:00Z".into(),
             1234,
-            &["X-01", "X-02", "X-03"],
-            vec![passed, failed, errored, skipped],
+            &["X-01", "X-02", "X-03", "X-04"],
+            vec![passed, failed, errored, skipped, warned],
         )
     }
 
@@ -171,18 +180,34 @@ mod tests {
         assert_eq!(
             r.summary,
             Summary {
-                total: 4,
-                passed: 1,
+                total: 5,
+                passed: 2,
                 failed: 1,
                 errored: 1,
                 skipped: 1,
-                warnings: 0
+                warnings: 1
             }
         );
-        assert_eq!(r.requirements["X-01"], "failed");
-        assert_eq!(r.requirements["X-02"], "not covered");
-        assert_eq!(r.requirements["X-03"], "not covered");
+        let status = |id: &str| r.requirements[id].name();
+        assert_eq!(status("X-01"), "failed");
+        assert_eq!(status("X-02"), "warning");
+        assert_eq!(status("X-03"), "skipped");
+        assert_eq!(status("X-04"), "not covered");
+        assert_eq!(
+            r.requirement_reasons["X-03"],
+            ["demo-expired[alpha] skipped: no test clock | real waiting not allowed"]
+        );
         assert!(!r.all_passed());
+    }
+
+    #[test]
+    fn strict_fails_a_run_that_only_warned() {
+        let mut r = sample();
+        r.scenarios.retain(|s| s.outcome == Outcome::Passed);
+        let r = RunReport::new("crosscheck", "t", "now".into(), 1, &["X-01"], r.scenarios);
+        assert_eq!(r.summary.warnings, 1);
+        assert!(r.all_passed());
+        assert!(!r.with_strict(true).all_passed());
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::status::{self, RequirementStatus};
 use crate::http::Exchange;
 
 /// How a scenario ended.
@@ -74,7 +75,7 @@ pub struct ScenarioResult {
     /// Unmet expectations (the failing step's).
     pub failures: Vec<Failure>,
     /// SHOULD-level failures, which pass with a warning.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Failure>,
     /// HTTP exchanges, secrets redacted.
     pub exchanges: Vec<Exchange>,
     /// Where the scenario is defined.
@@ -111,8 +112,12 @@ pub struct RunReport {
     pub duration_ms: u64,
     /// Totals.
     pub summary: Summary,
-    /// Requirement id → `passed`, `failed` or `not covered`.
-    pub requirements: BTreeMap<String, String>,
+    /// Requirement id → `passed`, `failed`, `warning`, `skipped` or `not covered`.
+    pub requirements: BTreeMap<String, RequirementStatus>,
+    /// Requirement id → why it is not `passed` (the runs and steps behind its status).
+    pub requirement_reasons: BTreeMap<String, Vec<String>>,
+    /// Whether SHOULD warnings fail the run (`--strict`).
+    pub strict: bool,
     /// Every scenario run.
     pub scenarios: Vec<ScenarioResult>,
 }
@@ -140,22 +145,13 @@ impl RunReport {
             }
             summary.warnings += s.warnings.len();
         }
-        let mut status: BTreeMap<String, String> = requirement_ids
-            .iter()
-            .map(|id| (id.to_string(), "not covered".to_string()))
-            .collect();
-        for s in &scenarios {
-            for r in &s.requirements {
-                let entry = status
-                    .entry(r.clone())
-                    .or_insert_with(|| "not covered".into());
-                let next = match (entry.as_str(), s.outcome) {
-                    ("failed", _) | (_, Outcome::Failed | Outcome::Errored) => "failed",
-                    (_, Outcome::Passed) => "passed",
-                    (current, Outcome::Skipped) => current,
-                };
-                *entry = next.to_string();
+        let mut requirements = BTreeMap::new();
+        let mut requirement_reasons = BTreeMap::new();
+        for (id, (state, reasons)) in status::of_runs(requirement_ids, &scenarios) {
+            if !reasons.is_empty() {
+                requirement_reasons.insert(id.clone(), reasons);
             }
+            requirements.insert(id, state);
         }
         Self {
             suite: suite.to_string(),
@@ -163,13 +159,24 @@ impl RunReport {
             started_at,
             duration_ms,
             summary,
-            requirements: status,
+            requirements,
+            requirement_reasons,
+            strict: false,
             scenarios,
         }
     }
 
-    /// Whether every scenario passed or was skipped.
+    /// This report with SHOULD warnings failing the run (`--strict`) or not.
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Whether the run passes: nothing failed or errored, and, when strict, nothing
+    /// warned either.
     pub fn all_passed(&self) -> bool {
-        self.summary.failed == 0 && self.summary.errored == 0
+        self.summary.failed == 0
+            && self.summary.errored == 0
+            && !(self.strict && self.summary.warnings > 0)
     }
 }

@@ -1,7 +1,7 @@
 //! The outcome policy: turns what a scenario run recorded (passed, stopped by a
-//! failure, errored, skipped) into a [`ScenarioResult`]. A failure whose scenario
-//! covers only SHOULD-level requirements passes with warnings; every other failure
-//! fails. The requirement catalogue is reached only through the lookup passed in.
+//! failure, errored, skipped) into a [`ScenarioResult`]. A failure charged only to
+//! SHOULD-level requirements (the failing step's) passes with warnings; every other
+//! failure fails. The requirement catalogue is reached only through the lookup passed in.
 
 use std::time::Duration;
 
@@ -78,10 +78,6 @@ pub fn decide(
     level: &dyn Fn(&str) -> Option<Level>,
     redactor: &Redactor,
 ) -> ScenarioResult {
-    let all_should = who
-        .requirements
-        .iter()
-        .all(|r| level(r) == Some(Level::Should));
     let (outcome, reason, failures, warnings) = match record.ending {
         Ending::Passed => (Outcome::Passed, None, vec![], vec![]),
         Ending::Skipped(why) => (Outcome::Skipped, Some(why), vec![], vec![]),
@@ -100,17 +96,14 @@ pub fn decide(
                     actual: m.actual,
                 })
                 .collect();
-            if all_should {
-                let warnings = failures
-                    .iter()
-                    .map(|f| {
-                        format!(
-                            "{} {}: expected {}, got {}",
-                            f.requirement, f.step, f.expected, f.actual
-                        )
-                    })
-                    .collect();
-                (Outcome::Passed, None, vec![], warnings)
+            // The step's requirement decides (a step of a scenario with several
+            // requirements names its own; otherwise it checks all of them).
+            let should = requirement
+                .split(',')
+                .map(str::trim)
+                .all(|r| level(r) == Some(Level::Should));
+            if should {
+                (Outcome::Passed, None, vec![], failures)
             } else {
                 (Outcome::Failed, None, failures, vec![])
             }
@@ -129,16 +122,22 @@ pub fn decide(
         reason: reason.map(|r| redactor.redact(&r)),
         failures: failures
             .into_iter()
-            .map(|mut f| {
-                f.actual = redactor.redact(&f.actual);
-                f.expected = redactor.redact(&f.expected);
-                f
-            })
+            .map(|f| redacted(f, redactor))
             .collect(),
-        warnings,
+        warnings: warnings
+            .into_iter()
+            .map(|f| redacted(f, redactor))
+            .collect(),
         exchanges: record.exchanges,
         source: who.source,
     }
+}
+
+/// `f` with secrets removed from what it shows.
+fn redacted(mut f: Failure, redactor: &Redactor) -> Failure {
+    f.actual = redactor.redact(&f.actual);
+    f.expected = redactor.redact(&f.expected);
+    f
 }
 
 #[cfg(test)]
@@ -175,9 +174,13 @@ mod tests {
     }
 
     fn failed() -> Ending {
+        failed_at("M-1")
+    }
+
+    fn failed_at(requirement: &str) -> Ending {
         Ending::Failed {
             step: "step 2 \"x\" (line 9)".into(),
-            requirement: "M-1".into(),
+            requirement: requirement.into(),
             unmet: vec![Unmet {
                 expected: "status 200 with sekrit".into(),
                 actual: "status 500 sekrit".into(),
@@ -200,22 +203,42 @@ mod tests {
     }
 
     #[test]
-    fn a_should_only_failure_passes_with_warnings() {
-        let redactor = Redactor::new([]);
-        let r = decide(who(&["S-1", "S-2"]), record(failed()), &levels, &redactor);
+    fn a_failing_should_step_passes_with_a_redacted_warning_charged_to_it() {
+        let redactor = Redactor::new(["sekrit".to_string()]);
+        let r = decide(
+            who(&["M-1", "S-1"]),
+            record(failed_at("S-1")),
+            &levels,
+            &redactor,
+        );
         assert_eq!(r.outcome, Outcome::Passed);
         assert!(r.failures.is_empty());
-        assert_eq!(
-            r.warnings,
-            ["M-1 step 2 \"x\" (line 9): expected status 200 with sekrit, got status 500 sekrit"]
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(r.warnings[0].requirement, "S-1");
+        assert_eq!(r.warnings[0].expected, "status 200 with ***");
+        assert_eq!(r.warnings[0].actual, "status 500 ***");
+    }
+
+    #[test]
+    fn a_step_charged_to_several_requirements_warns_only_if_all_are_should() {
+        let redactor = Redactor::new([]);
+        let both = who(&["S-1", "S-2", "M-1"]);
+        let r = decide(
+            both.clone(),
+            record(failed_at("S-1, S-2")),
+            &levels,
+            &redactor,
         );
+        assert_eq!(r.outcome, Outcome::Passed);
+        let r = decide(both, record(failed_at("S-1, M-1")), &levels, &redactor);
+        assert_eq!(r.outcome, Outcome::Failed);
     }
 
     #[test]
     fn unknown_requirements_count_as_must() {
         let r = decide(
             who(&["S-1", "nope"]),
-            record(failed()),
+            record(failed_at("S-1, nope")),
             &levels,
             &Redactor::new([]),
         );

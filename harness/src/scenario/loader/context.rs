@@ -166,6 +166,14 @@ impl StepContext<'_> {
                 )));
             }
         }
+        // A step checks its own requirement, or the scenario's only one.
+        let requirement = s
+            .requirement
+            .take()
+            .or_else(|| match self.requirements.as_slice() {
+                [only] => Some(only.clone()),
+                _ => None,
+            });
         let timeout = match s.timeout_seconds {
             Some(t) if t.is_finite() && t > 0.0 && t <= 600.0 => Some(Duration::from_secs_f64(t)),
             Some(t) => {
@@ -191,7 +199,7 @@ impl StepContext<'_> {
             expect,
             save,
             timeout,
-            requirement: s.requirement,
+            requirement,
         })
     }
 }
