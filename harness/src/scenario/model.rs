@@ -76,7 +76,8 @@ pub struct StepFile {
     pub as_var: Option<String>,
     /// Nested steps of `for_each`.
     pub steps: Option<Vec<Spanned<StepFile>>>,
-    /// Expectations on the answer, request or value.
+    /// Expectations on the answer, request or value: one map, or a list of maps each
+    /// of which may name the `requirement` it checks.
     pub expect: Option<Value>,
     /// Variables to save: name → `$.json.path`, `out.NAME`, `status`, `header.NAME`, or
     /// (await_request) `received_at`, seconds on the mock peer's clock.
@@ -244,14 +245,24 @@ pub struct Step {
     pub name: String,
     /// What it does.
     pub action: Action,
-    /// Expectations, compiled (templated parts are rendered and compiled at run time).
-    pub expect: Option<Expect>,
+    /// Expectations, compiled (templated parts are rendered and compiled at run time),
+    /// in the order they are checked; the first that does not hold fails the step.
+    pub expect: Vec<ExpectGroup>,
     /// Variables to save, in name order.
     pub save: Vec<Save>,
     /// Step timeout override.
     pub timeout: Option<Duration>,
     /// The requirement this step checks, if narrower than the scenario's.
     pub requirement: Option<String>,
+}
+
+/// Expectations charged, when they do not hold, to one requirement.
+#[derive(Debug, Clone)]
+pub struct ExpectGroup {
+    /// The requirement they check (the step's when the group names none).
+    pub requirement: Option<String>,
+    /// What must hold.
+    pub expect: Expect,
 }
 
 impl Step {

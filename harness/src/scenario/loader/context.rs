@@ -9,7 +9,7 @@ use serde_saphyr::Spanned;
 
 use crate::profile::Profile;
 use crate::scenario::expect::Expect;
-use crate::scenario::model::{Action, CompileError, Step, StepFile};
+use crate::scenario::model::{Action, CompileError, ExpectGroup, Step, StepFile};
 use crate::scenario::template::Templates;
 use crate::yaml::InputError;
 
@@ -33,6 +33,47 @@ pub(super) struct StepContext<'a> {
 }
 
 impl StepContext<'_> {
+    /// A step's `expect`: one map, or a list of maps that may each name the
+    /// `requirement` they check.
+    fn expect_groups(&self, e: &Value) -> Result<Vec<ExpectGroup>, CompileError> {
+        let one = |v: &Value, at: &str| -> Result<ExpectGroup, CompileError> {
+            let mut map = v
+                .as_object()
+                .cloned()
+                .ok_or_else(|| err(format!("{at}: must be a map")))?;
+            let requirement = match map.remove("requirement") {
+                None => None,
+                Some(Value::String(r)) if self.requirements.contains(&r) => Some(r),
+                Some(other) => {
+                    return Err(err(format!(
+                        "{at}.requirement: `{other}` is not among the scenario's requirements"
+                    )))
+                }
+            };
+            let expect = Expect::compile(&Value::Object(map), &|n| self.schema(n))
+                .map_err(|e| err(format!("{at}: {e}")))?;
+            Ok(ExpectGroup {
+                requirement,
+                expect,
+            })
+        };
+        match e {
+            Value::Array(groups) if !groups.is_empty() => groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| one(g, &format!("expect[{i}]")))
+                .collect(),
+            Value::Array(_) => Err(err("expect: an empty list checks nothing")),
+            Value::Object(map) if map.contains_key("requirement") => Err(err(
+                "expect.requirement: name requirements per group in a list of expects, or on the step",
+            )),
+            single => Ok(vec![ExpectGroup {
+                requirement: None,
+                expect: Expect::compile(single, &|n| self.schema(n))?,
+            }]),
+        }
+    }
+
     pub(super) fn schema(&self, name: &str) -> Option<Value> {
         self.profile.and_then(|p| p.schema(name))
     }
@@ -143,11 +184,10 @@ impl StepContext<'_> {
         if s.save.is_some() && !takes_save {
             return Err(err(format!("save: `{kind}` saves nothing")));
         }
-        let expect = s
-            .expect
-            .as_ref()
-            .map(|e| Expect::compile(e, &|n| self.schema(n)))
-            .transpose()?;
+        let expect = match &s.expect {
+            Some(e) => self.expect_groups(e)?,
+            None => Vec::new(),
+        };
         if s.with.is_some() && kind != "call" {
             return Err(err(
                 "with: only `call` takes arguments (poll has its own `with`)",
@@ -165,6 +205,21 @@ impl StepContext<'_> {
                     "requirement: `{r}` is not among the scenario's requirements"
                 )));
             }
+        }
+        // A failure is charged to the requirement its step checks: with several to
+        // choose from, every part of a step that can fail must say which.
+        let can_fail = match kind {
+            "call" | "http" => !expect.is_empty() || s.save.is_some(),
+            "await_request" | "no_requests" | "drain_requests" | "poll" | "check" => true,
+            _ => false,
+        };
+        let unnamed = expect.iter().any(|g| g.requirement.is_none()) || expect.is_empty();
+        if can_fail && unnamed && s.requirement.is_none() && self.requirements.len() > 1 {
+            return Err(err(format!(
+                "requirement: this scenario covers {}; say which one this step checks (or \
+                 give each expect group its own)",
+                self.requirements.join(", ")
+            )));
         }
         // A step checks its own requirement, or the scenario's only one.
         let requirement = s

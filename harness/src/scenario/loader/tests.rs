@@ -95,3 +95,47 @@ fn steps_compile_to_one_action_and_bad_parts_are_refused() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn with_several_requirements_each_failing_part_names_its_own() {
+    let two = |steps: &str| {
+        load_str(
+            &format!("id: t\ntitle: t\nprotocol: demo\nrole: server\nrequirements: [DEMO-01, DEMO-02]\nsteps:\n{steps}"),
+            "t.yaml",
+            profiles(),
+        )
+    };
+    let e = two("  - call: submit\n    with: {ticket: 1}\n    expect: {status: 200}\n")
+        .expect_err("no requirement named");
+    assert!(
+        e[0].to_string()
+            .contains("this scenario covers DEMO-01, DEMO-02; say which one"),
+        "{e:?}"
+    );
+    let ok = two(concat!(
+        "  - let: {a: 1}\n",
+        "  - call: submit\n",
+        "    with: {ticket: 1}\n",
+        "    expect:\n",
+        "      - {requirement: DEMO-01, status: 200}\n",
+        "      - {requirement: DEMO-02, max_seconds: 1}\n",
+        "  - call: submit\n",
+        "    requirement: DEMO-02\n",
+        "    with: {ticket: 1}\n",
+        "    expect: {status: 200}\n",
+    ))
+    .expect("loads");
+    let groups = &ok[0].steps[1].expect;
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[1].requirement.as_deref(), Some("DEMO-02"));
+    assert_eq!(ok[0].steps[2].requirement.as_deref(), Some("DEMO-02"));
+    let e = two("  - check: \"1\"\n    expect: [{requirement: DEMO-09, json: {\"$\": 1}}]\n")
+        .expect_err("a requirement the scenario does not list");
+    assert!(e[0].to_string().contains("expect[0].requirement"), "{e:?}");
+}
+
+#[test]
+fn a_one_requirement_scenario_charges_every_step_to_it() {
+    let s = load("  - check: \"1\"\n    expect: {json: {\"$\": 1}}\n").expect("loads");
+    assert_eq!(s[0].steps[0].requirement.as_deref(), Some("DEMO-01"));
+}

@@ -29,14 +29,9 @@ pub(super) struct Performed {
 /// A `call` step: perform the operation, check the answer, save from it.
 pub(super) async fn call(cx: &mut Ctx<'_>, step: &Step, c: &Call) -> Result<(), Stop> {
     let done = perform(cx, step, &c.operation, &c.with, c.auth.as_ref(), true).await?;
-    if let Some(expect) = &step.expect {
+    if !step.expect.is_empty() {
         let text = String::from_utf8_lossy(&done.response.body);
-        cx.verify(
-            step,
-            expect,
-            &answer_subject(&done.response, &text),
-            &done.vars,
-        )?;
+        cx.verify(step, &answer_subject(&done.response, &text), &done.vars)?;
     }
     save(cx, step, &Found::answer(&done.response, &done.outputs))
 }
@@ -70,10 +65,9 @@ pub(super) async fn http(cx: &mut Ctx<'_>, step: &Step, h: &Http) -> Result<(), 
         body,
     };
     let response = send(cx, step, &request, true).await?;
-    if let Some(expect) = &step.expect {
+    if !step.expect.is_empty() {
         let text = String::from_utf8_lossy(&response.body);
-        let vars = cx.vars.clone();
-        cx.verify(step, expect, &answer_subject(&response, &text), &vars)?;
+        cx.verify(step, &answer_subject(&response, &text), &cx.vars)?;
     }
     save(cx, step, &Found::answer(&response, &BTreeMap::new()))
 }
@@ -221,7 +215,7 @@ mod tests {
     use wiremock::{Mock, ResponseTemplate};
 
     use super::super::play;
-    use super::super::testing::{scenario, stage, unmet};
+    use super::super::testing::{scenario, scenario_of, stage, unmet};
     use crate::report::verdict::Ending;
 
     #[tokio::test]
@@ -260,6 +254,35 @@ mod tests {
                 )
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn a_failing_expect_group_is_charged_to_its_own_requirement() {
+        let t = stage(|_, _| {}).await;
+        Mock::given(method("POST"))
+            .and(path("/demo/tickets"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"reference": "r-1"})))
+            .mount(&t.iut)
+            .await;
+        let s = scenario_of(
+            "DEMO-01, DEMO-02",
+            concat!(
+                "  - call: submit\n",
+                "    with: {ticket: 1}\n",
+                "    expect:\n",
+                "      - {requirement: DEMO-01, status: 200}\n",
+                "      - {requirement: DEMO-02, json: {\"$.reference\": r-2}}\n",
+            ),
+        );
+        match play(&s, &t.stage).await.ending {
+            Ending::Failed {
+                requirement, unmet, ..
+            } => {
+                assert_eq!(requirement, "DEMO-02");
+                assert_eq!(unmet.len(), 1, "only the failing group's: {unmet:?}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[tokio::test]

@@ -122,14 +122,14 @@ pub(super) fn let_vars(cx: &mut Ctx<'_>, step: &Step, vars: &[(String, Tree)]) -
 /// A `check` step: render the value, check it with the step's expect, save from it.
 pub(super) fn check(cx: &mut Ctx<'_>, step: &Step, value: &Tree) -> Result<(), Stop> {
     let value = cx.render(step, value)?;
-    if let Some(expect) = &step.expect {
+    if !step.expect.is_empty() {
         let text = value.to_string();
         let subject = Subject {
             json: Some(&value),
             text: &text,
             ..Subject::default()
         };
-        cx.verify(step, expect, &subject, &cx.vars)?;
+        cx.verify(step, &subject, &cx.vars)?;
     }
     let found = Found {
         json: Some(&value),

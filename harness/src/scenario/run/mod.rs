@@ -164,13 +164,18 @@ impl<'a> Ctx<'a> {
         format!("{}{}", step.label(), self.loop_label)
     }
 
-    /// A failure of `step`.
+    /// A failure of `step`, charged to its requirement.
     pub fn fail(&self, step: &Step, mismatches: Vec<Mismatch>) -> Stop {
+        self.fail_of(step, step.requirement.as_deref(), mismatches)
+    }
+
+    /// A failure of `step` charged to `requirement` (the scenario's, all of them, when
+    /// none is named).
+    fn fail_of(&self, step: &Step, requirement: Option<&str>, mismatches: Vec<Mismatch>) -> Stop {
         Stop::Failed {
             step: self.label(step),
-            requirement: step
-                .requirement
-                .clone()
+            requirement: requirement
+                .map(str::to_string)
                 .unwrap_or_else(|| self.requirements.join(", ")),
             mismatches,
         }
@@ -212,21 +217,23 @@ impl<'a> Ctx<'a> {
         self.stage.peer(name).map_err(|e| self.errored(step, e))
     }
 
-    /// Checks `subject` against `expect` (templated parts rendered with `vars`);
-    /// a failure of `step` when it does not hold.
+    /// Checks `subject` against the step's expectations in order (templated parts
+    /// rendered with `vars`); the first group that does not hold fails the step,
+    /// charged to that group's requirement.
     pub fn verify(
         &self,
         step: &Step,
-        expect: &Expect,
         subject: &Subject<'_>,
         vars: &Map<String, Value>,
     ) -> Result<(), Stop> {
-        let mismatches = self.mismatches(step, expect, subject, vars)?;
-        if mismatches.is_empty() {
-            Ok(())
-        } else {
-            Err(self.fail(step, mismatches))
+        for group in &step.expect {
+            let mismatches = self.mismatches(step, &group.expect, subject, vars)?;
+            if !mismatches.is_empty() {
+                let requirement = group.requirement.as_deref().or(step.requirement.as_deref());
+                return Err(self.fail_of(step, requirement, mismatches));
+            }
         }
+        Ok(())
     }
 
     /// What of `expect` does not hold for `subject`.

@@ -44,8 +44,13 @@ pub(crate) async fn stage(tune: impl FnOnce(&mut Target, &str)) -> TestStage {
 
 /// A demo `server` scenario with these steps (YAML, indented as a list under `steps:`).
 pub(crate) fn scenario(steps: &str) -> Scenario {
+    scenario_of("DEMO-01", steps)
+}
+
+/// A demo `server` scenario covering `requirements` (comma separated) with these steps.
+pub(crate) fn scenario_of(requirements: &str, steps: &str) -> Scenario {
     let text = format!(
-        "id: t\ntitle: t\nprotocol: demo\nrole: server\nrequirements: [DEMO-01]\nsteps:\n{steps}"
+        "id: t\ntitle: t\nprotocol: demo\nrole: server\nrequirements: [{requirements}]\nsteps:\n{steps}"
     );
     let mut list = load_str(&text, "test.yaml", profiles()).unwrap_or_else(|e| panic!("{e:?}"));
     list.remove(0)
