@@ -80,7 +80,7 @@ fn of_run(run: &ScenarioResult, requirement: &str) -> (RequirementStatus, Option
             None => (
                 RequirementStatus::Skipped,
                 Some(format!(
-                    "{} stopped at a failure of {} before checking it",
+                    "{} stopped at a failure of {} before it was fully checked",
                     run.id,
                     run.failures
                         .first()
