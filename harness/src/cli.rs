@@ -465,7 +465,7 @@ async fn run(
             let names: Vec<String> = roles.iter().map(|(_, r)| r.clone()).collect();
             let plan = suite::plan_builtin(&scenarios, &names);
             console.planned(plan.len());
-            let results = suite::run_builtin(plan, &BTreeSet::new(), jobs, &console).await?;
+            let results = suite::run_builtin(plan, &BTreeSet::new(), None, jobs, &console).await?;
             let shown: Vec<String> = roles.iter().map(|(p, r)| format!("{p} {r}")).collect();
             (
                 format!("built-in simulators ({})", shown.join(", ")),

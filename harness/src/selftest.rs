@@ -1,11 +1,13 @@
-//! The kill matrix: the suite against the clean simulators (everything must pass) and
-//! against each fault (each must fail at least one scenario), and which faults each
-//! scenario kills (each scenario must kill at least one).
+//! The kill matrix: the suite against the clean simulators (everything must pass),
+//! against each fault (each must fail at least one scenario), and against each null
+//! implementation (every scenario must fail or error); and which faults each scenario
+//! kills (each scenario must kill at least one).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use crate::nulls::NullKind;
 use crate::profile::FaultInfo;
 use crate::protocols;
 use crate::report::console::Observer;
@@ -33,6 +35,10 @@ pub struct KillMatrix {
     pub kills: BTreeMap<&'static str, Vec<String>>,
     /// Scenario id → faults it killed.
     pub by_scenario: BTreeMap<String, BTreeSet<&'static str>>,
+    /// Null implementation → report ids of the runs that did not fail or error on it.
+    pub null_survivors: BTreeMap<&'static str, Vec<String>>,
+    /// Runs against null implementations, in all.
+    pub null_runs: usize,
 }
 
 impl KillMatrix {
@@ -54,9 +60,13 @@ impl KillMatrix {
             .collect()
     }
 
-    /// Clean passes everything, every fault is killed, every scenario kills something.
+    /// Clean passes everything, every fault is killed, every scenario kills something
+    /// and fails against every null implementation.
     pub fn ok(&self) -> bool {
-        self.clean_failures.is_empty() && self.survivors().is_empty() && self.unproven().is_empty()
+        self.clean_failures.is_empty()
+            && self.survivors().is_empty()
+            && self.unproven().is_empty()
+            && self.null_survivors.values().all(Vec::is_empty)
     }
 
     /// A plain-text table for the terminal.
@@ -117,6 +127,30 @@ impl KillMatrix {
                 }
             );
         }
+        let _ = writeln!(out, "\n{:<16} runs not failing", "null");
+        for (name, passed) in &self.null_survivors {
+            let _ = writeln!(
+                out,
+                "{name:<16} {}",
+                if passed.is_empty() {
+                    "none".to_string()
+                } else {
+                    format!("{} ({})", passed.len(), passed.join(", "))
+                }
+            );
+        }
+        let null_ok = self.null_survivors.values().all(Vec::is_empty);
+        let _ = writeln!(
+            out,
+            "\n{} runs against {} null implementations: {}",
+            self.null_runs,
+            self.null_survivors.len(),
+            if null_ok {
+                "every one failed or errored"
+            } else {
+                "SOME DID NOT FAIL"
+            }
+        );
         let killed = self.kills.values().filter(|k| !k.is_empty()).count();
         let _ =
             writeln!(
@@ -160,8 +194,18 @@ pub async fn run(
             (fault, plan)
         })
         .collect();
-    observer.planned(clean_plan.len() + fault_plans.iter().map(|(_, p)| p.len()).sum::<usize>());
-    let clean = run_builtin(clean_plan, &BTreeSet::new(), parallel, observer).await?;
+    observer.planned(
+        clean_plan.len() * (1 + NullKind::ALL.len())
+            + fault_plans.iter().map(|(_, p)| p.len()).sum::<usize>(),
+    );
+    let clean = run_builtin(
+        clean_plan.clone(),
+        &BTreeSet::new(),
+        None,
+        parallel,
+        observer,
+    )
+    .await?;
     matrix.clean_runs = clean.len();
     matrix.clean_failures = clean
         .into_iter()
@@ -170,7 +214,14 @@ pub async fn run(
     // Under a fault, failures are the point: count them, do not report each one.
     let counting = Counting(observer);
     for (fault, plan) in fault_plans {
-        let results = run_builtin(plan, &BTreeSet::from([fault.name]), parallel, &counting).await?;
+        let results = run_builtin(
+            plan,
+            &BTreeSet::from([fault.name]),
+            None,
+            parallel,
+            &counting,
+        )
+        .await?;
         let killers: Vec<&ScenarioResult> = results
             .iter()
             // A SHOULD-level scenario passes with a warning: that is a detection too.
@@ -188,6 +239,26 @@ pub async fn run(
         matrix
             .kills
             .insert(fault.name, killers.iter().map(|r| r.id.clone()).collect());
+    }
+    // Against a null implementation, only a failure or an error is right.
+    for kind in NullKind::ALL {
+        let results = run_builtin(
+            clean_plan.clone(),
+            &BTreeSet::new(),
+            Some(kind),
+            parallel,
+            &counting,
+        )
+        .await?;
+        matrix.null_runs += results.len();
+        matrix.null_survivors.insert(
+            kind.name(),
+            results
+                .iter()
+                .filter(|r| !matches!(r.outcome, Outcome::Failed | Outcome::Errored))
+                .map(|r| r.id.clone())
+                .collect(),
+        );
     }
     Ok(matrix)
 }

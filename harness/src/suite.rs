@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::http::{HttpClient, TransportError};
+use crate::nulls::{self, NullKind, NullServer};
 use crate::profile::target::Target;
 use crate::profile::{loopback, Profile, SimError};
 use crate::report::console::Observer;
@@ -107,11 +108,13 @@ fn errored(job: &Job, reason: String) -> ScenarioResult {
 }
 
 /// Runs jobs against fresh built-in simulators, `parallel` at a time, with the named
-/// faults switched on where they belong; tells `observer` of each run as it ends;
+/// faults switched on where they belong, or, given a `null` kind, against a fresh null
+/// implementation in the simulator's place; tells `observer` of each run as it ends;
 /// results in plan order.
 pub async fn run_builtin(
     plan: Vec<Job>,
     faults: &BTreeSet<&'static str>,
+    null: Option<NullKind>,
     parallel: usize,
     observer: &dyn Observer,
 ) -> Result<Vec<ScenarioResult>, SuiteError> {
@@ -133,9 +136,19 @@ pub async fn run_builtin(
             let started = profile
                 .start_builtin(&job.role, job.variant, &faults, &http)
                 .await;
-            let result = match started {
-                Ok(prepared) => run_scenario(&job.scenario, &prepared.stage, job.id.clone()).await,
-                Err(e) => errored(&job, format!("could not start the simulator: {e}")),
+            let result = match (started, null) {
+                (Ok(prepared), None) => {
+                    run_scenario(&job.scenario, &prepared.stage, job.id.clone()).await
+                }
+                (Ok(prepared), Some(kind)) => match NullServer::start(kind).await {
+                    Ok(server) => {
+                        let _simulator = prepared.keep_alive;
+                        let stage = nulls::retarget(prepared.stage, server.addr());
+                        run_scenario(&job.scenario, &stage, job.id.clone()).await
+                    }
+                    Err(e) => errored(&job, format!("could not start {}: {e}", kind.name())),
+                },
+                (Err(e), _) => errored(&job, format!("could not start the simulator: {e}")),
             };
             (index, result)
         });

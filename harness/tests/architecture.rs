@@ -28,6 +28,10 @@ const ALLOWED: &[(&str, &str)] = &[
     ("name", "names of things in general"),
     ("size", "sizes and size caps of bodies"),
     (
+        "garbage",
+        "the English word: a null implementation answers garbage (nulls.rs)",
+    ),
+    (
         "unavailable",
         "the English word (a JSON path unavailable in a body)",
     ),

@@ -322,6 +322,27 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
         !all.contains("SURVIVED") && !all.contains("unproven"),
         "{all}"
     );
+    assert!(
+        all.contains("354 runs against 6 null implementations: every one failed or errored"),
+        "{all}"
+    );
+}
+
+#[test]
+fn selftest_names_a_scenario_that_passes_against_a_null_implementation() {
+    // An SP scenario that checks only the status and content type of a 200 passes
+    // against a server that answers every request with garbage JSON-labelled bytes.
+    let dir = temp_dir("null-survivor");
+    std::fs::write(
+        dir.join("weak.yaml"),
+        "id: weak\ntitle: t\nprotocol: onapi\nrole: sp\nrequirements: [ON-SP-02]\nsteps:\n  - call: send_notice\n    with: {notice: \"{{ valid_notice() }}\"}\n    expect: {status: 200, content_type: application/json}\n",
+    )
+    .expect("write");
+    let out = crosscheck(&["selftest", dir.to_str().expect("utf-8")]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("null-garbage     1 (weak)"), "{all}");
+    assert!(all.contains("SOME DID NOT FAIL"), "{all}");
 }
 
 #[test]
