@@ -107,6 +107,11 @@ enum Command {
         /// Protocol (default: all).
         protocol: Option<String>,
     },
+    /// List the simulators' legal variations (behaviour the specs allow).
+    Variations {
+        /// Protocol (default: all).
+        protocol: Option<String>,
+    },
     /// The suite against the clean simulators and every fault: the kill matrix.
     Selftest {
         /// Scenario files or folders (default: scenarios/).
@@ -261,7 +266,7 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
                 scenarios.retain(|s| tag.iter().any(|t| s.tags.contains(t)));
             }
             if let Some(p) = &partition {
-                let (k, n) = parse_partition(p)?;
+                let (k, n) = suite::partition(p).map_err(|e| anyhow!("--partition: {e}"))?;
                 scenarios = scenarios
                     .into_iter()
                     .enumerate()
@@ -342,22 +347,14 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
             Ok(Exit::Code(if report.findings.is_empty() { 0 } else { 1 }))
         }
         Command::Faults { protocol } => {
-            if let Some(p) = &protocol {
-                protocols::find(p)
-                    .ok_or_else(|| anyhow!("unknown protocol `{p}` ({})", protocols::names()))?;
-            }
-            println!("{:<28} {:<6} {:<9} description", "fault", "role", "breaks");
-            for p in protocols::all()
-                .iter()
-                .filter(|p| protocol.as_deref().is_none_or(|n| n == p.name()))
-            {
-                for f in p.faults() {
-                    println!(
-                        "{:<28} {:<6} {:<9} {}",
-                        f.name, f.role, f.requirement, f.description
-                    );
-                }
-            }
+            print!("{}", crate::listing::faults(&chosen(protocol.as_deref())?));
+            Ok(Exit::Code(0))
+        }
+        Command::Variations { protocol } => {
+            print!(
+                "{}",
+                crate::listing::variations(&chosen(protocol.as_deref())?)
+            );
             Ok(Exit::Code(0))
         }
         Command::Selftest { paths, jobs } => {
@@ -418,20 +415,15 @@ fn protocol_and_role(protocol: &str, role: &str) -> anyhow::Result<&'static dyn 
     Ok(p)
 }
 
-fn parse_partition(text: &str) -> anyhow::Result<(usize, usize)> {
-    let (k, n) = text
-        .split_once('/')
-        .ok_or_else(|| anyhow!("--partition: `{text}` is not K/N"))?;
-    let k: usize = k
-        .parse()
-        .map_err(|_| anyhow!("--partition: `{k}` is not a number"))?;
-    let n: usize = n
-        .parse()
-        .map_err(|_| anyhow!("--partition: `{n}` is not a number"))?;
-    if n == 0 || k == 0 || k > n {
-        bail!("--partition: need 1 <= K <= N, got {k}/{n}");
-    }
-    Ok((k, n))
+/// The protocol named, or all of them.
+fn chosen(protocol: Option<&str>) -> anyhow::Result<Vec<&'static dyn Profile>> {
+    let Some(p) = protocol else {
+        return Ok(protocols::all().to_vec());
+    };
+    let known = protocols::names();
+    Ok(vec![
+        protocols::find(p).context(format!("unknown protocol `{p}` ({known})"))?
+    ])
 }
 
 async fn run(

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod clock;
 pub mod http;
+pub mod listing;
 pub mod nulls;
 pub mod peers;
 pub mod profile;

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::nulls::NullKind;
-use crate::profile::FaultInfo;
+use crate::profile::{FaultInfo, VariationInfo};
 use crate::protocols;
 use crate::report::console::Observer;
 use crate::report::{Outcome, ScenarioResult};
@@ -39,6 +39,8 @@ pub struct KillMatrix {
     pub null_survivors: BTreeMap<&'static str, Vec<String>>,
     /// Runs against null implementations, in all.
     pub null_runs: usize,
+    /// `protocol/role/variation` → runs that did not pass cleanly under it.
+    pub variation_failures: BTreeMap<String, Vec<ScenarioResult>>,
 }
 
 impl KillMatrix {
@@ -67,6 +69,7 @@ impl KillMatrix {
             && self.survivors().is_empty()
             && self.unproven().is_empty()
             && self.null_survivors.values().all(Vec::is_empty)
+            && self.variation_failures.values().all(Vec::is_empty)
     }
 
     /// A plain-text table for the terminal.
@@ -79,18 +82,13 @@ impl KillMatrix {
             self.clean_runs
         );
         for r in &self.clean_failures {
-            let why = r
-                .failures
-                .first()
-                .map(|f| {
-                    format!(
-                        "{} {}: expected {}, got {}",
-                        f.requirement, f.step, f.expected, f.actual
-                    )
-                })
-                .or_else(|| r.reason.clone())
-                .unwrap_or_default();
-            let _ = writeln!(out, "  NOT PASSING {} ({}): {why}", r.id, r.outcome.name());
+            let _ = writeln!(
+                out,
+                "  NOT PASSING {} ({}): {}",
+                r.id,
+                r.outcome.name(),
+                why(r)
+            );
         }
         let _ = writeln!(
             out,
@@ -124,6 +122,22 @@ impl KillMatrix {
                     "NONE (unproven)".into()
                 } else {
                     names.join(", ")
+                }
+            );
+        }
+        let _ = writeln!(out, "\n{:<34} runs not passing", "variation");
+        for (name, failed) in &self.variation_failures {
+            let _ = writeln!(
+                out,
+                "{name:<34} {}",
+                if failed.is_empty() {
+                    "none".to_string()
+                } else {
+                    failed
+                        .iter()
+                        .map(|r| format!("{} ({})", r.id, why(r)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 }
             );
         }
@@ -165,6 +179,21 @@ impl KillMatrix {
     }
 }
 
+/// Why a run did not pass cleanly: its first failure or warning, or its reason.
+fn why(r: &ScenarioResult) -> String {
+    r.failures
+        .first()
+        .or(r.warnings.first())
+        .map(|f| {
+            format!(
+                "{} {}: expected {}, got {}",
+                f.requirement, f.step, f.expected, f.actual
+            )
+        })
+        .or_else(|| r.reason.clone())
+        .unwrap_or_default()
+}
+
 /// Runs the self-test over `scenarios` with `parallel` scenarios at a time; `observer`
 /// sees every run (clean and under each fault).
 pub async fn run(
@@ -194,9 +223,27 @@ pub async fn run(
             (fault, plan)
         })
         .collect();
+    let variation_plans: Vec<(VariationInfo, Vec<Job>)> = scenarios
+        .iter()
+        .map(|s| s.profile.name())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter_map(protocols::find)
+        .flat_map(|p| p.variations())
+        .map(|v| {
+            let of_role: Vec<Arc<Scenario>> = scenarios
+                .iter()
+                .filter(|s| s.profile.name() == v.protocol && s.role == v.role)
+                .cloned()
+                .collect();
+            (v, plan_builtin(&of_role, &[v.role.to_string()]))
+        })
+        .filter(|(_, plan)| !plan.is_empty())
+        .collect();
     observer.planned(
         clean_plan.len() * (1 + NullKind::ALL.len())
-            + fault_plans.iter().map(|(_, p)| p.len()).sum::<usize>(),
+            + fault_plans.iter().map(|(_, p)| p.len()).sum::<usize>()
+            + variation_plans.iter().map(|(_, p)| p.len()).sum::<usize>(),
     );
     let clean = run_builtin(
         clean_plan.clone(),
@@ -239,6 +286,18 @@ pub async fn run(
         matrix
             .kills
             .insert(fault.name, killers.iter().map(|r| r.id.clone()).collect());
+    }
+    // A legal variation must pass like the reference.
+    for (v, plan) in variation_plans {
+        let results =
+            run_builtin(plan, &BTreeSet::from([v.name]), None, parallel, &counting).await?;
+        matrix.variation_failures.insert(
+            format!("{}/{}/{}", v.protocol, v.role, v.name),
+            results
+                .into_iter()
+                .filter(|r| r.outcome != Outcome::Passed || !r.warnings.is_empty())
+                .collect(),
+        );
     }
     // Against a null implementation, only a failure or an error is right.
     for kind in NullKind::ALL {

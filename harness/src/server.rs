@@ -38,3 +38,171 @@ pub async fn serve(app: Router, listen: SocketAddr, what: &'static str) -> std::
     });
     Ok(Served { addr, task })
 }
+
+/// A legal way of answering that the reference simulators do not use by default: the
+/// suite must pass against it as against the plain simulator. Any simulator's router
+/// can be varied this way, whatever its protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AnswerVariation {
+    /// Every JSON object answer carries a field nobody asked for.
+    ExtraFields,
+    /// Every answer says `Connection: close`.
+    ConnectionClose,
+    /// Every answer comes 150 ms late.
+    SlowAnswers,
+}
+
+impl AnswerVariation {
+    /// Every variation.
+    pub const ALL: [AnswerVariation; 3] = [
+        AnswerVariation::ExtraFields,
+        AnswerVariation::ConnectionClose,
+        AnswerVariation::SlowAnswers,
+    ];
+
+    /// Its name, as faults have names.
+    pub fn name(self) -> &'static str {
+        match self {
+            AnswerVariation::ExtraFields => "extra-fields",
+            AnswerVariation::ConnectionClose => "connection-close",
+            AnswerVariation::SlowAnswers => "slow-answers",
+        }
+    }
+
+    /// What it does.
+    pub fn description(self) -> &'static str {
+        match self {
+            AnswerVariation::ExtraFields => {
+                "adds a field nobody asked for to every JSON object it answers"
+            }
+            AnswerVariation::ConnectionClose => "answers everything with Connection: close",
+            AnswerVariation::SlowAnswers => "answers everything 150 ms late",
+        }
+    }
+
+    /// The variations named in `names` (other names are ignored).
+    pub fn named<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<AnswerVariation> {
+        let names: Vec<&str> = names.into_iter().collect();
+        Self::ALL
+            .into_iter()
+            .filter(|v| names.contains(&v.name()))
+            .collect()
+    }
+}
+
+/// The largest answer body a variation rewrites.
+const VARIED_BODY_CAP: usize = 8 * 1024 * 1024;
+
+/// `app` answering with `variations` applied to every answer.
+pub fn vary(app: Router, variations: &[AnswerVariation]) -> Router {
+    if variations.is_empty() {
+        return app;
+    }
+    let variations: std::sync::Arc<[AnswerVariation]> = variations.into();
+    app.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let variations = variations.clone();
+            async move { varied(&variations, next.run(request).await).await }
+        },
+    ))
+}
+
+async fn varied(
+    variations: &[AnswerVariation],
+    response: axum::response::Response,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse as _;
+    if variations.contains(&AnswerVariation::SlowAnswers) {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    }
+    let (mut parts, body) = response.into_parts();
+    if variations.contains(&AnswerVariation::ConnectionClose) {
+        parts.headers.insert(
+            header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    let is_json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(is_json && variations.contains(&AnswerVariation::ExtraFields)) {
+        return axum::response::Response::from_parts(parts, body);
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, VARIED_BODY_CAP).await else {
+        return (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "answer too large",
+        )
+            .into_response();
+    };
+    let bytes = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            map.insert(
+                "crosscheckVariation".into(),
+                serde_json::Value::from("a field nobody asked for"),
+            );
+            serde_json::Value::Object(map)
+                .to_string()
+                .into_bytes()
+                .into()
+        }
+        _ => bytes,
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::{HttpClient, HttpRequest};
+    use axum::routing::get;
+
+    #[tokio::test]
+    async fn a_varied_app_adds_a_field_and_closes_the_connection() {
+        let app = Router::new().route(
+            "/",
+            get(|| async { axum::Json(serde_json::json!({"a": 1})) }),
+        );
+        let served = serve(
+            vary(
+                app,
+                &[
+                    AnswerVariation::ExtraFields,
+                    AnswerVariation::ConnectionClose,
+                ],
+            ),
+            "127.0.0.1:0".parse().expect("address"),
+            "test",
+        )
+        .await
+        .expect("serves");
+        let http = HttpClient::new().expect("client");
+        let answer = http
+            .send(
+                &HttpRequest {
+                    method: "GET".into(),
+                    url: served.url(),
+                    headers: vec![],
+                    body: None,
+                },
+                std::time::Duration::from_secs(2),
+            )
+            .await
+            .expect("answers");
+        let body: serde_json::Value = serde_json::from_slice(&answer.body).expect("json");
+        assert_eq!(body["a"], 1);
+        assert!(body["crosscheckVariation"].is_string());
+        assert!(answer
+            .headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("connection") && v == "close"));
+        assert_eq!(
+            AnswerVariation::named(["slow-answers", "a-fault"]),
+            [AnswerVariation::SlowAnswers]
+        );
+    }
+}

@@ -80,6 +80,36 @@ pub fn plan_builtin(scenarios: &[Arc<Scenario>], roles: &[String]) -> Vec<Job> {
     jobs
 }
 
+/// Why a `--partition K/N` is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PartitionError {
+    /// No slash.
+    #[error("`{0}` is not K/N")]
+    Shape(String),
+    /// K or N is not a number.
+    #[error("`{0}` is not a number")]
+    Number(String),
+    /// Not 1 <= K <= N.
+    #[error("need 1 <= K <= N, got {0}/{1}")]
+    Range(usize, usize),
+}
+
+/// Parses `K/N`: run part K of N.
+pub fn partition(text: &str) -> Result<(usize, usize), PartitionError> {
+    let (k, n) = text
+        .split_once('/')
+        .ok_or_else(|| PartitionError::Shape(text.to_string()))?;
+    let number = |t: &str| {
+        t.parse::<usize>()
+            .map_err(|_| PartitionError::Number(t.into()))
+    };
+    let (k, n) = (number(k)?, number(n)?);
+    if n == 0 || k == 0 || k > n {
+        return Err(PartitionError::Range(k, n));
+    }
+    Ok((k, n))
+}
+
 /// A run's id in reports: the scenario id, with the variant in brackets if any.
 pub fn report_id(scenario: &str, variant: Option<&str>) -> String {
     match variant {
@@ -108,7 +138,7 @@ fn errored(job: &Job, reason: String) -> ScenarioResult {
 }
 
 /// Runs jobs against fresh built-in simulators, `parallel` at a time, with the named
-/// faults switched on where they belong, or, given a `null` kind, against a fresh null
+/// faults (or variations) switched on where they belong, or, given a `null` kind, against a fresh null
 /// implementation in the simulator's place; tells `observer` of each run as it ends;
 /// results in plan order.
 pub async fn run_builtin(
@@ -126,10 +156,16 @@ pub async fn run_builtin(
         let http = http.clone();
         let profile: &'static dyn Profile = job.scenario.profile;
         let known = profile.faults();
+        let variations = profile.variations();
         let faults: BTreeSet<&'static str> = faults
             .iter()
             .copied()
-            .filter(|f| known.iter().any(|k| k.name == *f && k.role == job.role))
+            .filter(|f| {
+                known.iter().any(|k| k.name == *f && k.role == job.role)
+                    || variations
+                        .iter()
+                        .any(|v| v.name == *f && v.role == job.role)
+            })
             .collect();
         set.spawn(async move {
             let _permit = gate.acquire().await;
@@ -215,4 +251,18 @@ pub async fn run_external(
         results.push(result);
     }
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_are_k_of_n() {
+        assert_eq!(partition("2/4"), Ok((2, 4)));
+        assert_eq!(partition("2"), Err(PartitionError::Shape("2".into())));
+        assert_eq!(partition("a/4"), Err(PartitionError::Number("a".into())));
+        assert_eq!(partition("5/4"), Err(PartitionError::Range(5, 4)));
+        assert_eq!(partition("0/4"), Err(PartitionError::Range(0, 4)));
+    }
 }

@@ -326,6 +326,14 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
         all.contains("354 runs against 6 null implementations: every one failed or errored"),
         "{all}"
     );
+    let variations: Vec<&str> = all
+        .lines()
+        .skip_while(|l| !l.starts_with("variation "))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(variations.len(), 12, "3 per role: {all}");
+    assert!(variations.iter().all(|l| l.ends_with(" none")), "{all}");
 }
 
 #[test]

@@ -104,6 +104,23 @@ pub trait Profile: Send + Sync + 'static {
         listen: SocketAddr,
     ) -> BoxFuture<'a, Result<RunningSim, SimError>>;
 
+    /// Legal variations of the built-in simulators, per role: behaviour the specs
+    /// allow that the reference does not show. The suite must pass against each. By
+    /// default, the engine's answer variations for every role.
+    fn variations(&self) -> Vec<VariationInfo> {
+        self.roles()
+            .iter()
+            .flat_map(|r| {
+                crate::server::AnswerVariation::ALL.map(|v| VariationInfo {
+                    protocol: self.name(),
+                    name: v.name(),
+                    role: r.name,
+                    description: v.description(),
+                })
+            })
+            .collect()
+    }
+
     /// Fuzzes what an IUT of this protocol receives; `None` when the protocol has no
     /// fuzz strategy.
     fn fuzz<'a>(
@@ -193,6 +210,19 @@ pub enum FaultError {
         /// The role asked for.
         role: String,
     },
+}
+
+/// One legal variation of a built-in simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VariationInfo {
+    /// The protocol.
+    pub protocol: &'static str,
+    /// Its name (switched on like a fault).
+    pub name: &'static str,
+    /// The role whose simulator varies.
+    pub role: &'static str,
+    /// What it does.
+    pub description: &'static str,
 }
 
 /// A role an IUT may play.

@@ -22,17 +22,18 @@ use crate::profile::target::{Credential, Target};
 use crate::profile::{
     loopback, Binding, Counterpart, FaultTable, Prepared, SimError, Stage, StageProtocol,
 };
-use crate::server::Served;
+use crate::server::{AnswerVariation, Served};
 
 /// Starts the simulator for `role` on `listen` (port 0 for an ephemeral port).
 pub async fn start(role: &str, config: SimConfig, listen: SocketAddr) -> Result<Served, SimError> {
     let clock = TestClock::new();
+    let answers = config.answers.clone();
     let app = if role == "csp-a" {
         Arc::new(CspA::new(config, clock)?).router()
     } else {
         Arc::new(CspB::new(config, clock)?).router()
     };
-    crate::server::serve(app, listen, "cci simulator")
+    crate::server::serve(crate::server::vary(app, &answers), listen, "cci simulator")
         .await
         .map_err(|source| SimError::Bind {
             addr: listen,
@@ -134,6 +135,7 @@ async fn counterpart(
         key_lifetime: cci.key_lifetime,
         peer_timeout: target.step_timeout,
         faults: Default::default(),
+        answers: Vec::new(),
     };
     let issuer = Arc::new(CspA::new(config, TestClock::new())?);
     let books = issuer.clone();
@@ -226,6 +228,7 @@ pub async fn builtin(
     let mut config = SimConfig::new(role, dialect);
     config.peer_base = Some(format!("{}{}", counterpart.peer.url(), world::API_PREFIX));
     config.faults = faults.iter().filter_map(|f| Fault::from_name(f)).collect();
+    config.answers = AnswerVariation::named(faults.iter().copied());
     config.peer_timeout = target.iut_peer_timeout;
     let running = start(role, config, loopback()).await?;
     let url = running.url();

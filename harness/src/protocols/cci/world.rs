@@ -68,6 +68,8 @@ pub struct SimConfig {
     pub peer_timeout: Duration,
     /// Deliberate bugs.
     pub faults: BTreeSet<Fault>,
+    /// Legal answer variations the simulator applies.
+    pub answers: Vec<crate::server::AnswerVariation>,
 }
 
 impl SimConfig {
@@ -101,6 +103,7 @@ impl SimConfig {
             key_lifetime: Duration::from_secs(3600),
             peer_timeout: Duration::from_secs(1),
             faults: BTreeSet::new(),
+            answers: Vec::new(),
         }
     }
 

@@ -26,6 +26,8 @@ pub struct Offering {
 pub struct OnapiConfig {
     /// Deliberate bugs.
     pub faults: BTreeSet<Fault>,
+    /// Legal answer variations the simulator applies.
+    pub answers: Vec<crate::server::AnswerVariation>,
     /// Header carrying credentials.
     pub credential_header: String,
     /// Accepted credential values (full header value) and whether each has the right.
@@ -60,6 +62,7 @@ impl OnapiConfig {
     pub fn new() -> Self {
         Self {
             faults: BTreeSet::new(),
+            answers: Vec::new(),
             credential_header: "authorization".into(),
             credentials: BTreeMap::from([
                 (format!("Bearer {TOKEN_CO}"), true),

@@ -23,7 +23,7 @@ use crate::profile::{
     loopback, Binding, BoxFuture, Counterpart, FaultTable, Prepared, SimError, Stage,
     StageProtocol, TargetSection,
 };
-use crate::server::Served;
+use crate::server::{AnswerVariation, Served};
 use crate::yaml::{self, InputError};
 
 /// Starts the simulator for `role` (`sp` or `co`) on `listen`.
@@ -33,17 +33,22 @@ pub async fn start(
     listen: SocketAddr,
 ) -> Result<Served, SimError> {
     let clock = TestClock::new();
+    let answers = config.answers.clone();
     let app = if role == "sp" {
         Arc::new(SpSim::new(config, clock)).router()
     } else {
         Arc::new(CoSim::new(config, clock)?).router()
     };
-    crate::server::serve(app, listen, "onapi simulator")
-        .await
-        .map_err(|source| SimError::Bind {
-            addr: listen,
-            source,
-        })
+    crate::server::serve(
+        crate::server::vary(app, &answers),
+        listen,
+        "onapi simulator",
+    )
+    .await
+    .map_err(|source| SimError::Bind {
+        addr: listen,
+        source,
+    })
 }
 
 /// ONAPI's top-level fields of the target file. `providers` is accepted for
@@ -179,6 +184,7 @@ pub async fn builtin_stage(
     let counterpart = start_counterpart(&target, loopback()).await?;
     let mut config = OnapiConfig::new();
     config.faults = faults.iter().filter_map(|f| Fault::from_name(f)).collect();
+    config.answers = AnswerVariation::named(faults.iter().copied());
     config.sp_base = counterpart.peer.url();
     let running = start(role, config, loopback()).await?;
     let base = running.url();
