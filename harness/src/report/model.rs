@@ -38,12 +38,20 @@ impl Outcome {
 pub struct Failure {
     /// Step label: number, name, source line (and loop item).
     pub step: String,
-    /// The requirement(s) the step checks.
+    /// The requirement(s) the step checks, comma separated when several.
     pub requirement: String,
     /// What was expected.
     pub expected: String,
     /// What happened.
     pub actual: String,
+}
+
+/// The requirement ids a failure's `requirement` names (`A, B` names two).
+pub fn charged(requirement: &str) -> impl Iterator<Item = &str> {
+    requirement
+        .split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
 }
 
 /// One scenario run against one target.

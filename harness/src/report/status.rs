@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::model::{Outcome, ScenarioResult};
+use super::model::{charged, Outcome, ScenarioResult};
 
 /// The status of one requirement over a whole run. Later variants win when runs
 /// disagree: one failure makes a requirement failed whatever else passed.
@@ -41,14 +41,6 @@ impl RequirementStatus {
             RequirementStatus::Failed => "failed",
         }
     }
-}
-
-/// The requirement ids a failure or warning is charged to (`A, B` names two).
-fn charged(requirement: &str) -> impl Iterator<Item = &str> {
-    requirement
-        .split(',')
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
 }
 
 /// What one run says of `requirement`, and why, when it is not a plain pass.

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::model::{Failure, Outcome, ScenarioResult};
+use super::model::{charged, Failure, Outcome, ScenarioResult};
 use crate::http::{Exchange, Redactor};
 use crate::profile::Level;
 
@@ -98,10 +98,7 @@ pub fn decide(
                 .collect();
             // The step's requirement decides (a step of a scenario with several
             // requirements names its own; otherwise it checks all of them).
-            let should = requirement
-                .split(',')
-                .map(str::trim)
-                .all(|r| level(r) == Some(Level::Should));
+            let should = charged(&requirement).all(|r| level(r) == Some(Level::Should));
             if should {
                 (Outcome::Passed, None, vec![], failures)
             } else {
