@@ -112,13 +112,17 @@ enum Command {
         /// Protocol (default: all).
         protocol: Option<String>,
     },
-    /// The suite against the clean simulators and every fault: the kill matrix.
+    /// The full matrix: the suite against the clean simulators, every legal variation,
+    /// every fault and every null implementation, in one pool.
     Selftest {
         /// Scenario files or folders (default: scenarios/).
         paths: Vec<PathBuf>,
-        /// Scenarios run at once.
-        #[arg(long, default_value_t = 16)]
+        /// Runs at once (most of a run is waiting, so many fit on few cores).
+        #[arg(long, default_value_t = 64)]
         jobs: usize,
+        /// Where selftest.json and selftest.md go.
+        #[arg(long, default_value = "reports/selftest")]
+        report_dir: PathBuf,
     },
     /// List scenarios and requirement coverage.
     List {
@@ -357,14 +361,24 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
             );
             Ok(Exit::Code(0))
         }
-        Command::Selftest { paths, jobs } => {
+        Command::Selftest {
+            paths,
+            jobs,
+            report_dir,
+        } => {
             let scenarios = load(paths)?;
             let started = Instant::now();
             let console = Console::from_env();
             let matrix = crate::selftest::run(&scenarios, jobs, &console).await?;
             console.finish();
+            let seconds = started.elapsed().as_secs_f64();
             print!("{}", matrix.render());
-            println!("self-test took {:.1} s", started.elapsed().as_secs_f64());
+            let written = crate::selftest::write(&matrix, seconds, &report_dir)?;
+            let written: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            println!(
+                "self-test took {seconds:.1} s; matrix: {}",
+                written.join(", ")
+            );
             Ok(Exit::Code(if matrix.ok() { 0 } else { 1 }))
         }
         Command::List { paths } => {

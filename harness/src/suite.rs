@@ -137,10 +137,26 @@ fn errored(job: &Job, reason: String) -> ScenarioResult {
     }
 }
 
+/// One run against fresh built-in simulators: a job, the faults or variations switched
+/// on for it, and, if set, the null implementation that stands in for the simulator.
+#[derive(Debug, Clone)]
+pub struct BuiltinRun {
+    /// What to run.
+    pub job: Job,
+    /// Faults and variations by name (those that do not belong to the job's role are
+    /// ignored).
+    pub switches: BTreeSet<&'static str>,
+    /// A null implementation in the simulator's place.
+    pub null: Option<NullKind>,
+    /// Tell the observer only that the run ended, not what it found (under a fault,
+    /// failures are the point).
+    pub quiet: bool,
+}
+
 /// Runs jobs against fresh built-in simulators, `parallel` at a time, with the named
-/// faults (or variations) switched on where they belong, or, given a `null` kind, against a fresh null
-/// implementation in the simulator's place; tells `observer` of each run as it ends;
-/// results in plan order.
+/// faults (or variations) switched on where they belong, or, given a `null` kind,
+/// against a fresh null implementation in the simulator's place; tells `observer` of
+/// each run as it ends; results in plan order.
 pub async fn run_builtin(
     plan: Vec<Job>,
     faults: &BTreeSet<&'static str>,
@@ -148,18 +164,44 @@ pub async fn run_builtin(
     parallel: usize,
     observer: &dyn Observer,
 ) -> Result<Vec<ScenarioResult>, SuiteError> {
+    let runs = plan
+        .into_iter()
+        .map(|job| BuiltinRun {
+            job,
+            switches: faults.clone(),
+            null,
+            quiet: false,
+        })
+        .collect();
+    run_pool(runs, parallel, observer).await
+}
+
+/// Runs every run in one pool, `parallel` at a time in the order given, with no
+/// barrier between them; results in that order.
+pub async fn run_pool(
+    runs: Vec<BuiltinRun>,
+    parallel: usize,
+    observer: &dyn Observer,
+) -> Result<Vec<ScenarioResult>, SuiteError> {
     let http = HttpClient::new()?;
     let gate = Arc::new(Semaphore::new(parallel.max(1)));
     let mut set = JoinSet::new();
-    for (index, job) in plan.into_iter().enumerate() {
+    let mut quiet = Vec::with_capacity(runs.len());
+    for (index, run) in runs.into_iter().enumerate() {
+        quiet.push(run.quiet);
         let gate = gate.clone();
         let http = http.clone();
+        let BuiltinRun {
+            job,
+            switches,
+            null,
+            ..
+        } = run;
         let profile: &'static dyn Profile = job.scenario.profile;
         let known = profile.faults();
         let variations = profile.variations();
-        let faults: BTreeSet<&'static str> = faults
-            .iter()
-            .copied()
+        let switches: BTreeSet<&'static str> = switches
+            .into_iter()
             .filter(|f| {
                 known.iter().any(|k| k.name == *f && k.role == job.role)
                     || variations
@@ -169,34 +211,46 @@ pub async fn run_builtin(
             .collect();
         set.spawn(async move {
             let _permit = gate.acquire().await;
-            let started = profile
-                .start_builtin(&job.role, job.variant, &faults, &http)
-                .await;
-            let result = match (started, null) {
-                (Ok(prepared), None) => {
-                    run_scenario(&job.scenario, &prepared.stage, job.id.clone()).await
-                }
-                (Ok(prepared), Some(kind)) => match NullServer::start(kind).await {
-                    Ok(server) => {
-                        let _simulator = prepared.keep_alive;
-                        let stage = nulls::retarget(prepared.stage, server.addr());
-                        run_scenario(&job.scenario, &stage, job.id.clone()).await
-                    }
-                    Err(e) => errored(&job, format!("could not start {}: {e}", kind.name())),
-                },
-                (Err(e), _) => errored(&job, format!("could not start the simulator: {e}")),
-            };
+            let result = run_one(&job, &switches, null, &http).await;
             (index, result)
         });
     }
     let mut results = Vec::new();
     while let Some(done) = set.join_next().await {
         let (index, result) = done?;
-        observer.finished(&result);
+        if quiet[index] {
+            observer.advanced();
+        } else {
+            observer.finished(&result);
+        }
         results.push((index, result));
     }
     results.sort_by_key(|(i, _)| *i);
     Ok(results.into_iter().map(|(_, r)| r).collect())
+}
+
+async fn run_one(
+    job: &Job,
+    switches: &BTreeSet<&'static str>,
+    null: Option<NullKind>,
+    http: &HttpClient,
+) -> ScenarioResult {
+    let profile = job.scenario.profile;
+    let started = profile
+        .start_builtin(&job.role, job.variant, switches, http)
+        .await;
+    match (started, null) {
+        (Ok(prepared), None) => run_scenario(&job.scenario, &prepared.stage, job.id.clone()).await,
+        (Ok(prepared), Some(kind)) => match NullServer::start(kind).await {
+            Ok(server) => {
+                let _simulator = prepared.keep_alive;
+                let stage = nulls::retarget(prepared.stage, server.addr());
+                run_scenario(&job.scenario, &stage, job.id.clone()).await
+            }
+            Err(e) => errored(job, format!("could not start {}: {e}", kind.name())),
+        },
+        (Err(e), _) => errored(job, format!("could not start the simulator: {e}")),
+    }
 }
 
 /// Runs scenarios one at a time against an external target, with the mock peer on

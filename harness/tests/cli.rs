@@ -314,7 +314,8 @@ fn a_hanging_iut_errors_within_the_step_timeout() {
 
 #[test]
 fn selftest_kills_every_fault_and_proves_every_scenario() {
-    let out = crosscheck(&["selftest"]);
+    let dir = temp_dir("selftest");
+    let out = crosscheck(&["selftest", "--report-dir", dir.to_str().expect("utf-8")]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(all.contains("clean: all pass"), "{all}");
@@ -334,6 +335,24 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
         .collect();
     assert_eq!(variations.len(), 12, "3 per role: {all}");
     assert!(variations.iter().all(|l| l.ends_with(" none")), "{all}");
+    // The same matrix, for tools and for people.
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("selftest.json")).expect("selftest.json"),
+    )
+    .expect("json");
+    assert_eq!(json["ok"], true, "{json}");
+    assert_eq!(json["nulls"]["runs"], 354, "{json}");
+    let faults = json["faults"].as_array().expect("faults");
+    assert!(faults
+        .iter()
+        .all(|f| !f["killed_by"].as_array().expect("list").is_empty()));
+    assert_eq!(
+        json["variations"].as_array().expect("variations").len(),
+        variations.len()
+    );
+    let md = std::fs::read_to_string(dir.join("selftest.md")).expect("selftest.md");
+    assert!(md.starts_with("# crosscheck self-test: PASS"), "{md}");
+    assert!(md.contains("| a-accepts-reencoded | cci | csp-a |"), "{md}");
 }
 
 #[test]
@@ -346,7 +365,12 @@ fn selftest_names_a_scenario_that_passes_against_a_null_implementation() {
         "id: weak\ntitle: t\nprotocol: onapi\nrole: sp\nrequirements: [ON-SP-02]\nsteps:\n  - call: send_notice\n    with: {notice: \"{{ valid_notice() }}\"}\n    expect: {status: 200, content_type: application/json}\n",
     )
     .expect("write");
-    let out = crosscheck(&["selftest", dir.to_str().expect("utf-8")]);
+    let out = crosscheck(&[
+        "selftest",
+        "--report-dir",
+        dir.join("reports").to_str().expect("utf-8"),
+        dir.to_str().expect("utf-8"),
+    ]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("null-garbage     1 (weak)"), "{all}");

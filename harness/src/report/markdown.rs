@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use super::model::{Outcome, RunReport};
 use crate::protocols;
 
-fn cell(text: &str) -> String {
+/// `text` made safe for one cell of a Markdown table.
+pub(crate) fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 

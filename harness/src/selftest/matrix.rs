@@ -1,28 +1,10 @@
-//! The kill matrix: the suite against the clean simulators (everything must pass),
-//! against each fault (each must fail at least one scenario), and against each null
-//! implementation (every scenario must fail or error); and which faults each scenario
-//! kills (each scenario must kill at least one).
+//! What the self-test found, and its table for the terminal.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::sync::Arc;
 
-use crate::nulls::NullKind;
-use crate::profile::{FaultInfo, VariationInfo};
 use crate::protocols;
-use crate::report::console::Observer;
-use crate::report::{Outcome, ScenarioResult};
-use crate::scenario::Scenario;
-use crate::suite::{plan_builtin, run_builtin, Job, SuiteError};
-
-/// Passes on that runs ended, not what they found.
-struct Counting<'a>(&'a dyn Observer);
-
-impl Observer for Counting<'_> {
-    fn finished(&self, _result: &ScenarioResult) {
-        self.0.advanced();
-    }
-}
+use crate::report::ScenarioResult;
 
 /// What the self-test found.
 #[derive(Debug, Clone, Default)]
@@ -166,13 +148,18 @@ impl KillMatrix {
             }
         );
         let killed = self.kills.values().filter(|k| !k.is_empty()).count();
-        let _ =
-            writeln!(
+        let varied = self
+            .variation_failures
+            .values()
+            .filter(|f| f.is_empty())
+            .count();
+        let _ = writeln!(
             out,
-            "\n{killed} of {} faults killed; {} of {} scenarios kill at least one fault; clean: {}",
+            "\n{killed} of {} faults killed; {} of {} scenarios kill at least one fault; {varied} of {} variations pass; clean: {}",
             self.kills.len(),
             self.by_scenario.len() - self.unproven().len(),
             self.by_scenario.len(),
+            self.variation_failures.len(),
             if self.clean_failures.is_empty() { "all pass" } else { "NOT all pass" }
         );
         out
@@ -180,7 +167,7 @@ impl KillMatrix {
 }
 
 /// Why a run did not pass cleanly: its first failure or warning, or its reason.
-fn why(r: &ScenarioResult) -> String {
+pub(crate) fn why(r: &ScenarioResult) -> String {
     r.failures
         .first()
         .or(r.warnings.first())
@@ -192,132 +179,4 @@ fn why(r: &ScenarioResult) -> String {
         })
         .or_else(|| r.reason.clone())
         .unwrap_or_default()
-}
-
-/// Runs the self-test over `scenarios` with `parallel` scenarios at a time; `observer`
-/// sees every run (clean and under each fault).
-pub async fn run(
-    scenarios: &[Arc<Scenario>],
-    parallel: usize,
-    observer: &dyn Observer,
-) -> Result<KillMatrix, SuiteError> {
-    let mut matrix = KillMatrix::default();
-    for s in scenarios {
-        matrix.by_scenario.entry(s.id.clone()).or_default();
-    }
-    let profiles: BTreeSet<&'static str> = scenarios.iter().map(|s| s.profile.name()).collect();
-    let roles: BTreeSet<String> = scenarios.iter().map(|s| s.role.clone()).collect();
-    let roles: Vec<String> = roles.into_iter().collect();
-    let clean_plan = plan_builtin(scenarios, &roles);
-    let fault_plans: Vec<(FaultInfo, Vec<Job>)> = profiles
-        .into_iter()
-        .filter_map(protocols::find)
-        .flat_map(|p| p.faults())
-        .map(|fault| {
-            let of_protocol: Vec<Arc<Scenario>> = scenarios
-                .iter()
-                .filter(|s| s.profile.name() == fault.protocol)
-                .cloned()
-                .collect();
-            let plan = plan_builtin(&of_protocol, &[fault.role.to_string()]);
-            (fault, plan)
-        })
-        .collect();
-    let variation_plans: Vec<(VariationInfo, Vec<Job>)> = scenarios
-        .iter()
-        .map(|s| s.profile.name())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .filter_map(protocols::find)
-        .flat_map(|p| p.variations())
-        .map(|v| {
-            let of_role: Vec<Arc<Scenario>> = scenarios
-                .iter()
-                .filter(|s| s.profile.name() == v.protocol && s.role == v.role)
-                .cloned()
-                .collect();
-            (v, plan_builtin(&of_role, &[v.role.to_string()]))
-        })
-        .filter(|(_, plan)| !plan.is_empty())
-        .collect();
-    observer.planned(
-        clean_plan.len() * (1 + NullKind::ALL.len())
-            + fault_plans.iter().map(|(_, p)| p.len()).sum::<usize>()
-            + variation_plans.iter().map(|(_, p)| p.len()).sum::<usize>(),
-    );
-    let clean = run_builtin(
-        clean_plan.clone(),
-        &BTreeSet::new(),
-        None,
-        parallel,
-        observer,
-    )
-    .await?;
-    matrix.clean_runs = clean.len();
-    matrix.clean_failures = clean
-        .into_iter()
-        .filter(|r| r.outcome != Outcome::Passed || !r.warnings.is_empty())
-        .collect();
-    // Under a fault, failures are the point: count them, do not report each one.
-    let counting = Counting(observer);
-    for (fault, plan) in fault_plans {
-        let results = run_builtin(
-            plan,
-            &BTreeSet::from([fault.name]),
-            None,
-            parallel,
-            &counting,
-        )
-        .await?;
-        let killers: Vec<&ScenarioResult> = results
-            .iter()
-            // A SHOULD-level scenario passes with a warning: that is a detection too.
-            .filter(|r| {
-                matches!(r.outcome, Outcome::Failed | Outcome::Errored) || !r.warnings.is_empty()
-            })
-            .collect();
-        for r in &killers {
-            matrix
-                .by_scenario
-                .entry(r.scenario.clone())
-                .or_default()
-                .insert(fault.name);
-        }
-        matrix
-            .kills
-            .insert(fault.name, killers.iter().map(|r| r.id.clone()).collect());
-    }
-    // A legal variation must pass like the reference.
-    for (v, plan) in variation_plans {
-        let results =
-            run_builtin(plan, &BTreeSet::from([v.name]), None, parallel, &counting).await?;
-        matrix.variation_failures.insert(
-            format!("{}/{}/{}", v.protocol, v.role, v.name),
-            results
-                .into_iter()
-                .filter(|r| r.outcome != Outcome::Passed || !r.warnings.is_empty())
-                .collect(),
-        );
-    }
-    // Against a null implementation, only a failure or an error is right.
-    for kind in NullKind::ALL {
-        let results = run_builtin(
-            clean_plan.clone(),
-            &BTreeSet::new(),
-            Some(kind),
-            parallel,
-            &counting,
-        )
-        .await?;
-        matrix.null_runs += results.len();
-        matrix.null_survivors.insert(
-            kind.name(),
-            results
-                .iter()
-                .filter(|r| !matches!(r.outcome, Outcome::Failed | Outcome::Errored))
-                .map(|r| r.id.clone())
-                .collect(),
-        );
-    }
-    Ok(matrix)
 }

@@ -1,0 +1,356 @@
+//! The kill matrix as files: `selftest.json` for tools and `selftest.md` for people,
+//! written into the report dir.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::matrix::{why, KillMatrix};
+use crate::protocols;
+use crate::report::markdown::cell;
+use crate::report::ScenarioResult;
+
+/// The matrix files could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {source}")]
+pub struct MatrixFileError {
+    /// The file or folder.
+    pub path: String,
+    /// Why.
+    pub source: std::io::Error,
+}
+
+#[derive(Debug, Serialize)]
+struct MatrixFile<'a> {
+    ok: bool,
+    seconds: f64,
+    clean: Column,
+    faults: Vec<FaultRow<'a>>,
+    scenarios: Vec<ScenarioRow<'a>>,
+    variations: Vec<VariationRow<'a>>,
+    nulls: NullColumn<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct Column {
+    runs: usize,
+    not_passing: Vec<Miss>,
+}
+
+#[derive(Debug, Serialize)]
+struct Miss {
+    id: String,
+    outcome: &'static str,
+    why: String,
+}
+
+impl Miss {
+    fn of(r: &ScenarioResult) -> Miss {
+        Miss {
+            id: r.id.clone(),
+            outcome: r.outcome.name(),
+            why: why(r),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct FaultRow<'a> {
+    name: &'a str,
+    protocol: &'a str,
+    role: &'a str,
+    requirement: &'a str,
+    killed_by: &'a [String],
+}
+
+#[derive(Debug, Serialize)]
+struct ScenarioRow<'a> {
+    id: &'a str,
+    kills: Vec<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct VariationRow<'a> {
+    name: &'a str,
+    not_passing: Vec<Miss>,
+}
+
+#[derive(Debug, Serialize)]
+struct NullColumn<'a> {
+    runs: usize,
+    not_failing: Vec<NullRow<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct NullRow<'a> {
+    name: &'a str,
+    runs: &'a [String],
+}
+
+fn file_model(matrix: &KillMatrix, seconds: f64) -> MatrixFile<'_> {
+    MatrixFile {
+        ok: matrix.ok(),
+        seconds: (seconds * 10.0).round() / 10.0,
+        clean: Column {
+            runs: matrix.clean_runs,
+            not_passing: matrix.clean_failures.iter().map(Miss::of).collect(),
+        },
+        faults: matrix
+            .kills
+            .iter()
+            .map(|(name, killed_by)| {
+                let fault = protocols::find_fault(name);
+                FaultRow {
+                    name,
+                    protocol: fault.map_or("", |f| f.protocol),
+                    role: fault.map_or("", |f| f.role),
+                    requirement: fault.map_or("", |f| f.requirement),
+                    killed_by,
+                }
+            })
+            .collect(),
+        scenarios: matrix
+            .by_scenario
+            .iter()
+            .map(|(id, kills)| ScenarioRow {
+                id,
+                kills: kills.iter().copied().collect(),
+            })
+            .collect(),
+        variations: matrix
+            .variation_failures
+            .iter()
+            .map(|(name, failed)| VariationRow {
+                name,
+                not_passing: failed.iter().map(Miss::of).collect(),
+            })
+            .collect(),
+        nulls: NullColumn {
+            runs: matrix.null_runs,
+            not_failing: matrix
+                .null_survivors
+                .iter()
+                .map(|(name, runs)| NullRow { name, runs })
+                .collect(),
+        },
+    }
+}
+
+/// The matrix as JSON.
+pub fn json(matrix: &KillMatrix, seconds: f64) -> String {
+    serde_json::to_string_pretty(&file_model(matrix, seconds))
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot render the matrix: {e}\"}}"))
+}
+
+/// The matrix as Markdown.
+pub fn markdown(matrix: &KillMatrix, seconds: f64) -> String {
+    let m = file_model(matrix, seconds);
+    let mut out = String::new();
+    let verdict = if m.ok { "PASS" } else { "FAIL" };
+    let killed = m.faults.iter().filter(|f| !f.killed_by.is_empty()).count();
+    let proven = m.scenarios.iter().filter(|s| !s.kills.is_empty()).count();
+    let varied = m
+        .variations
+        .iter()
+        .filter(|v| v.not_passing.is_empty())
+        .count();
+    let null_ok = m.nulls.not_failing.iter().all(|n| n.runs.is_empty());
+    let _ = writeln!(out, "# crosscheck self-test: {verdict}\n");
+    let _ = writeln!(
+        out,
+        "- clean simulators: {} of {} runs passed",
+        m.clean.runs - m.clean.not_passing.len(),
+        m.clean.runs
+    );
+    let _ = writeln!(out, "- faults killed: {killed} of {}", m.faults.len());
+    let _ = writeln!(
+        out,
+        "- scenarios that kill at least one fault: {proven} of {}",
+        m.scenarios.len()
+    );
+    let _ = writeln!(
+        out,
+        "- variations passed: {varied} of {}",
+        m.variations.len()
+    );
+    let _ = writeln!(
+        out,
+        "- runs against null implementations: {}, {}",
+        m.nulls.runs,
+        if null_ok {
+            "every one failed or errored"
+        } else {
+            "SOME DID NOT FAIL"
+        }
+    );
+    let _ = writeln!(out, "- took {:.1} s", m.seconds);
+    for miss in &m.clean.not_passing {
+        let _ = writeln!(
+            out,
+            "- clean run NOT PASSING: {} ({}): {}",
+            cell(&miss.id),
+            miss.outcome,
+            cell(&miss.why)
+        );
+    }
+    let _ = writeln!(out, "\n## Faults\n");
+    let _ = writeln!(out, "| fault | protocol | role | breaks | killed by |");
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    for f in &m.faults {
+        let by = if f.killed_by.is_empty() {
+            "**SURVIVED**".to_string()
+        } else {
+            f.killed_by.join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            f.name, f.protocol, f.role, f.requirement, by
+        );
+    }
+    let _ = writeln!(out, "\n## Scenarios\n");
+    let _ = writeln!(out, "| scenario | faults killed |");
+    let _ = writeln!(out, "|---|---|");
+    for s in &m.scenarios {
+        let kills = if s.kills.is_empty() {
+            "**none (unproven)**".to_string()
+        } else {
+            s.kills.join(", ")
+        };
+        let _ = writeln!(out, "| {} | {kills} |", s.id);
+    }
+    let _ = writeln!(out, "\n## Legal variations (must pass)\n");
+    let _ = writeln!(out, "| variation | runs not passing |");
+    let _ = writeln!(out, "|---|---|");
+    for v in &m.variations {
+        let misses = if v.not_passing.is_empty() {
+            "none".to_string()
+        } else {
+            v.not_passing
+                .iter()
+                .map(|miss| format!("{} ({})", cell(&miss.id), cell(&miss.why)))
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        let _ = writeln!(out, "| {} | {misses} |", v.name);
+    }
+    let _ = writeln!(out, "\n## Null implementations (every run must fail)\n");
+    let _ = writeln!(out, "| null implementation | runs not failing |");
+    let _ = writeln!(out, "|---|---|");
+    for n in &m.nulls.not_failing {
+        let runs = if n.runs.is_empty() {
+            "none".to_string()
+        } else {
+            n.runs.join(", ")
+        };
+        let _ = writeln!(out, "| {} | {runs} |", n.name);
+    }
+    out
+}
+
+/// Writes `selftest.json` and `selftest.md` into `dir`, creating it; returns the paths.
+pub fn write(
+    matrix: &KillMatrix,
+    seconds: f64,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, MatrixFileError> {
+    let failed = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| MatrixFileError { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(failed(dir))?;
+    let mut written = Vec::new();
+    for (name, text) in [
+        ("selftest.json", json(matrix, seconds)),
+        ("selftest.md", markdown(matrix, seconds)),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(failed(&path))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    use crate::report::{Failure, Outcome};
+
+    fn result(id: &str, outcome: Outcome) -> ScenarioResult {
+        ScenarioResult {
+            id: id.into(),
+            scenario: id.into(),
+            title: "t".into(),
+            protocol: "demo".into(),
+            role: "server".into(),
+            variant: None,
+            requirements: vec!["DEMO-01".into()],
+            outcome,
+            duration_ms: 1,
+            reason: None,
+            failures: vec![Failure {
+                step: "submit".into(),
+                requirement: "DEMO-01".into(),
+                expected: "status 201".into(),
+                actual: "status 400 | odd".into(),
+            }],
+            warnings: vec![],
+            exchanges: vec![],
+            source: "demo.yaml".into(),
+        }
+    }
+
+    fn matrix() -> KillMatrix {
+        let mut m = KillMatrix {
+            clean_runs: 2,
+            null_runs: 4,
+            ..KillMatrix::default()
+        };
+        m.kills.insert("demo-lenient", vec!["demo-submit".into()]);
+        m.kills.insert("demo-silent", vec![]);
+        m.by_scenario
+            .insert("demo-submit".into(), BTreeSet::from(["demo-lenient"]));
+        m.by_scenario.insert("demo-other".into(), BTreeSet::new());
+        m.variation_failures
+            .insert("demo/server/extra-fields".into(), vec![]);
+        m.variation_failures.insert(
+            "demo/server/slow-answers".into(),
+            vec![result("demo-submit", Outcome::Failed)],
+        );
+        m.null_survivors.insert("null-empty-200", vec![]);
+        m.null_survivors
+            .insert("null-garbage", vec!["demo-other".into()]);
+        m
+    }
+
+    #[test]
+    fn the_markdown_matrix_shows_every_column_and_escapes_what_the_iut_said() {
+        insta::assert_snapshot!(markdown(&matrix(), 12.34));
+    }
+
+    #[test]
+    fn the_json_matrix_says_what_failed() {
+        let v: serde_json::Value = serde_json::from_str(&json(&matrix(), 12.34)).expect("json");
+        assert_eq!(v["ok"], false);
+        assert_eq!(v["seconds"], 12.3);
+        assert_eq!(v["faults"][1]["name"], "demo-silent");
+        assert_eq!(v["faults"][1]["killed_by"], serde_json::json!([]));
+        assert_eq!(
+            v["variations"][1]["not_passing"][0]["why"],
+            "DEMO-01 submit: expected status 201, got status 400 | odd"
+        );
+        assert_eq!(v["nulls"]["not_failing"][1]["runs"][0], "demo-other");
+    }
+
+    #[test]
+    fn writing_names_the_path_that_failed() {
+        let file = std::env::temp_dir().join(format!("crosscheck-matrix-{}", std::process::id()));
+        std::fs::write(&file, "a file, not a folder").expect("write");
+        let err = write(&matrix(), 1.0, &file.join("sub")).expect_err("cannot create");
+        assert!(err.to_string().contains("crosscheck-matrix-"), "{err}");
+        let _ = std::fs::remove_file(file);
+    }
+}

@@ -1,0 +1,162 @@
+//! The kill matrix: the suite against the clean simulators (everything must pass),
+//! against each fault (each must fail at least one scenario), and against each null
+//! implementation (every scenario must fail or error); and which faults each scenario
+//! kills (each scenario must kill at least one).
+
+mod files;
+mod matrix;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+pub use files::{write, MatrixFileError};
+pub use matrix::KillMatrix;
+
+use crate::nulls::NullKind;
+use crate::profile::{FaultInfo, VariationInfo};
+use crate::protocols;
+use crate::report::console::Observer;
+use crate::report::Outcome;
+use crate::scenario::Scenario;
+use crate::suite::{plan_builtin, run_pool, BuiltinRun, Job, SuiteError};
+
+/// Runs the self-test over `scenarios` with `parallel` scenarios at a time; `observer`
+/// sees every run (clean and under each fault).
+pub async fn run(
+    scenarios: &[Arc<Scenario>],
+    parallel: usize,
+    observer: &dyn Observer,
+) -> Result<KillMatrix, SuiteError> {
+    let mut matrix = KillMatrix::default();
+    for s in scenarios {
+        matrix.by_scenario.entry(s.id.clone()).or_default();
+    }
+    let profiles: BTreeSet<&'static str> = scenarios.iter().map(|s| s.profile.name()).collect();
+    let roles: BTreeSet<String> = scenarios.iter().map(|s| s.role.clone()).collect();
+    let roles: Vec<String> = roles.into_iter().collect();
+    let clean_plan = plan_builtin(scenarios, &roles);
+    let fault_plans: Vec<(FaultInfo, Vec<Job>)> = profiles
+        .into_iter()
+        .filter_map(protocols::find)
+        .flat_map(|p| p.faults())
+        .map(|fault| {
+            let of_protocol: Vec<Arc<Scenario>> = scenarios
+                .iter()
+                .filter(|s| s.profile.name() == fault.protocol)
+                .cloned()
+                .collect();
+            let plan = plan_builtin(&of_protocol, &[fault.role.to_string()]);
+            (fault, plan)
+        })
+        .collect();
+    let variation_plans: Vec<(VariationInfo, Vec<Job>)> = scenarios
+        .iter()
+        .map(|s| s.profile.name())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter_map(protocols::find)
+        .flat_map(|p| p.variations())
+        .map(|v| {
+            let of_role: Vec<Arc<Scenario>> = scenarios
+                .iter()
+                .filter(|s| s.profile.name() == v.protocol && s.role == v.role)
+                .cloned()
+                .collect();
+            (v, plan_builtin(&of_role, &[v.role.to_string()]))
+        })
+        .filter(|(_, plan)| !plan.is_empty())
+        .collect();
+    // One pool, no barrier: every run of the matrix at once, `parallel` at a time.
+    let mut runs: Vec<BuiltinRun> = Vec::new();
+    let mut cells: Vec<Cell> = Vec::new();
+    let mut add = |cell: Cell, plan: &[Job], switches: BTreeSet<&'static str>, null, quiet| {
+        for job in plan {
+            cells.push(cell.clone());
+            runs.push(BuiltinRun {
+                job: job.clone(),
+                switches: switches.clone(),
+                null,
+                quiet,
+            });
+        }
+    };
+    add(Cell::Clean, &clean_plan, BTreeSet::new(), None, false);
+    for (fault, plan) in &fault_plans {
+        add(
+            Cell::Fault(fault.name),
+            plan,
+            BTreeSet::from([fault.name]),
+            None,
+            true,
+        );
+        matrix.kills.insert(fault.name, Vec::new());
+    }
+    for (v, plan) in &variation_plans {
+        let name = format!("{}/{}/{}", v.protocol, v.role, v.name);
+        matrix.variation_failures.insert(name.clone(), Vec::new());
+        add(
+            Cell::Variation(name),
+            plan,
+            BTreeSet::from([v.name]),
+            None,
+            false,
+        );
+    }
+    for kind in NullKind::ALL {
+        matrix.null_survivors.insert(kind.name(), Vec::new());
+        add(
+            Cell::Null(kind.name()),
+            &clean_plan,
+            BTreeSet::new(),
+            Some(kind),
+            true,
+        );
+    }
+    observer.planned(runs.len());
+    let results = run_pool(runs, parallel, observer).await?;
+    for (cell, r) in cells.into_iter().zip(results) {
+        let clean = r.outcome == Outcome::Passed && r.warnings.is_empty();
+        match cell {
+            Cell::Clean => {
+                matrix.clean_runs += 1;
+                if !clean {
+                    matrix.clean_failures.push(r);
+                }
+            }
+            // A SHOULD-level scenario passes with a warning: that is a detection too.
+            Cell::Fault(name) => {
+                if !clean && r.outcome != Outcome::Skipped {
+                    matrix
+                        .by_scenario
+                        .entry(r.scenario.clone())
+                        .or_default()
+                        .insert(name);
+                    matrix.kills.entry(name).or_default().push(r.id);
+                }
+            }
+            // A legal variation must pass like the reference (or be skipped with a reason).
+            Cell::Variation(name) => {
+                if !clean && r.outcome != Outcome::Skipped {
+                    matrix.variation_failures.entry(name).or_default().push(r);
+                }
+            }
+            // Against a null implementation, only a failure or an error is right.
+            Cell::Null(name) => {
+                matrix.null_runs += 1;
+                if !matches!(r.outcome, Outcome::Failed | Outcome::Errored) {
+                    matrix.null_survivors.entry(name).or_default().push(r.id);
+                }
+            }
+        }
+    }
+    Ok(matrix)
+}
+
+/// Which column of the matrix a run belongs to.
+#[derive(Debug, Clone)]
+enum Cell {
+    Clean,
+    Fault(&'static str),
+    Variation(String),
+    Null(&'static str),
+}
