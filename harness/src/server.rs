@@ -50,14 +50,21 @@ pub enum AnswerVariation {
     ConnectionClose,
     /// Every answer comes 150 ms late.
     SlowAnswers,
+    /// Every answer body is sent in chunks (`Transfer-Encoding: chunked`, no
+    /// `Content-Length`).
+    ChunkedBodies,
+    /// Every JSON object answer lists its fields in reverse order, at every depth.
+    ReorderedFields,
 }
 
 impl AnswerVariation {
     /// Every variation.
-    pub const ALL: [AnswerVariation; 3] = [
+    pub const ALL: [AnswerVariation; 5] = [
         AnswerVariation::ExtraFields,
         AnswerVariation::ConnectionClose,
         AnswerVariation::SlowAnswers,
+        AnswerVariation::ChunkedBodies,
+        AnswerVariation::ReorderedFields,
     ];
 
     /// Its name, as faults have names.
@@ -66,6 +73,8 @@ impl AnswerVariation {
             AnswerVariation::ExtraFields => "extra-fields",
             AnswerVariation::ConnectionClose => "connection-close",
             AnswerVariation::SlowAnswers => "slow-answers",
+            AnswerVariation::ChunkedBodies => "chunked-bodies",
+            AnswerVariation::ReorderedFields => "reordered-fields",
         }
     }
 
@@ -77,6 +86,12 @@ impl AnswerVariation {
             }
             AnswerVariation::ConnectionClose => "answers everything with Connection: close",
             AnswerVariation::SlowAnswers => "answers everything 150 ms late",
+            AnswerVariation::ChunkedBodies => {
+                "sends every answer body in two chunks, without Content-Length"
+            }
+            AnswerVariation::ReorderedFields => {
+                "lists the fields of every JSON object it answers in reverse order"
+            }
         }
     }
 
@@ -128,7 +143,11 @@ async fn varied(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if !(is_json && variations.contains(&AnswerVariation::ExtraFields)) {
+    let rewrites_json = is_json
+        && (variations.contains(&AnswerVariation::ExtraFields)
+            || variations.contains(&AnswerVariation::ReorderedFields));
+    let chunked = variations.contains(&AnswerVariation::ChunkedBodies);
+    if !(rewrites_json || chunked) {
         return axum::response::Response::from_parts(parts, body);
     }
     let Ok(bytes) = axum::body::to_bytes(body, VARIED_BODY_CAP).await else {
@@ -138,21 +157,54 @@ async fn varied(
         )
             .into_response();
     };
-    let bytes = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(serde_json::Value::Object(mut map)) => {
-            map.insert(
-                "crosscheckVariation".into(),
-                serde_json::Value::from("a field nobody asked for"),
-            );
-            serde_json::Value::Object(map)
-                .to_string()
-                .into_bytes()
-                .into()
-        }
-        _ => bytes,
+    let bytes = if rewrites_json {
+        rewrite_json(variations, bytes)
+    } else {
+        bytes
     };
     parts.headers.remove(header::CONTENT_LENGTH);
-    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+    let body = if chunked && !bytes.is_empty() {
+        let half = bytes.len() / 2;
+        let chunks =
+            [bytes.slice(..half), bytes.slice(half..)].map(Ok::<_, std::convert::Infallible>);
+        axum::body::Body::from_stream(futures_util::stream::iter(chunks))
+    } else {
+        axum::body::Body::from(bytes)
+    };
+    axum::response::Response::from_parts(parts, body)
+}
+
+/// A JSON answer with a field added and/or its fields reversed, as `variations` say;
+/// anything that is not a JSON object passes unchanged.
+fn rewrite_json(variations: &[AnswerVariation], bytes: axum::body::Bytes) -> axum::body::Bytes {
+    let Ok(serde_json::Value::Object(mut map)) = serde_json::from_slice(&bytes) else {
+        return bytes;
+    };
+    if variations.contains(&AnswerVariation::ExtraFields) {
+        map.insert(
+            "crosscheckVariation".into(),
+            serde_json::Value::from("a field nobody asked for"),
+        );
+    }
+    let mut value = serde_json::Value::Object(map);
+    if variations.contains(&AnswerVariation::ReorderedFields) {
+        value = reversed(value);
+    }
+    value.to_string().into_bytes().into()
+}
+
+/// `value` with the fields of every object in reverse order.
+fn reversed(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut fields: Vec<(String, Value)> = map.into_iter().collect();
+            fields.reverse();
+            Value::Object(fields.into_iter().map(|(k, v)| (k, reversed(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(reversed).collect()),
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -204,5 +256,52 @@ mod tests {
             AnswerVariation::named(["slow-answers", "a-fault"]),
             [AnswerVariation::SlowAnswers]
         );
+    }
+
+    #[tokio::test]
+    async fn a_varied_app_chunks_its_bodies_and_reverses_its_fields() {
+        let app = Router::new().route(
+            "/",
+            get(|| async { axum::Json(serde_json::json!({"a": 1, "b": {"c": 2, "d": 3}})) }),
+        );
+        let served = serve(
+            vary(
+                app,
+                &[
+                    AnswerVariation::ChunkedBodies,
+                    AnswerVariation::ReorderedFields,
+                ],
+            ),
+            "127.0.0.1:0".parse().expect("address"),
+            "test",
+        )
+        .await
+        .expect("serves");
+        let http = HttpClient::new().expect("client");
+        let answer = http
+            .send(
+                &HttpRequest {
+                    method: "GET".into(),
+                    url: served.url(),
+                    headers: vec![],
+                    body: None,
+                },
+                std::time::Duration::from_secs(2),
+            )
+            .await
+            .expect("answers");
+        assert_eq!(
+            String::from_utf8_lossy(&answer.body),
+            r#"{"b":{"d":3,"c":2},"a":1}"#
+        );
+        let header = |name: &str| {
+            answer
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(header("transfer-encoding").as_deref(), Some("chunked"));
+        assert_eq!(header("content-length"), None);
     }
 }

@@ -110,14 +110,7 @@ pub trait Profile: Send + Sync + 'static {
     fn variations(&self) -> Vec<VariationInfo> {
         self.roles()
             .iter()
-            .flat_map(|r| {
-                crate::server::AnswerVariation::ALL.map(|v| VariationInfo {
-                    protocol: self.name(),
-                    name: v.name(),
-                    role: r.name,
-                    description: v.description(),
-                })
-            })
+            .flat_map(|r| answer_variations(self.name(), r.name))
             .collect()
     }
 
@@ -129,6 +122,22 @@ pub trait Profile: Send + Sync + 'static {
     ) -> Option<BoxFuture<'a, Result<FuzzReport, FuzzError>>> {
         None
     }
+}
+
+/// The engine's answer variations ([`crate::server::AnswerVariation`]) as variations of
+/// `role` of `protocol`: a profile lists these and adds its own.
+pub fn answer_variations(
+    protocol: &'static str,
+    role: &'static str,
+) -> impl Iterator<Item = VariationInfo> {
+    crate::server::AnswerVariation::ALL
+        .into_iter()
+        .map(move |v| VariationInfo {
+            protocol,
+            name: v.name(),
+            role,
+            description: v.description(),
+        })
 }
 
 impl std::fmt::Debug for dyn Profile {
