@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use super::catalogue::{must, should};
 use super::target::Target;
 use super::{
-    BaseSpec, Binding, BoxFuture, Counterpart, Credentials, FaultInfo, Prepared, Profile,
+    BaseSpec, Binding, BoxFuture, Counterpart, Credentials, FaultInfo, NeedInfo, Prepared, Profile,
     Requirement, RoleSpec, RunningSim, SimError, StageProtocol, TargetSection,
 };
 use crate::http::HttpClient;
@@ -73,7 +73,15 @@ impl Profile for Demo {
     }
 
     fn template_names(&self) -> &'static [&'static str] {
-        &["ticket_path", "ticket"]
+        &["ticket_path", "ticket", "archive_path"]
+    }
+
+    fn needs(&self) -> &'static [NeedInfo] {
+        &[NeedInfo {
+            name: "archive",
+            description: "the service keeps an archive of old tickets",
+            variables: &["archive_path"],
+        }]
     }
 
     fn schema(&self, name: &str) -> Option<Value> {
@@ -131,6 +139,10 @@ pub struct DemoSection;
 impl TargetSection for DemoSection {
     fn variant(&self) -> Option<&str> {
         None
+    }
+
+    fn lacks(&self, need: &str) -> Option<String> {
+        (need == "archive").then(|| "demo targets keep no archive".to_string())
     }
 
     fn start_counterpart<'a>(

@@ -104,6 +104,13 @@ pub trait Profile: Send + Sync + 'static {
         listen: SocketAddr,
     ) -> BoxFuture<'a, Result<RunningSim, SimError>>;
 
+    /// What scenarios may need of a target that not every legal target has (e.g. a
+    /// second environment); a scenario names the needs it has and is skipped, with the
+    /// reason, on a target that lacks one.
+    fn needs(&self) -> &'static [NeedInfo] {
+        &[]
+    }
+
     /// Legal variations of the built-in simulators, per role: behaviour the specs
     /// allow that the reference does not show. The suite must pass against each. By
     /// default, the engine's answer variations for every role.
@@ -122,6 +129,18 @@ pub trait Profile: Send + Sync + 'static {
     ) -> Option<BoxFuture<'a, Result<FuzzReport, FuzzError>>> {
         None
     }
+}
+
+/// Something a scenario may need of the target, which a legal target may lack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NeedInfo {
+    /// Its name, as scenarios write it in `needs:`.
+    pub name: &'static str,
+    /// What it is.
+    pub description: &'static str,
+    /// Template variables that exist only on targets that have it: a scenario that
+    /// uses one must name the need.
+    pub variables: &'static [&'static str],
 }
 
 /// The engine's answer variations ([`crate::server::AnswerVariation`]) as variations of
@@ -350,6 +369,12 @@ pub trait TargetSection: Send + Sync + std::fmt::Debug {
     /// Secrets the section holds, for redaction.
     fn secrets(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// Why the target lacks `need` (one of the profile's [`NeedInfo`] names), or
+    /// `None` when it has it.
+    fn lacks(&self, _need: &str) -> Option<String> {
+        None
     }
 
     /// Starts the harness's counterpart for `target` on `listen`.

@@ -33,6 +33,10 @@ pub struct ScenarioFile {
     pub notes: Option<String>,
     /// Values of the protocol's variant axis the scenario applies to (default: all).
     pub variants: Option<Vec<Spanned<String>>>,
+    /// What the scenario needs of the target (names the protocol defines); on a
+    /// target that lacks one, it is skipped with the reason.
+    #[serde(default)]
+    pub needs: Vec<Spanned<String>>,
     /// The steps.
     pub steps: Vec<Spanned<StepFile>>,
 }
@@ -211,6 +215,8 @@ pub struct Scenario {
     pub notes: Option<String>,
     /// The variants it runs in (`[None]` when the protocol has no variant axis).
     pub variants: Vec<Option<&'static str>>,
+    /// What it needs of the target (names from the protocol's needs).
+    pub needs: Vec<&'static str>,
     /// Steps.
     pub steps: Vec<Step>,
     /// Where it was defined: `file:line`.

@@ -28,6 +28,9 @@ pub(super) struct StepContext<'a> {
     pub(super) requirements: Vec<String>,
     /// Builtin globals, the generic functions and the protocol's variables and functions.
     pub(super) known_names: BTreeSet<String>,
+    /// The protocol's variables that exist only on targets with a need the scenario
+    /// does not name, each with that need.
+    pub(super) guarded: Vec<(&'static str, &'static str)>,
     /// Compiles templates to find the names they use.
     pub(super) templates: Templates,
 }
@@ -128,6 +131,11 @@ impl StepContext<'_> {
                 .iter()
                 .find(|n| !self.known_names.contains(*n) && !defined.contains(*n))
             {
+                if let Some((_, need)) = self.guarded.iter().find(|(v, _)| v == name) {
+                    return Err(err(format!(
+                        "{field}: `{text}` uses `{name}`, which only targets with `{need}` have: add `needs: [{need}]` to the scenario, so it is skipped on targets without it"
+                    )));
+                }
                 return Err(err(format!(
                     "{field}: `{text}` uses `{name}`, which is not defined here (no earlier let, save or for_each defines it, and it is no variable or function of the protocol)"
                 )));

@@ -211,8 +211,19 @@ fn validate(
     let templates = Templates::new(|_| {});
     let mut known_names = templates.global_names();
     known_names.extend(ENGINE_VARIABLES.iter().map(|n| n.to_string()));
+    let needs = needs(&raw, profile, &mut errors, file);
+    let mut guarded = Vec::new();
     if let Some(p) = profile {
-        known_names.extend(p.template_names().iter().map(|n| n.to_string()));
+        // A variable some targets lack is known only to scenarios that need it.
+        for need in p.needs().iter().filter(|n| !needs.contains(&n.name)) {
+            guarded.extend(need.variables.iter().map(|v| (*v, need.name)));
+        }
+        known_names.extend(
+            p.template_names()
+                .iter()
+                .filter(|n| !guarded.iter().any(|(v, _)| v == *n))
+                .map(|n| n.to_string()),
+        );
     }
     let ctx = StepContext {
         file,
@@ -228,6 +239,7 @@ fn validate(
             .collect(),
         requirements: raw.requirements.iter().map(|r| r.value.clone()).collect(),
         known_names,
+        guarded,
         templates,
     };
     let steps = ctx.steps(raw.steps, "", &mut BTreeSet::new(), &mut errors);
@@ -241,11 +253,50 @@ fn validate(
             tags: raw.tags,
             notes: raw.notes,
             variants,
+            needs,
             steps,
             source: format!("{file}:{}", raw.id.referenced.line()),
         }),
         _ => Err(errors),
     }
+}
+
+/// The needs a scenario names, each one its protocol defines.
+fn needs(
+    raw: &ScenarioFile,
+    profile: Option<&'static dyn Profile>,
+    errors: &mut Vec<InputError>,
+    file: &str,
+) -> Vec<&'static str> {
+    let Some(profile) = profile else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for n in &raw.needs {
+        match profile.needs().iter().find(|k| k.name == n.value) {
+            Some(k) => out.push(k.name),
+            None => errors.push(InputError::at(
+                file,
+                &n.referenced,
+                format!(
+                    "needs: `{}` is not something {} scenarios can need (known: {})",
+                    n.value,
+                    profile.name(),
+                    if profile.needs().is_empty() {
+                        "none".to_string()
+                    } else {
+                        profile
+                            .needs()
+                            .iter()
+                            .map(|k| k.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
+            )),
+        }
+    }
+    out
 }
 
 /// The variants a scenario runs in: those it names, else every value of its protocol's

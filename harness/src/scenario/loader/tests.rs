@@ -34,6 +34,30 @@ fn an_undefined_template_name_is_a_load_error_with_file_line_and_field() {
 }
 
 #[test]
+fn a_variable_some_targets_lack_needs_the_need_named() {
+    let uses = "  - check: \"{{ archive_path }}\"\n    expect: {json: {\"$\": {type: string}}}\n";
+    let e = error(uses);
+    assert!(
+        e.contains(
+            "`archive_path`, which only targets with `archive` have: add `needs: [archive]`"
+        ),
+        "{e}"
+    );
+    let with_need = format!("id: t\ntitle: t\nprotocol: demo\nrole: server\nrequirements: [DEMO-01]\nneeds: [archive]\nsteps:\n{uses}");
+    let loaded = load_str(&with_need, "t.yaml", profiles()).expect("loads");
+    assert_eq!(loaded[0].needs, ["archive"]);
+    let unknown = with_need.replace("needs: [archive]", "needs: [archives]");
+    let e = load_str(&unknown, "t.yaml", profiles()).expect_err("unknown need");
+    assert!(
+        e[0].to_string().starts_with("t.yaml:6")
+            && e[0].to_string().contains(
+                "needs: `archives` is not something demo scenarios can need (known: archive)"
+            ),
+        "{e:?}"
+    );
+}
+
+#[test]
 fn names_are_defined_in_order_by_let_save_and_for_each() {
     let e =
         error("  - check: \"{{ later }}\"\n    expect: {json: {\"$\": 1}}\n  - let: {later: 1}\n");

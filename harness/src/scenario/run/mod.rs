@@ -84,6 +84,13 @@ pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> Sce
 /// scenario is stopped as errored after [`SCENARIO_LIMIT`].
 pub async fn play(scenario: &Scenario, stage: &Stage) -> RunRecord {
     let started = Instant::now();
+    if let Some(why) = unmet_need(scenario, stage) {
+        return RunRecord {
+            ending: Ending::Skipped(why),
+            exchanges: Vec::new(),
+            duration: started.elapsed(),
+        };
+    }
     let mut cx = Ctx::new(stage, &scenario.requirements);
     let span = tracing::debug_span!("scenario", id = %scenario.id);
     let walk = steps(&mut cx, &scenario.steps).instrument(span);
@@ -102,6 +109,17 @@ pub async fn play(scenario: &Scenario, stage: &Stage) -> RunRecord {
 }
 
 /// How a run that stopped (or not) ended.
+/// The first need of `scenario` the stage's target lacks, as a reason to skip.
+fn unmet_need(scenario: &Scenario, stage: &Stage) -> Option<String> {
+    scenario.needs.iter().find_map(|need| {
+        stage
+            .target
+            .section
+            .lacks(need)
+            .map(|why| format!("the target lacks `{need}`: {why}"))
+    })
+}
+
 fn ending(stopped: Option<Stop>) -> Ending {
     match stopped {
         None => Ending::Passed,
@@ -284,6 +302,21 @@ mod tests {
     use super::testing::{scenario, stage};
     use super::*;
     use crate::report::model::Outcome;
+
+    #[tokio::test]
+    async fn a_scenario_whose_need_the_target_lacks_is_skipped_with_the_reason() {
+        let t = stage(|_, _| {}).await;
+        let text = "id: t\ntitle: t\nprotocol: demo\nrole: server\nrequirements: [DEMO-01]\nneeds: [archive]\nsteps:\n  - call: submit\n    with: {ticket: \"{{ archive_path }}\"}\n    expect: {status: 201}\n";
+        let s = crate::scenario::loader::load_str(text, "t.yaml", crate::profile::demo::profiles())
+            .expect("loads")
+            .remove(0);
+        let record = play(&s, &t.stage).await;
+        assert_eq!(
+            record.ending,
+            Ending::Skipped("the target lacks `archive`: demo targets keep no archive".into())
+        );
+        assert!(record.exchanges.is_empty(), "nothing was sent");
+    }
 
     #[tokio::test]
     async fn run_scenario_applies_the_verdict_and_redacts() {
