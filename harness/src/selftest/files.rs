@@ -74,6 +74,13 @@ struct ScenarioRow<'a> {
 struct VariationRow<'a> {
     name: &'a str,
     not_passing: Vec<Miss>,
+    skipped: Vec<Skip<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct Skip<'a> {
+    id: &'a str,
+    why: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -124,6 +131,11 @@ fn file_model(matrix: &KillMatrix, seconds: f64) -> MatrixFile<'_> {
             .map(|(name, failed)| VariationRow {
                 name,
                 not_passing: failed.iter().map(Miss::of).collect(),
+                skipped: matrix
+                    .variation_skips
+                    .get(name)
+                    .map(|s| s.iter().map(|(id, why)| Skip { id, why }).collect())
+                    .unwrap_or_default(),
             })
             .collect(),
         nulls: NullColumn {
@@ -221,8 +233,11 @@ pub fn markdown(matrix: &KillMatrix, seconds: f64) -> String {
         let _ = writeln!(out, "| {} | {kills} |", s.id);
     }
     let _ = writeln!(out, "\n## Legal variations (must pass)\n");
-    let _ = writeln!(out, "| variation | runs not passing |");
-    let _ = writeln!(out, "|---|---|");
+    let _ = writeln!(
+        out,
+        "| variation | runs not passing | skipped (the varied target lacks what they need) |"
+    );
+    let _ = writeln!(out, "|---|---|---|");
     for v in &m.variations {
         let misses = if v.not_passing.is_empty() {
             "none".to_string()
@@ -233,7 +248,13 @@ pub fn markdown(matrix: &KillMatrix, seconds: f64) -> String {
                 .collect::<Vec<_>>()
                 .join("<br>")
         };
-        let _ = writeln!(out, "| {} | {misses} |", v.name);
+        let skipped = v
+            .skipped
+            .iter()
+            .map(|s| format!("{} ({})", cell(s.id), cell(s.why)))
+            .collect::<Vec<_>>()
+            .join("<br>");
+        let _ = writeln!(out, "| {} | {misses} | {skipped} |", v.name);
     }
     let _ = writeln!(out, "\n## Null implementations (every run must fail)\n");
     let _ = writeln!(out, "| null implementation | runs not failing |");
@@ -319,6 +340,10 @@ mod tests {
         m.variation_failures.insert(
             "demo/server/slow-answers".into(),
             vec![result("demo-submit", Outcome::Failed)],
+        );
+        m.variation_skips.insert(
+            "demo/server/extra-fields".into(),
+            vec![("demo-archive".into(), "the target lacks `archive`".into())],
         );
         m.null_survivors.insert("null-empty-200", vec![]);
         m.null_survivors

@@ -23,6 +23,9 @@ pub struct KillMatrix {
     pub null_runs: usize,
     /// `protocol/role/variation` → runs that did not pass cleanly under it.
     pub variation_failures: BTreeMap<String, Vec<ScenarioResult>>,
+    /// `protocol/role/variation` → runs skipped under it (the varied target lacks
+    /// what they need), with the reason.
+    pub variation_skips: BTreeMap<String, Vec<(String, String)>>,
 }
 
 impl KillMatrix {
@@ -109,9 +112,18 @@ impl KillMatrix {
         }
         let _ = writeln!(out, "\n{:<34} runs not passing", "variation");
         for (name, failed) in &self.variation_failures {
+            let skipped = self
+                .variation_skips
+                .get(name)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    let ids: Vec<&str> = s.iter().map(|(id, _)| id.as_str()).collect();
+                    format!(" (skipped: {})", ids.join(", "))
+                })
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "{name:<34} {}",
+                "{name:<34} {}{skipped}",
                 if failed.is_empty() {
                     "none".to_string()
                 } else {

@@ -136,7 +136,14 @@ pub async fn run(
             }
             // A legal variation must pass like the reference (or be skipped with a reason).
             Cell::Variation(name) => {
-                if !clean && r.outcome != Outcome::Skipped {
+                if r.outcome == Outcome::Skipped {
+                    let why = r.reason.clone().unwrap_or_default();
+                    matrix
+                        .variation_skips
+                        .entry(name)
+                        .or_default()
+                        .push((r.id, why));
+                } else if !clean {
                     matrix.variation_failures.entry(name).or_default().push(r);
                 }
             }

@@ -122,18 +122,11 @@ pub const TEMPLATE_NAMES: &[&str] = &[
 /// The variables every CCI scenario starts with.
 pub fn base_vars(cci: &CciTarget) -> Map<String, Value> {
     let env = cci.primary_environment();
-    let env2 = cci.environments.get(1).unwrap_or(env);
     let size = env.sizes[0];
     let not_offered = (1..)
         .map(|i| 777 * i)
         .find(|n| !env.sizes.contains(n))
         .unwrap_or(777);
-    let env2_only = env2
-        .sizes
-        .iter()
-        .copied()
-        .find(|s| !env.sizes.contains(s))
-        .unwrap_or(not_offered);
     let mut vars = Map::new();
     let mut put = |k: &str, v: Value| {
         vars.insert(k.to_string(), v);
@@ -142,11 +135,16 @@ pub fn base_vars(cci: &CciTarget) -> Map<String, Value> {
     put("key_field", cci.dialect.confirm_body_field().into());
     put("material_field", cci.dialect.material_field().into());
     put("env", env.id.clone().into());
-    put("env2", env2.id.clone().into());
+    // Only on targets that have them (scenarios that use them name the need).
+    if let Some(env2) = cci.second_environment() {
+        put("env2", env2.id.clone().into());
+    }
+    if let Some(size) = cci.size_only_on_env2() {
+        put("size_only_on_env2", size.into());
+    }
     put("size", size.into());
     put("sizes", json!(env.sizes));
     put("size_not_offered", not_offered.into());
-    put("size_only_on_env2", env2_only.into());
     put("unknown_env", cci.unknown_environment.clone().into());
     put("customer_account", cci.customer_account.clone().into());
     put("other_account", cci.other_account.clone().into());

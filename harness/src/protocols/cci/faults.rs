@@ -28,6 +28,8 @@ pub enum Fault {
     A500OnGarbage,
     /// A: issues keys for unknown environments and unoffered sizes.
     AAcceptsUnknownEnv,
+    /// A: checks a bandwidth against every environment's sizes, not the requested one's.
+    ASizesFromAnyEnv,
     /// A: deleting a connection leaves its key valid.
     AKeepsDeletedKeys,
     /// A: keys never expire.
@@ -82,6 +84,7 @@ pub const ALL: &[Fault] = &[
     Fault::AIgnoresCallerPath,
     Fault::A500OnGarbage,
     Fault::AAcceptsUnknownEnv,
+    Fault::ASizesFromAnyEnv,
     Fault::AKeepsDeletedKeys,
     Fault::ANoExpiry,
     Fault::AEagerNotify,
@@ -127,6 +130,7 @@ impl FaultTable for Fault {
             Fault::AIgnoresCallerPath => ("a-ignores-caller-path", "CCI-A-14", "accepts valid credentials for a caller other than the one in the path"),
             Fault::A500OnGarbage => ("a-500-on-garbage", "CCI-A-13", "answers 500 when the confirm body is not JSON"),
             Fault::AAcceptsUnknownEnv => ("a-accepts-unknown-env", "CCI-A-02", "issues keys for unknown environments and unoffered bandwidths"),
+            Fault::ASizesFromAnyEnv => ("a-sizes-from-any-env", "CCI-A-02", "accepts a bandwidth any environment offers, not only the requested one's"),
             Fault::AKeepsDeletedKeys => ("a-keeps-deleted-keys", "CCI-A-11", "deleting a connection does not invalidate its key"),
             Fault::ANoExpiry => ("a-no-expiry", "CCI-A-12", "keys never expire"),
             Fault::AEagerNotify => ("a-eager-notify", "CCI-A-05", "tells B about a new connection before B presents the key"),

@@ -147,9 +147,15 @@ pub async fn run(request: FuzzRequest<'_>) -> Result<FuzzReport, FuzzError> {
         return fuzz_cci(target, request.start_from, request.cases, request.seed).await;
     }
     let http = HttpClient::new().map_err(|e| FuzzError(e.to_string()))?;
-    let (prepared, cci) = sim::builtin(request.role, Dialect::Seed, request.faults, &http)
-        .await
-        .map_err(|e| FuzzError(e.to_string()))?;
+    let (prepared, cci) = sim::builtin(
+        request.role,
+        Dialect::Seed,
+        request.faults,
+        &super::shape::Shape::reference(),
+        &http,
+    )
+    .await
+    .map_err(|e| FuzzError(e.to_string()))?;
     let key = match (request.start_from, cci.issuer()) {
         (Some(k), _) => Some(k),
         (None, Some(a)) => {

@@ -7,6 +7,7 @@ pub mod key;
 pub mod keycheck;
 pub mod mutate;
 pub mod profile;
+pub mod shape;
 pub mod sim;
 pub mod sim_a;
 pub mod sim_b;

@@ -11,14 +11,15 @@ use serde_json::{json, Value};
 use super::binding::{self, CUSTOMER};
 use super::faults::Fault;
 use super::key::Dialect;
+use super::shape::Shape;
 use super::world::SimConfig;
 use super::{fuzz, sim, target};
 use crate::http::HttpClient;
 use crate::profile::catalogue::must;
 use crate::profile::{
-    BaseSpec, BoxFuture, Credentials, FaultInfo, FaultTable, FuzzError, FuzzReport, FuzzRequest,
-    Prepared, Profile, Requirement, RoleSpec, RunningSim, SimError, SimOption, TargetSection,
-    VariantAxis,
+    answer_variations, BaseSpec, BoxFuture, Credentials, FaultInfo, FaultTable, FuzzError,
+    FuzzReport, FuzzRequest, NeedInfo, Prepared, Profile, Requirement, RoleSpec, RunningSim,
+    SimError, SimOption, TargetSection, VariantAxis, VariationInfo,
 };
 use crate::yaml::InputError;
 
@@ -148,6 +149,26 @@ impl Profile for Cci {
 
     fn faults(&self) -> Vec<FaultInfo> {
         Fault::infos(self.name())
+    }
+
+    fn needs(&self) -> &'static [NeedInfo] {
+        target::NEEDS
+    }
+
+    fn variations(&self) -> Vec<VariationInfo> {
+        ROLES
+            .iter()
+            .flat_map(|r| {
+                answer_variations(self.name(), r.name).chain(Shape::variations().iter().map(
+                    |(name, description)| VariationInfo {
+                        protocol: self.name(),
+                        name,
+                        role: r.name,
+                        description,
+                    },
+                ))
+            })
+            .collect()
     }
 
     fn presets(&self) -> &'static [&'static str] {

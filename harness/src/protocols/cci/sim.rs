@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use super::binding;
 use super::faults::Fault;
 use super::key::Dialect;
+use super::shape::Shape;
 use super::sim_a::CspA;
 use super::sim_b::CspB;
 use super::target::{CciTarget, Providers};
@@ -150,8 +151,9 @@ async fn counterpart(
     Ok((Arc::new(peer), Arc::new(stage)))
 }
 
-/// The target for a built-in simulator of `role`; its URLs are filled per stage.
-pub fn builtin_target(role: &str, dialect: Dialect) -> Target {
+/// The target for a built-in simulator of `role` in `shape`; its URLs are filled per
+/// stage.
+pub fn builtin_target(role: &str, dialect: Dialect, shape: &Shape) -> Target {
     let a = role == "csp-a";
     let (harness_token, iut_token) = if a {
         (world::TOKEN_B, world::TOKEN_A)
@@ -159,22 +161,22 @@ pub fn builtin_target(role: &str, dialect: Dialect) -> Target {
         (world::TOKEN_A, world::TOKEN_B)
     };
     let (iut, harness) = if a {
-        (world::PROVIDER_A, world::PROVIDER_B)
+        (&shape.provider_a, &shape.provider_b)
     } else {
-        (world::PROVIDER_B, world::PROVIDER_A)
+        (&shape.provider_b, &shape.provider_a)
     };
     let section = CciTarget {
         dialect,
         providers: Providers {
-            iut: iut.into(),
-            harness: harness.into(),
-            other: world::PROVIDER_OTHER.into(),
+            iut: iut.clone(),
+            harness: harness.clone(),
+            other: shape.provider_other.clone(),
         },
-        environments: world::environments(),
-        unknown_environment: "env-never-offered".into(),
-        customer_account: world::CUSTOMER_ACCOUNT.into(),
-        other_account: "999999999999".into(),
-        peer_prefix: world::API_PREFIX.into(),
+        environments: shape.environments.clone(),
+        unknown_environment: shape.unknown_environment.clone(),
+        customer_account: shape.customer_account.clone(),
+        other_account: shape.other_account.clone(),
+        peer_prefix: shape.api_prefix.clone(),
         key_lifetime: Duration::from_secs(3600),
     };
     Target {
@@ -200,41 +202,47 @@ pub fn builtin_target(role: &str, dialect: Dialect) -> Target {
     }
 }
 
-/// Starts a mock counterpart and a simulator IUT with the named faults, wired to each other.
+/// Starts a mock counterpart and a simulator IUT with the named faults or variations,
+/// wired to each other (a shape variation among them shapes both and the target).
 pub async fn builtin_stage(
     role: &str,
     dialect: Dialect,
-    faults: &BTreeSet<&'static str>,
+    switches: &BTreeSet<&'static str>,
     http: &HttpClient,
 ) -> Result<Prepared, SimError> {
-    Ok(builtin(role, dialect, faults, http).await?.0)
+    let shape = Shape::chosen(switches.iter().copied());
+    Ok(builtin(role, dialect, switches, &shape, http).await?.0)
 }
 
-/// [`builtin_stage`], also returning CCI's part of the stage (the fuzzer issues keys
-/// with its mock CSP A).
+/// A stage on simulators in `shape` with the named faults or variations, also
+/// returning CCI's part of the stage (the fuzzer issues keys with its mock CSP A).
 pub async fn builtin(
     role: &str,
     dialect: Dialect,
-    faults: &BTreeSet<&'static str>,
+    switches: &BTreeSet<&'static str>,
+    shape: &Shape,
     http: &HttpClient,
 ) -> Result<(Prepared, Arc<CciStage>), SimError> {
-    let mut target = builtin_target(role, dialect);
+    let mut target = builtin_target(role, dialect, shape);
     let cci = CciTarget::of(&target)?.clone();
     let (peer, cci_stage) = counterpart(&target, &cci, loopback()).await?;
     let counterpart = Counterpart {
         peer,
         protocol: cci_stage.clone(),
     };
-    let mut config = SimConfig::new(role, dialect);
-    config.peer_base = Some(format!("{}{}", counterpart.peer.url(), world::API_PREFIX));
-    config.faults = faults.iter().filter_map(|f| Fault::from_name(f)).collect();
-    config.answers = AnswerVariation::named(faults.iter().copied());
+    let mut config = SimConfig::shaped(role, dialect, shape);
+    config.peer_base = Some(format!("{}{}", counterpart.peer.url(), shape.api_prefix));
+    config.faults = switches
+        .iter()
+        .filter_map(|f| Fault::from_name(f))
+        .collect();
+    config.answers = AnswerVariation::named(switches.iter().copied());
     config.peer_timeout = target.iut_peer_timeout;
     let running = start(role, config, loopback()).await?;
     let url = running.url();
     target
         .bases
-        .insert("api".into(), format!("{url}{}", world::API_PREFIX));
+        .insert("api".into(), format!("{url}{}", shape.api_prefix));
     target
         .bases
         .insert("customer".into(), format!("{url}/customer"));

@@ -83,7 +83,15 @@ impl CspA {
             if !self.config.knows(environment) {
                 return Err(Refusal(format!("unknown environment `{environment}`")));
             }
-            if !self.config.offers(environment, size) {
+            let offered = if self.config.has(Fault::ASizesFromAnyEnv) {
+                self.config
+                    .environments
+                    .iter()
+                    .any(|e| e.sizes.contains(&size))
+            } else {
+                self.config.offers(environment, size)
+            };
+            if !offered {
                 return Err(Refusal(format!(
                     "{size} Mbps is not offered on `{environment}`"
                 )));

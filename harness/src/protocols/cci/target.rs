@@ -11,7 +11,7 @@ use serde_saphyr::Spanned;
 
 use super::key::Dialect;
 use crate::profile::target::Target;
-use crate::profile::{BoxFuture, Counterpart, SimError, TargetSection};
+use crate::profile::{BoxFuture, Counterpart, NeedInfo, SimError, TargetSection};
 use crate::yaml::{self, InputError};
 
 /// One environment the IUT offers.
@@ -68,10 +68,39 @@ pub const FIELDS: &[&str] = &[
     "key_lifetime_seconds",
 ];
 
+/// What CCI scenarios may need of a target.
+pub const NEEDS: &[NeedInfo] = &[
+    NeedInfo {
+        name: "env2",
+        description: "a second offered environment (variable `env2`)",
+        variables: &["env2"],
+    },
+    NeedInfo {
+        name: "size_only_on_env2",
+        description: "a bandwidth the second environment offers and the first does not (variable `size_only_on_env2`)",
+        variables: &["size_only_on_env2"],
+    },
+];
+
 impl CciTarget {
+    /// The second offered environment, if there is one.
+    pub fn second_environment(&self) -> Option<&Environment> {
+        self.environments.get(1)
+    }
+
+    /// A bandwidth the second environment offers and the first does not.
+    pub fn size_only_on_env2(&self) -> Option<u32> {
+        let first = self.primary_environment();
+        self.second_environment()?
+            .sizes
+            .iter()
+            .copied()
+            .find(|s| !first.sizes.contains(s))
+    }
+
     /// The offered environment scenarios use by default.
     pub fn primary_environment(&self) -> &Environment {
-        // Parsing guarantees at least two environments, each with a size.
+        // Parsing guarantees at least one environment, each with a size.
         &self.environments[0]
     }
 
@@ -88,6 +117,24 @@ impl CciTarget {
 impl TargetSection for CciTarget {
     fn variant(&self) -> Option<&str> {
         Some(self.dialect.name())
+    }
+
+    fn lacks(&self, need: &str) -> Option<String> {
+        match need {
+            "env2" if self.second_environment().is_none() => {
+                Some("it offers one environment".into())
+            }
+            "size_only_on_env2" => match self.second_environment() {
+                None => Some("it offers one environment".into()),
+                Some(e2) if self.size_only_on_env2().is_none() => Some(format!(
+                    "every bandwidth `{}` offers, `{}` offers too",
+                    e2.id,
+                    self.primary_environment().id
+                )),
+                Some(_) => None,
+            },
+            _ => None,
+        }
     }
 
     fn start_counterpart<'a>(
@@ -151,10 +198,10 @@ pub fn parse(text: &str, file: &str) -> Result<Arc<CciTarget>, InputError> {
         }
         environments.push(e.value);
     }
-    if environments.len() < 2 {
+    if environments.is_empty() {
         return Err(InputError::whole(
             file,
-            "environments: name at least two offered environments (scenarios confirm under the wrong one)",
+            "environments: name at least one offered environment (scenarios that need a second one are skipped without it)",
         ));
     }
     let peer_prefix = match raw.peer_prefix {

@@ -1,43 +1,20 @@
-//! The simulators' shared world: provider ids, tokens, environments, and the settings
-//! each simulator runs with.
+//! The simulators' shared world: tokens, and the settings each simulator runs with
+//! (provider ids, environments and accounts come from a [`Shape`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::faults::Fault;
 use super::key::Dialect;
+use super::shape::Shape;
 use super::target::Environment;
 
-/// Provider id of the simulated CSP A.
-pub const PROVIDER_A: &str = "csp-a";
-/// Provider id of the simulated CSP B.
-pub const PROVIDER_B: &str = "csp-b";
-/// A third provider, for "caller names someone else" checks.
-pub const PROVIDER_OTHER: &str = "csp-c";
 /// The bearer token CSP A uses towards B.
 pub const TOKEN_A: &str = "sim-token-a";
 /// The bearer token CSP B uses towards A.
 pub const TOKEN_B: &str = "sim-token-b";
 /// The bearer token of the third provider (valid at A, but not for B's path).
 pub const TOKEN_OTHER: &str = "sim-token-c";
-/// The customer's account id at B.
-pub const CUSTOMER_ACCOUNT: &str = "123456789012";
-/// Path prefix of the provider-to-provider API.
-pub const API_PREFIX: &str = "/v1";
-
-/// The environments both simulated CSPs offer.
-pub fn environments() -> Vec<Environment> {
-    vec![
-        Environment {
-            id: "env-ab-1".into(),
-            sizes: vec![50, 100, 500, 1000],
-        },
-        Environment {
-            id: "env-ab-2".into(),
-            sizes: vec![1000, 10000],
-        },
-    ]
-}
 
 /// How one simulator instance behaves.
 #[derive(Debug, Clone)]
@@ -73,33 +50,38 @@ pub struct SimConfig {
 }
 
 impl SimConfig {
-    /// A correct simulator for `role` in `dialect`.
+    /// A correct simulator for `role` in `dialect`, in the reference shape.
     pub fn new(role: &str, dialect: Dialect) -> Self {
+        Self::shaped(role, dialect, &Shape::reference())
+    }
+
+    /// A correct simulator for `role` in `dialect`, in `shape`.
+    pub fn shaped(role: &str, dialect: Dialect, shape: &Shape) -> Self {
         let (own_id, peer_id, own_token) = if role == "csp-a" {
-            (PROVIDER_A, PROVIDER_B, TOKEN_A)
+            (&shape.provider_a, &shape.provider_b, TOKEN_A)
         } else {
-            (PROVIDER_B, PROVIDER_A, TOKEN_B)
+            (&shape.provider_b, &shape.provider_a, TOKEN_B)
         };
         let peer_tokens = [
-            (TOKEN_B, PROVIDER_B),
-            (TOKEN_A, PROVIDER_A),
-            (TOKEN_OTHER, PROVIDER_OTHER),
+            (TOKEN_B, &shape.provider_b),
+            (TOKEN_A, &shape.provider_a),
+            (TOKEN_OTHER, &shape.provider_other),
         ]
         .into_iter()
         .filter(|(_, p)| *p != own_id)
-        .map(|(t, p)| (format!("Bearer {t}"), p.to_string()))
+        .map(|(t, p)| (format!("Bearer {t}"), p.clone()))
         .collect();
         Self {
             dialect,
-            own_id: own_id.into(),
-            peer_id: peer_id.into(),
+            own_id: own_id.clone(),
+            peer_id: peer_id.clone(),
             peer_base: None,
-            api_prefix: API_PREFIX.into(),
-            environments: environments(),
+            api_prefix: shape.api_prefix.clone(),
+            environments: shape.environments.clone(),
             credential_header: "authorization".into(),
             peer_tokens,
             own_token: own_token.into(),
-            customer_account: CUSTOMER_ACCOUNT.into(),
+            customer_account: shape.customer_account.clone(),
             key_lifetime: Duration::from_secs(3600),
             peer_timeout: Duration::from_secs(1),
             faults: BTreeSet::new(),
