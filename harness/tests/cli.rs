@@ -342,7 +342,10 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
         assert!(verdict.starts_with("none"), "a variation failed: {line}");
     }
     assert_eq!(per_role.len(), 4, "{all}");
-    assert!(per_role.values().all(|n| *n >= 8), "8 per role: {per_role:?}");
+    assert!(
+        per_role.values().all(|n| *n >= 8),
+        "8 per role: {per_role:?}"
+    );
     // The same matrix, for tools and for people.
     let json: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("selftest.json")).expect("selftest.json"),

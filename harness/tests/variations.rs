@@ -67,7 +67,12 @@ async fn a_shape_variation_shapes_the_simulator_and_the_target_alike() {
         .send(&request, Duration::from_secs(2))
         .await
         .expect("answers");
-    assert_eq!(answer.status, 200, "{:?}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(
+        answer.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&answer.body)
+    );
     let on = BTreeSet::from(["single-environment"]);
     let prepared = cci
         .start_builtin("csp-b", Some("v1"), &on, &http)
