@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use super::config::OnapiConfig;
 use super::fault::Fault;
 use super::sp::PATH;
+use super::variation::Variation;
 use crate::clock::TestClock;
 use crate::http::{HttpClient, HttpRequest, HttpResponse};
 
@@ -24,6 +25,20 @@ use crate::http::{HttpClient, HttpRequest, HttpResponse};
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 /// 429 answers the CO puts up with per notice.
 const MAX_THROTTLED: u32 = 10;
+/// The reference's longest 5xx backoff.
+const BACKOFF_CAP: Duration = Duration::from_secs(30);
+/// `co-backoff-to-8s`: the first pause, the longest, and the tries per notice.
+const SLOW_BACKOFF: (Duration, Duration, u32) = (Duration::from_secs(1), Duration::from_secs(8), 5);
+/// `co-retry-after-margin`: how much longer than Retry-After the CO waits.
+const RETRY_AFTER_MARGIN: Duration = Duration::from_secs(1);
+/// `co-jitter`: the most it adds to a Retry-After.
+const RETRY_AFTER_JITTER: Duration = Duration::from_millis(500);
+
+/// A random number in [0, 1), from the 48 fully random leading bits of a v4 UUID.
+fn unit_random() -> f64 {
+    let bits = uuid::Uuid::new_v4().as_u128() >> 80;
+    bits as f64 / (1u64 << 48) as f64
+}
 
 #[derive(Debug, Clone)]
 struct Order {
@@ -68,8 +83,19 @@ impl CoSim {
     /// The notice the CO sends for an order (faults applied).
     fn notice(&self, order: &Value) -> Value {
         let mut notice = order.clone();
-        if notice.get("coId").is_none() {
+        if self.config.varies(Variation::CoNullCoId) {
+            // Optional fields may be omitted or set to null (ON-API data formats).
+            notice["coId"] = Value::Null;
+        } else if notice.get("coId").is_none() {
             notice["coId"] = "sim-co".into();
+        }
+        if self.config.varies(Variation::CoCoProductArray) {
+            // ON-API 2.5 gives coProduct as a JSON array of text.
+            if let Some(p) = notice.get_mut("products").and_then(|p| p.get_mut(0)) {
+                if let Some(text) = p.get("coProduct").and_then(Value::as_str) {
+                    p["coProduct"] = json!([text]);
+                }
+            }
         }
         if self.config.has(Fault::CoOmitsAccessId) {
             if let Some(o) = notice.as_object_mut() {
@@ -112,12 +138,62 @@ impl CoSim {
             .insert(id.to_string(), Order { state, attempts });
     }
 
+    /// `pause` with `co-jitter`'s random factor (0.75 to 1.5) when that is on.
+    fn jittered(&self, pause: Duration) -> Duration {
+        if self.config.varies(Variation::CoJitter) {
+            pause.mul_f64(0.75 + 0.75 * unit_random())
+        } else {
+            pause
+        }
+    }
+
+    /// The backoff after the `failures`-th 5xx (or lost answer) of a notice, before
+    /// jitter: doubled per failure from the first pause, up to the cap.
+    fn backoff(&self, failures: u32) -> Duration {
+        let (first, cap) = if self.config.varies(Variation::CoBackoffTo8s) {
+            (SLOW_BACKOFF.0, SLOW_BACKOFF.1)
+        } else {
+            (self.config.backoff, BACKOFF_CAP)
+        };
+        let doublings = failures.saturating_sub(1).min(16);
+        first.saturating_mul(1 << doublings).min(cap)
+    }
+
+    /// The pause before the next try after the `failures`-th 5xx (or lost answer) of a
+    /// notice; `None`: give up.
+    fn server_error_pause(&self, failures: u32) -> Option<Duration> {
+        let cfg = &self.config;
+        if cfg.has(Fault::CoNoRetry) {
+            return None;
+        }
+        if cfg.has(Fault::CoRetriesWithoutBackoff) {
+            return (failures < 25).then_some(Duration::ZERO);
+        }
+        let tries = if cfg.varies(Variation::CoBackoffTo8s) {
+            SLOW_BACKOFF.2
+        } else {
+            cfg.max_attempts
+        };
+        (failures < tries).then(|| self.jittered(self.backoff(failures)))
+    }
+
+    /// The pause the CO takes when a 429 asked for `asked`: at least that long.
+    fn retry_after_pause(&self, asked: Duration) -> Duration {
+        let mut pause = asked;
+        if self.config.varies(Variation::CoRetryAfterMargin) {
+            pause += RETRY_AFTER_MARGIN;
+        }
+        if self.config.varies(Variation::CoJitter) {
+            pause += RETRY_AFTER_JITTER.mul_f64(unit_random());
+        }
+        pause
+    }
+
     /// Sends one notice until it is delivered, refused, or the retries run out.
     async fn deliver(&self, id: String, notice: Value) {
         let request = self.request(&notice);
         let cfg = &self.config;
         let (mut attempts, mut throttled, mut failures) = (0u32, 0u32, 0u32);
-        let mut backoff = cfg.backoff;
         loop {
             attempts += 1;
             self.set(&id, "PENDING", attempts);
@@ -131,7 +207,10 @@ impl CoSim {
                         return self.set(&id, "FAILED", attempts);
                     }
                     match (&answer, cfg.has(Fault::CoIgnoresRetryAfter)) {
-                        (Ok(r), false) => retry_after(r).unwrap_or(backoff),
+                        (Ok(r), false) => match retry_after(r) {
+                            Some(asked) => self.retry_after_pause(asked),
+                            None => self.jittered(self.backoff(failures + 1)),
+                        },
                         _ => cfg.backoff,
                     }
                 }
@@ -140,21 +219,9 @@ impl CoSim {
                 // 5xx, other statuses, or no answer at all.
                 _ => {
                     failures += 1;
-                    if cfg.has(Fault::CoNoRetry) {
-                        return self.set(&id, "FAILED", attempts);
-                    }
-                    if cfg.has(Fault::CoRetriesWithoutBackoff) {
-                        if failures >= 25 {
-                            return self.set(&id, "FAILED", attempts);
-                        }
-                        Duration::ZERO
-                    } else {
-                        if failures >= cfg.max_attempts {
-                            return self.set(&id, "FAILED", attempts);
-                        }
-                        let this = backoff;
-                        backoff = (backoff * 2).min(Duration::from_secs(30));
-                        this
+                    match self.server_error_pause(failures) {
+                        Some(pause) => pause,
+                        None => return self.set(&id, "FAILED", attempts),
                     }
                 }
             };

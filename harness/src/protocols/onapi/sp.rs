@@ -3,6 +3,7 @@
 //! The harness also uses [`SpSim::reply`] as its mock SP when the IUT is a CO.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::{Request, State};
@@ -13,6 +14,7 @@ use serde_json::{json, Value};
 use super::config::OnapiConfig;
 use super::fault::Fault;
 use super::format::{self, Notice, Rules};
+use super::variation::Variation;
 use crate::clock::TestClock;
 use crate::peers::{read_request, PeerReply, RecordedRequest};
 
@@ -26,6 +28,8 @@ pub struct SpSim {
     clock: TestClock,
     orders: Mutex<HashMap<String, Value>>,
     subscriptions: Mutex<usize>,
+    /// `sp-other-causes`: the next error ticket number.
+    tickets: AtomicU64,
 }
 
 impl SpSim {
@@ -36,6 +40,7 @@ impl SpSim {
             clock,
             orders: Mutex::new(HashMap::new()),
             subscriptions: Mutex::new(0),
+            tickets: AtomicU64::new(4711),
         }
     }
 
@@ -48,13 +53,31 @@ impl SpSim {
         *self.subscriptions.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// `cause` as this SP words it: the reference's text, or with `sp-other-causes` a
+    /// ticket number first (ON-API: an error ID belongs in the cause) and other words.
+    fn cause(&self, status: u16, cause: String) -> String {
+        if !self.config.varies(Variation::SpOtherCauses) {
+            return cause;
+        }
+        let ticket = self.tickets.fetch_add(1, Ordering::Relaxed);
+        let what = match status {
+            200 => "Notice registered; the SP will follow up through the CO order API",
+            400 => "Invalid activation notice",
+            401 => "Authentication failed",
+            403 => "Access denied",
+            404 | 405 => "Unsupported request",
+            _ => "Processing error",
+        };
+        format!("Ticket SP-{ticket}. {what}. Detail: {cause}.")
+    }
+
     fn error(&self, status: u16, cause: impl Into<String>) -> PeerReply {
         let key = if self.config.has(Fault::SpErrorWithoutCause) {
             "error"
         } else {
             "cause"
         };
-        PeerReply::json(status, &json!({ key: cause.into() }))
+        PeerReply::json(status, &json!({ key: self.cause(status, cause.into()) }))
     }
 
     /// The whole answer to one request.
@@ -104,12 +127,14 @@ impl SpSim {
             if self.config.has(Fault::SpRejectsUnwanted) {
                 return self.error(400, why);
             }
-            // Well formed: the SP may not refuse it; it says why it is unhappy and
-            // deals with the order through the CO's order API.
-            return PeerReply::json(
-                200,
-                &json!({ "cause": format!("accepted but not activated: {why}") }),
-            );
+            // Well formed: the SP may not refuse it; it says why it is unhappy (or, with
+            // `sp-silent-on-unwanted`, nothing: cause is optional) and deals with the
+            // order through the CO's order API.
+            if self.config.varies(Variation::SpSilentOnUnwanted) {
+                return PeerReply::json(200, &json!({}));
+            }
+            let cause = self.cause(200, format!("accepted but not activated: {why}"));
+            return PeerReply::json(200, &json!({ "cause": cause }));
         }
         let repeat = notice
             .co_order_id
@@ -175,19 +200,33 @@ impl SpSim {
     fn subscribe(&self, n: &Notice) -> Value {
         *self.subscriptions.lock().unwrap_or_else(|p| p.into_inner()) += 1;
         let short = || uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        let other = self.config.varies(Variation::SpOtherReferences);
         let reference = if self.config.has(Fault::SpBadReference) {
             format!("SP#{}", short())
+        } else if other {
+            // 36 characters with hyphens: still the ID format, at its longest.
+            uuid::Uuid::new_v4().hyphenated().to_string()
         } else {
             format!("spr-{}", short())
         };
-        json!({
+        let subscription = if other {
+            uuid::Uuid::new_v4().simple().to_string()
+        } else {
+            format!("sps-{}", short())
+        };
+        let mut answer = json!({
             "spReference": reference,
             "products": [{
                 "productId": n.product_id,
                 "offeringId": n.offering_id,
-                "spSubscriptionId": format!("sps-{}", short()),
+                "spSubscriptionId": subscription,
             }]
-        })
+        });
+        if self.config.varies(Variation::SpCauseOnSuccess) {
+            // "Can always be provided for logging purposes" (ON-API 2.5, cause).
+            answer["cause"] = "Activation notice received and subscription registered".into();
+        }
+        answer
     }
 
     /// The SP's HTTP surface: the notice path (every other path answers 404) and the test clock.
