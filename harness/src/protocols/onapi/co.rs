@@ -331,6 +331,86 @@ mod tests {
         assert_eq!(co.orders().get("o1").map(|o| o.state), Some("SENT"));
     }
 
+    fn co(variations: &[Variation]) -> CoSim {
+        let mut config = OnapiConfig::new();
+        config.variations = variations.iter().copied().collect();
+        CoSim::new(config, TestClock::new()).expect("co")
+    }
+
+    /// Pauses after the 1st, 2nd, ... 5xx until the CO gives up.
+    fn pauses(co: &CoSim) -> Vec<Duration> {
+        (1..).map_while(|n| co.server_error_pause(n)).collect()
+    }
+
+    #[test]
+    fn the_reference_backs_off_from_200_ms_and_gives_up_after_four_tries() {
+        let ms = Duration::from_millis;
+        assert_eq!(pauses(&co(&[])), [ms(200), ms(400), ms(800)]);
+        assert_eq!(co(&[]).retry_after_pause(Duration::from_secs(2)), ms(2000));
+    }
+
+    #[test]
+    fn backoff_to_8s_pauses_1_2_4_8_s_then_gives_up() {
+        let s = Duration::from_secs;
+        assert_eq!(
+            pauses(&co(&[Variation::CoBackoffTo8s])),
+            [s(1), s(2), s(4), s(8)]
+        );
+    }
+
+    #[test]
+    fn jitter_varies_every_pause_within_its_bounds() {
+        let co = co(&[Variation::CoJitter]);
+        let reference = pauses(&self::co(&[]));
+        let mut differs = false;
+        for _ in 0..50 {
+            let got = pauses(&co);
+            assert_eq!(got.len(), reference.len());
+            for (g, r) in got.iter().zip(&reference) {
+                assert!(
+                    *g >= r.mul_f64(0.75) && *g <= r.mul_f64(1.5),
+                    "{g:?} vs {r:?}"
+                );
+                differs |= g != r;
+            }
+            let asked = Duration::from_secs(2);
+            let waited = co.retry_after_pause(asked);
+            assert!(
+                waited >= asked && waited <= asked + RETRY_AFTER_JITTER,
+                "{waited:?}"
+            );
+            differs |= waited != asked;
+        }
+        assert!(differs, "jitter changed nothing");
+    }
+
+    #[test]
+    fn retry_after_margin_waits_a_second_longer() {
+        let co = co(&[Variation::CoRetryAfterMargin]);
+        assert_eq!(
+            co.retry_after_pause(Duration::from_secs(2)),
+            Duration::from_secs(3)
+        );
+    }
+
+    #[test]
+    fn notice_variations_stay_in_the_schema_but_differ_from_the_reference() {
+        let order = super::super::format::valid_example();
+        let reference = co(&[]).notice(&order);
+        let array = co(&[Variation::CoCoProductArray]).notice(&order);
+        assert_eq!(reference["products"][0]["coProduct"], json!("100/100"));
+        assert_eq!(array["products"][0]["coProduct"], json!(["100/100"]));
+        let null = co(&[Variation::CoNullCoId]).notice(&order);
+        assert_eq!(reference["coId"], json!("sim-co"));
+        assert!(null.get("coId").is_some_and(Value::is_null), "{null}");
+        for notice in [array, null] {
+            assert!(
+                super::super::format::validate(notice.to_string().as_bytes()).is_ok(),
+                "{notice}"
+            );
+        }
+    }
+
     #[test]
     fn retry_after_in_seconds_or_as_a_date() {
         assert_eq!(retry_after(&answer("2")), Some(Duration::from_secs(2)));

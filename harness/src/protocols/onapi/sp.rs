@@ -359,6 +359,89 @@ mod tests {
         assert_eq!(sp.subscriptions(), 1);
     }
 
+    fn varied(variation: Variation) -> SpSim {
+        let mut config = OnapiConfig::new();
+        config.variations = [variation].into();
+        SpSim::new(config, TestClock::new())
+    }
+
+    fn first_unwanted() -> Vec<u8> {
+        library("unwanted").remove(0).1
+    }
+
+    #[test]
+    fn other_causes_word_every_cause_differently_with_a_ticket() {
+        let (reference, other) = (sp(), varied(Variation::SpOtherCauses));
+        let broken = library("broken").remove(0).1;
+        for (body, credential, status) in [
+            (broken.clone(), Some("Bearer sim-token-co"), 400),
+            (broken, None, 401),
+            (first_unwanted(), Some("Bearer sim-token-co"), 200),
+        ] {
+            let cause = |sp: &SpSim| {
+                let r = sp.reply(&request(&body, credential));
+                assert_eq!(r.status, status);
+                let answer: Value = serde_json::from_slice(&r.body).expect("JSON");
+                answer["cause"].as_str().expect("a cause").to_string()
+            };
+            let (a, b) = (cause(&reference), cause(&other));
+            assert_ne!(a, b);
+            assert!(b.starts_with("Ticket SP-"), "{b}");
+            assert!(b.chars().count() <= 255, "{b}");
+        }
+    }
+
+    #[test]
+    fn other_references_are_uuids_and_hex_in_the_id_format() {
+        let sp = varied(Variation::SpOtherReferences);
+        let (status, answer) = send(&sp, &format::valid_example());
+        assert_eq!(status, 200);
+        let reference = answer["spReference"].as_str().expect("spReference");
+        let subscription = answer["products"][0]["spSubscriptionId"]
+            .as_str()
+            .expect("spSubscriptionId");
+        assert!(uuid::Uuid::parse_str(reference).is_ok() && reference.len() == 36);
+        assert!(subscription.len() == 32 && subscription.chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(format::is_id(reference) && format::is_id(subscription));
+        let (_, plain) = send(&self::sp(), &format::valid_example());
+        assert!(plain["spReference"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("spr-")));
+        // Repeats still get the same references.
+        assert_eq!(send(&sp, &format::valid_example()).1, answer);
+    }
+
+    #[test]
+    fn silent_on_unwanted_answers_an_empty_object() {
+        let body = first_unwanted();
+        let r = varied(Variation::SpSilentOnUnwanted)
+            .reply(&request(&body, Some("Bearer sim-token-co")));
+        assert_eq!(
+            (r.status, serde_json::from_slice::<Value>(&r.body).ok()),
+            (200, Some(json!({})))
+        );
+        let r = sp().reply(&request(&body, Some("Bearer sim-token-co")));
+        let answer: Value = serde_json::from_slice(&r.body).expect("JSON");
+        assert!(answer["cause"].is_string(), "{answer}");
+    }
+
+    #[test]
+    fn cause_on_success_comes_with_the_references() {
+        let (status, answer) = send(
+            &varied(Variation::SpCauseOnSuccess),
+            &format::valid_example(),
+        );
+        assert_eq!(status, 200);
+        assert!(
+            answer["cause"].is_string() && answer["spReference"].is_string(),
+            "{answer}"
+        );
+        assert!(send(&sp(), &format::valid_example())
+            .1
+            .get("cause")
+            .is_none());
+    }
+
     fn arb_id() -> impl Strategy<Value = String> {
         "[-0-9a-zA-Z.]{1,36}"
     }
