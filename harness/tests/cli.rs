@@ -333,7 +333,11 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
         .skip(1)
         .take_while(|l| !l.is_empty())
         .collect();
-    assert_eq!(variations.len(), 29, "5 per role, and 4 (ONAPI sp) and 5 (ONAPI co) of their own: {all}");
+    assert_eq!(
+        variations.len(),
+        29,
+        "5 per role, and 4 (ONAPI sp) and 5 (ONAPI co) of their own: {all}"
+    );
     assert!(variations.iter().all(|l| l.ends_with(" none")), "{all}");
     // The same matrix, for tools and for people.
     let json: serde_json::Value = serde_json::from_str(

@@ -27,8 +27,8 @@ const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 const MAX_THROTTLED: u32 = 10;
 /// The reference's longest 5xx backoff.
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
-/// `co-backoff-to-8s`: the first pause, the longest, and the tries per notice.
-const SLOW_BACKOFF: (Duration, Duration, u32) = (Duration::from_secs(1), Duration::from_secs(8), 5);
+/// `co-backoff-to-4s`: the first pause, the longest, and the tries per notice.
+const SLOW_BACKOFF: (Duration, Duration, u32) = (Duration::from_secs(1), Duration::from_secs(4), 4);
 /// `co-retry-after-margin`: how much longer than Retry-After the CO waits.
 const RETRY_AFTER_MARGIN: Duration = Duration::from_secs(1);
 /// `co-jitter`: the most it adds to a Retry-After.
@@ -150,7 +150,7 @@ impl CoSim {
     /// The backoff after the `failures`-th 5xx (or lost answer) of a notice, before
     /// jitter: doubled per failure from the first pause, up to the cap.
     fn backoff(&self, failures: u32) -> Duration {
-        let (first, cap) = if self.config.varies(Variation::CoBackoffTo8s) {
+        let (first, cap) = if self.config.varies(Variation::CoBackoffTo4s) {
             (SLOW_BACKOFF.0, SLOW_BACKOFF.1)
         } else {
             (self.config.backoff, BACKOFF_CAP)
@@ -169,7 +169,7 @@ impl CoSim {
         if cfg.has(Fault::CoRetriesWithoutBackoff) {
             return (failures < 25).then_some(Duration::ZERO);
         }
-        let tries = if cfg.varies(Variation::CoBackoffTo8s) {
+        let tries = if cfg.varies(Variation::CoBackoffTo4s) {
             SLOW_BACKOFF.2
         } else {
             cfg.max_attempts
@@ -350,12 +350,9 @@ mod tests {
     }
 
     #[test]
-    fn backoff_to_8s_pauses_1_2_4_8_s_then_gives_up() {
+    fn backoff_to_4s_pauses_1_2_4_s_then_gives_up() {
         let s = Duration::from_secs;
-        assert_eq!(
-            pauses(&co(&[Variation::CoBackoffTo8s])),
-            [s(1), s(2), s(4), s(8)]
-        );
+        assert_eq!(pauses(&co(&[Variation::CoBackoffTo4s])), [s(1), s(2), s(4)]);
     }
 
     #[test]

@@ -16,8 +16,8 @@ pub enum Variation {
     SpSilentOnUnwanted,
     /// SP: accepted notices get a `cause` for the CO's log beside the references.
     SpCauseOnSuccess,
-    /// CO: retries 5xx after 1, 2, 4 and 8 s, then gives up.
-    CoBackoffTo8s,
+    /// CO: retries 5xx after 1, 2 and 4 s, then gives up.
+    CoBackoffTo4s,
     /// CO: random jitter on every retry pause.
     CoJitter,
     /// CO: waits a second longer than Retry-After asks.
@@ -34,7 +34,7 @@ pub const ALL: &[Variation] = &[
     Variation::SpOtherReferences,
     Variation::SpSilentOnUnwanted,
     Variation::SpCauseOnSuccess,
-    Variation::CoBackoffTo8s,
+    Variation::CoBackoffTo4s,
     Variation::CoJitter,
     Variation::CoRetryAfterMargin,
     Variation::CoCoProductArray,
@@ -65,10 +65,10 @@ impl Variation {
                 "sp",
                 "adds a cause for the CO's log to the 200 of an accepted notice",
             ),
-            Variation::CoBackoffTo8s => (
-                "co-backoff-to-8s",
+            Variation::CoBackoffTo4s => (
+                "co-backoff-to-4s",
                 "co",
-                "retries 5xx after 1, 2, 4 and 8 s, then gives up (5 tries)",
+                "retries 5xx after 1, 2 and 4 s (up to 5x the reference's), then gives up (4 tries)",
             ),
             Variation::CoJitter => (
                 "co-jitter",
