@@ -118,7 +118,7 @@ enum Command {
         /// Scenario files or folders (default: scenarios/).
         paths: Vec<PathBuf>,
         /// Runs at once (most of a run is waiting, so many fit on few cores).
-        #[arg(long, default_value_t = 64)]
+        #[arg(long, default_value_t = 128)]
         jobs: usize,
         /// Where selftest.json and selftest.md go.
         #[arg(long, default_value = "reports/selftest")]

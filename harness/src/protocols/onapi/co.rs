@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use super::config::OnapiConfig;
 use super::fault::Fault;
 use super::sp::PATH;
+use super::variation::Variation;
 use crate::clock::TestClock;
 use crate::http::{HttpClient, HttpRequest, HttpResponse};
 
@@ -24,6 +25,20 @@ use crate::http::{HttpClient, HttpRequest, HttpResponse};
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 /// 429 answers the CO puts up with per notice.
 const MAX_THROTTLED: u32 = 10;
+/// The reference's longest 5xx backoff.
+const BACKOFF_CAP: Duration = Duration::from_secs(30);
+/// `co-backoff-to-4s`: the first pause, the longest, and the tries per notice.
+const SLOW_BACKOFF: (Duration, Duration, u32) = (Duration::from_secs(1), Duration::from_secs(4), 4);
+/// `co-retry-after-margin`: how much longer than Retry-After the CO waits.
+const RETRY_AFTER_MARGIN: Duration = Duration::from_secs(1);
+/// `co-jitter`: the most it adds to a Retry-After.
+const RETRY_AFTER_JITTER: Duration = Duration::from_millis(500);
+
+/// A random number in [0, 1), from the 48 fully random leading bits of a v4 UUID.
+fn unit_random() -> f64 {
+    let bits = uuid::Uuid::new_v4().as_u128() >> 80;
+    bits as f64 / (1u64 << 48) as f64
+}
 
 #[derive(Debug, Clone)]
 struct Order {
@@ -68,8 +83,19 @@ impl CoSim {
     /// The notice the CO sends for an order (faults applied).
     fn notice(&self, order: &Value) -> Value {
         let mut notice = order.clone();
-        if notice.get("coId").is_none() {
+        if self.config.varies(Variation::CoNullCoId) {
+            // Optional fields may be omitted or set to null (ON-API data formats).
+            notice["coId"] = Value::Null;
+        } else if notice.get("coId").is_none() {
             notice["coId"] = "sim-co".into();
+        }
+        if self.config.varies(Variation::CoCoProductArray) {
+            // ON-API 2.5 gives coProduct as a JSON array of text.
+            if let Some(p) = notice.get_mut("products").and_then(|p| p.get_mut(0)) {
+                if let Some(text) = p.get("coProduct").and_then(Value::as_str) {
+                    p["coProduct"] = json!([text]);
+                }
+            }
         }
         if self.config.has(Fault::CoOmitsAccessId) {
             if let Some(o) = notice.as_object_mut() {
@@ -112,12 +138,62 @@ impl CoSim {
             .insert(id.to_string(), Order { state, attempts });
     }
 
+    /// `pause` with `co-jitter`'s random factor (0.75 to 1.5) when that is on.
+    fn jittered(&self, pause: Duration) -> Duration {
+        if self.config.varies(Variation::CoJitter) {
+            pause.mul_f64(0.75 + 0.75 * unit_random())
+        } else {
+            pause
+        }
+    }
+
+    /// The backoff after the `failures`-th 5xx (or lost answer) of a notice, before
+    /// jitter: doubled per failure from the first pause, up to the cap.
+    fn backoff(&self, failures: u32) -> Duration {
+        let (first, cap) = if self.config.varies(Variation::CoBackoffTo4s) {
+            (SLOW_BACKOFF.0, SLOW_BACKOFF.1)
+        } else {
+            (self.config.backoff, BACKOFF_CAP)
+        };
+        let doublings = failures.saturating_sub(1).min(16);
+        first.saturating_mul(1 << doublings).min(cap)
+    }
+
+    /// The pause before the next try after the `failures`-th 5xx (or lost answer) of a
+    /// notice; `None`: give up.
+    fn server_error_pause(&self, failures: u32) -> Option<Duration> {
+        let cfg = &self.config;
+        if cfg.has(Fault::CoNoRetry) {
+            return None;
+        }
+        if cfg.has(Fault::CoRetriesWithoutBackoff) {
+            return (failures < 25).then_some(Duration::ZERO);
+        }
+        let tries = if cfg.varies(Variation::CoBackoffTo4s) {
+            SLOW_BACKOFF.2
+        } else {
+            cfg.max_attempts
+        };
+        (failures < tries).then(|| self.jittered(self.backoff(failures)))
+    }
+
+    /// The pause the CO takes when a 429 asked for `asked`: at least that long.
+    fn retry_after_pause(&self, asked: Duration) -> Duration {
+        let mut pause = asked;
+        if self.config.varies(Variation::CoRetryAfterMargin) {
+            pause += RETRY_AFTER_MARGIN;
+        }
+        if self.config.varies(Variation::CoJitter) {
+            pause += RETRY_AFTER_JITTER.mul_f64(unit_random());
+        }
+        pause
+    }
+
     /// Sends one notice until it is delivered, refused, or the retries run out.
     async fn deliver(&self, id: String, notice: Value) {
         let request = self.request(&notice);
         let cfg = &self.config;
         let (mut attempts, mut throttled, mut failures) = (0u32, 0u32, 0u32);
-        let mut backoff = cfg.backoff;
         loop {
             attempts += 1;
             self.set(&id, "PENDING", attempts);
@@ -131,7 +207,10 @@ impl CoSim {
                         return self.set(&id, "FAILED", attempts);
                     }
                     match (&answer, cfg.has(Fault::CoIgnoresRetryAfter)) {
-                        (Ok(r), false) => retry_after(r).unwrap_or(backoff),
+                        (Ok(r), false) => match retry_after(r) {
+                            Some(asked) => self.retry_after_pause(asked),
+                            None => self.jittered(self.backoff(failures + 1)),
+                        },
                         _ => cfg.backoff,
                     }
                 }
@@ -140,21 +219,9 @@ impl CoSim {
                 // 5xx, other statuses, or no answer at all.
                 _ => {
                     failures += 1;
-                    if cfg.has(Fault::CoNoRetry) {
-                        return self.set(&id, "FAILED", attempts);
-                    }
-                    if cfg.has(Fault::CoRetriesWithoutBackoff) {
-                        if failures >= 25 {
-                            return self.set(&id, "FAILED", attempts);
-                        }
-                        Duration::ZERO
-                    } else {
-                        if failures >= cfg.max_attempts {
-                            return self.set(&id, "FAILED", attempts);
-                        }
-                        let this = backoff;
-                        backoff = (backoff * 2).min(Duration::from_secs(30));
-                        this
+                    match self.server_error_pause(failures) {
+                        Some(pause) => pause,
+                        None => return self.set(&id, "FAILED", attempts),
                     }
                 }
             };
@@ -262,6 +329,83 @@ mod tests {
         let gap = got[1].at.duration_since(got[0].at);
         assert!(gap >= Duration::from_millis(990), "{gap:?}");
         assert_eq!(co.orders().get("o1").map(|o| o.state), Some("SENT"));
+    }
+
+    fn co(variations: &[Variation]) -> CoSim {
+        let mut config = OnapiConfig::new();
+        config.variations = variations.iter().copied().collect();
+        CoSim::new(config, TestClock::new()).expect("co")
+    }
+
+    /// Pauses after the 1st, 2nd, ... 5xx until the CO gives up.
+    fn pauses(co: &CoSim) -> Vec<Duration> {
+        (1..).map_while(|n| co.server_error_pause(n)).collect()
+    }
+
+    #[test]
+    fn the_reference_backs_off_from_200_ms_and_gives_up_after_four_tries() {
+        let ms = Duration::from_millis;
+        assert_eq!(pauses(&co(&[])), [ms(200), ms(400), ms(800)]);
+        assert_eq!(co(&[]).retry_after_pause(Duration::from_secs(2)), ms(2000));
+    }
+
+    #[test]
+    fn backoff_to_4s_pauses_1_2_4_s_then_gives_up() {
+        let s = Duration::from_secs;
+        assert_eq!(pauses(&co(&[Variation::CoBackoffTo4s])), [s(1), s(2), s(4)]);
+    }
+
+    #[test]
+    fn jitter_varies_every_pause_within_its_bounds() {
+        let co = co(&[Variation::CoJitter]);
+        let reference = pauses(&self::co(&[]));
+        let mut differs = false;
+        for _ in 0..50 {
+            let got = pauses(&co);
+            assert_eq!(got.len(), reference.len());
+            for (g, r) in got.iter().zip(&reference) {
+                assert!(
+                    *g >= r.mul_f64(0.75) && *g <= r.mul_f64(1.5),
+                    "{g:?} vs {r:?}"
+                );
+                differs |= g != r;
+            }
+            let asked = Duration::from_secs(2);
+            let waited = co.retry_after_pause(asked);
+            assert!(
+                waited >= asked && waited <= asked + RETRY_AFTER_JITTER,
+                "{waited:?}"
+            );
+            differs |= waited != asked;
+        }
+        assert!(differs, "jitter changed nothing");
+    }
+
+    #[test]
+    fn retry_after_margin_waits_a_second_longer() {
+        let co = co(&[Variation::CoRetryAfterMargin]);
+        assert_eq!(
+            co.retry_after_pause(Duration::from_secs(2)),
+            Duration::from_secs(3)
+        );
+    }
+
+    #[test]
+    fn notice_variations_stay_in_the_schema_but_differ_from_the_reference() {
+        let order = super::super::format::valid_example();
+        let reference = co(&[]).notice(&order);
+        let array = co(&[Variation::CoCoProductArray]).notice(&order);
+        assert_eq!(reference["products"][0]["coProduct"], json!("100/100"));
+        assert_eq!(array["products"][0]["coProduct"], json!(["100/100"]));
+        let null = co(&[Variation::CoNullCoId]).notice(&order);
+        assert_eq!(reference["coId"], json!("sim-co"));
+        assert!(null.get("coId").is_some_and(Value::is_null), "{null}");
+        for notice in [array, null] {
+            assert!(
+                super::super::format::validate(notice.to_string().as_bytes()).is_ok(),
+                "{notice}"
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::fault::Fault;
+use super::variation::Variation;
+use crate::profile::FaultTable;
 
 /// The bearer token of the simulated CO (it has the right to send notices).
 pub const TOKEN_CO: &str = "sim-token-co";
@@ -26,6 +28,8 @@ pub struct Offering {
 pub struct OnapiConfig {
     /// Deliberate bugs.
     pub faults: BTreeSet<Fault>,
+    /// Legal ONAPI variations the simulator shows.
+    pub variations: BTreeSet<Variation>,
     /// Legal answer variations the simulator applies.
     pub answers: Vec<crate::server::AnswerVariation>,
     /// Header carrying credentials.
@@ -62,6 +66,7 @@ impl OnapiConfig {
     pub fn new() -> Self {
         Self {
             faults: BTreeSet::new(),
+            variations: BTreeSet::new(),
             answers: Vec::new(),
             credential_header: "authorization".into(),
             credentials: BTreeMap::from([
@@ -92,6 +97,23 @@ impl OnapiConfig {
     /// Whether a fault is on.
     pub fn has(&self, fault: Fault) -> bool {
         self.faults.contains(&fault)
+    }
+
+    /// Whether a legal variation is on.
+    pub fn varies(&self, variation: Variation) -> bool {
+        self.variations.contains(&variation)
+    }
+
+    /// Switches on the faults, ONAPI variations and answer variations among `names`
+    /// (names of other kinds are ignored).
+    pub fn switch_on<'a>(&mut self, names: impl IntoIterator<Item = &'a str> + Clone) {
+        self.faults = names
+            .clone()
+            .into_iter()
+            .filter_map(Fault::from_name)
+            .collect();
+        self.variations = Variation::named(names.clone());
+        self.answers = crate::server::AnswerVariation::named(names);
     }
 }
 

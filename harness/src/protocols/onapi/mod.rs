@@ -9,3 +9,4 @@ pub mod format;
 pub mod profile;
 pub mod sp;
 pub mod stage;
+pub mod variation;

@@ -11,11 +11,12 @@ use super::binding::{self, CUSTOMER};
 use super::config::OnapiConfig;
 use super::fault::Fault;
 use super::stage;
+use super::variation::Variation;
 use crate::http::HttpClient;
 use crate::profile::catalogue::{must, should};
 use crate::profile::{
     BaseSpec, BoxFuture, Credentials, FaultInfo, FaultTable, Prepared, Profile, Requirement,
-    RoleSpec, RunningSim, SimError, SimOption, TargetSection,
+    RoleSpec, RunningSim, SimError, SimOption, TargetSection, VariationInfo,
 };
 use crate::yaml::InputError;
 
@@ -124,6 +125,16 @@ impl Profile for Onapi {
         Fault::infos(self.name())
     }
 
+    fn variations(&self) -> Vec<VariationInfo> {
+        ROLES
+            .iter()
+            .flat_map(|r| {
+                crate::profile::answer_variations(self.name(), r.name)
+                    .chain(Variation::infos(self.name(), r.name))
+            })
+            .collect()
+    }
+
     fn presets(&self) -> &'static [&'static str] {
         binding::PRESETS
     }
@@ -180,7 +191,9 @@ impl Profile for Onapi {
     ) -> BoxFuture<'a, Result<RunningSim, SimError>> {
         Box::pin(async move {
             let mut config = OnapiConfig::new();
-            config.faults = faults.iter().filter_map(|f| Fault::from_name(f)).collect();
+            // The same switches as the built-in start: faults, ONAPI variations and
+            // the engine's answer variations, by name.
+            config.switch_on(faults.iter().copied());
             if let Some(base) = settings.get("peer-base") {
                 config.sp_base = base.clone();
             }

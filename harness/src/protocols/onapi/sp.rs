@@ -3,6 +3,7 @@
 //! The harness also uses [`SpSim::reply`] as its mock SP when the IUT is a CO.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::{Request, State};
@@ -13,6 +14,7 @@ use serde_json::{json, Value};
 use super::config::OnapiConfig;
 use super::fault::Fault;
 use super::format::{self, Notice, Rules};
+use super::variation::Variation;
 use crate::clock::TestClock;
 use crate::peers::{read_request, PeerReply, RecordedRequest};
 
@@ -26,6 +28,8 @@ pub struct SpSim {
     clock: TestClock,
     orders: Mutex<HashMap<String, Value>>,
     subscriptions: Mutex<usize>,
+    /// `sp-other-causes`: the next error ticket number.
+    tickets: AtomicU64,
 }
 
 impl SpSim {
@@ -36,6 +40,7 @@ impl SpSim {
             clock,
             orders: Mutex::new(HashMap::new()),
             subscriptions: Mutex::new(0),
+            tickets: AtomicU64::new(4711),
         }
     }
 
@@ -48,13 +53,31 @@ impl SpSim {
         *self.subscriptions.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// `cause` as this SP words it: the reference's text, or with `sp-other-causes` a
+    /// ticket number first (ON-API: an error ID belongs in the cause) and other words.
+    fn cause(&self, status: u16, cause: String) -> String {
+        if !self.config.varies(Variation::SpOtherCauses) {
+            return cause;
+        }
+        let ticket = self.tickets.fetch_add(1, Ordering::Relaxed);
+        let what = match status {
+            200 => "Notice registered; the SP will follow up through the CO order API",
+            400 => "Invalid activation notice",
+            401 => "Authentication failed",
+            403 => "Access denied",
+            404 | 405 => "Unsupported request",
+            _ => "Processing error",
+        };
+        format!("Ticket SP-{ticket}. {what}. Detail: {cause}.")
+    }
+
     fn error(&self, status: u16, cause: impl Into<String>) -> PeerReply {
         let key = if self.config.has(Fault::SpErrorWithoutCause) {
             "error"
         } else {
             "cause"
         };
-        PeerReply::json(status, &json!({ key: cause.into() }))
+        PeerReply::json(status, &json!({ key: self.cause(status, cause.into()) }))
     }
 
     /// The whole answer to one request.
@@ -104,12 +127,14 @@ impl SpSim {
             if self.config.has(Fault::SpRejectsUnwanted) {
                 return self.error(400, why);
             }
-            // Well formed: the SP may not refuse it; it says why it is unhappy and
-            // deals with the order through the CO's order API.
-            return PeerReply::json(
-                200,
-                &json!({ "cause": format!("accepted but not activated: {why}") }),
-            );
+            // Well formed: the SP may not refuse it; it says why it is unhappy (or, with
+            // `sp-silent-on-unwanted`, nothing: cause is optional) and deals with the
+            // order through the CO's order API.
+            if self.config.varies(Variation::SpSilentOnUnwanted) {
+                return PeerReply::json(200, &json!({}));
+            }
+            let cause = self.cause(200, format!("accepted but not activated: {why}"));
+            return PeerReply::json(200, &json!({ "cause": cause }));
         }
         let repeat = notice
             .co_order_id
@@ -175,19 +200,33 @@ impl SpSim {
     fn subscribe(&self, n: &Notice) -> Value {
         *self.subscriptions.lock().unwrap_or_else(|p| p.into_inner()) += 1;
         let short = || uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        let other = self.config.varies(Variation::SpOtherReferences);
         let reference = if self.config.has(Fault::SpBadReference) {
             format!("SP#{}", short())
+        } else if other {
+            // 36 characters with hyphens: still the ID format, at its longest.
+            uuid::Uuid::new_v4().hyphenated().to_string()
         } else {
             format!("spr-{}", short())
         };
-        json!({
+        let subscription = if other {
+            uuid::Uuid::new_v4().simple().to_string()
+        } else {
+            format!("sps-{}", short())
+        };
+        let mut answer = json!({
             "spReference": reference,
             "products": [{
                 "productId": n.product_id,
                 "offeringId": n.offering_id,
-                "spSubscriptionId": format!("sps-{}", short()),
+                "spSubscriptionId": subscription,
             }]
-        })
+        });
+        if self.config.varies(Variation::SpCauseOnSuccess) {
+            // "Can always be provided for logging purposes" (ON-API 2.5, cause).
+            answer["cause"] = "Activation notice received and subscription registered".into();
+        }
+        answer
     }
 
     /// The SP's HTTP surface: the notice path (every other path answers 404) and the test clock.
@@ -318,6 +357,89 @@ mod tests {
         assert_eq!((s1, s2), (200, 200));
         assert_eq!(a1, a2);
         assert_eq!(sp.subscriptions(), 1);
+    }
+
+    fn varied(variation: Variation) -> SpSim {
+        let mut config = OnapiConfig::new();
+        config.variations = [variation].into();
+        SpSim::new(config, TestClock::new())
+    }
+
+    fn first_unwanted() -> Vec<u8> {
+        library("unwanted").remove(0).1
+    }
+
+    #[test]
+    fn other_causes_word_every_cause_differently_with_a_ticket() {
+        let (reference, other) = (sp(), varied(Variation::SpOtherCauses));
+        let broken = library("broken").remove(0).1;
+        for (body, credential, status) in [
+            (broken.clone(), Some("Bearer sim-token-co"), 400),
+            (broken, None, 401),
+            (first_unwanted(), Some("Bearer sim-token-co"), 200),
+        ] {
+            let cause = |sp: &SpSim| {
+                let r = sp.reply(&request(&body, credential));
+                assert_eq!(r.status, status);
+                let answer: Value = serde_json::from_slice(&r.body).expect("JSON");
+                answer["cause"].as_str().expect("a cause").to_string()
+            };
+            let (a, b) = (cause(&reference), cause(&other));
+            assert_ne!(a, b);
+            assert!(b.starts_with("Ticket SP-"), "{b}");
+            assert!(b.chars().count() <= 255, "{b}");
+        }
+    }
+
+    #[test]
+    fn other_references_are_uuids_and_hex_in_the_id_format() {
+        let sp = varied(Variation::SpOtherReferences);
+        let (status, answer) = send(&sp, &format::valid_example());
+        assert_eq!(status, 200);
+        let reference = answer["spReference"].as_str().expect("spReference");
+        let subscription = answer["products"][0]["spSubscriptionId"]
+            .as_str()
+            .expect("spSubscriptionId");
+        assert!(uuid::Uuid::parse_str(reference).is_ok() && reference.len() == 36);
+        assert!(subscription.len() == 32 && subscription.chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(format::is_id(reference) && format::is_id(subscription));
+        let (_, plain) = send(&self::sp(), &format::valid_example());
+        assert!(plain["spReference"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("spr-")));
+        // Repeats still get the same references.
+        assert_eq!(send(&sp, &format::valid_example()).1, answer);
+    }
+
+    #[test]
+    fn silent_on_unwanted_answers_an_empty_object() {
+        let body = first_unwanted();
+        let r = varied(Variation::SpSilentOnUnwanted)
+            .reply(&request(&body, Some("Bearer sim-token-co")));
+        assert_eq!(
+            (r.status, serde_json::from_slice::<Value>(&r.body).ok()),
+            (200, Some(json!({})))
+        );
+        let r = sp().reply(&request(&body, Some("Bearer sim-token-co")));
+        let answer: Value = serde_json::from_slice(&r.body).expect("JSON");
+        assert!(answer["cause"].is_string(), "{answer}");
+    }
+
+    #[test]
+    fn cause_on_success_comes_with_the_references() {
+        let (status, answer) = send(
+            &varied(Variation::SpCauseOnSuccess),
+            &format::valid_example(),
+        );
+        assert_eq!(status, 200);
+        assert!(
+            answer["cause"].is_string() && answer["spReference"].is_string(),
+            "{answer}"
+        );
+        assert!(send(&sp(), &format::valid_example())
+            .1
+            .get("cause")
+            .is_none());
     }
 
     fn arb_id() -> impl Strategy<Value = String> {

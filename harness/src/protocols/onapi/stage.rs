@@ -13,17 +13,16 @@ use serde_json::{json, Map, Value};
 use super::binding;
 use super::co::CoSim;
 use super::config::{OnapiConfig, TOKEN_CO, TOKEN_NO_RIGHT};
-use super::fault::Fault;
 use super::sp::SpSim;
 use crate::clock::TestClock;
 use crate::http::HttpClient;
 use crate::peers::{Behaviour, MockPeer, PeerReply, ScriptedAnswer};
 use crate::profile::target::{Credential, Target};
 use crate::profile::{
-    loopback, Binding, BoxFuture, Counterpart, FaultTable, Prepared, SimError, Stage,
-    StageProtocol, TargetSection,
+    loopback, Binding, BoxFuture, Counterpart, Prepared, SimError, Stage, StageProtocol,
+    TargetSection,
 };
-use crate::server::{AnswerVariation, Served};
+use crate::server::Served;
 use crate::yaml::{self, InputError};
 
 /// Starts the simulator for `role` (`sp` or `co`) on `listen`.
@@ -183,8 +182,7 @@ pub async fn builtin_stage(
     let mut target = builtin_target(role);
     let counterpart = start_counterpart(&target, loopback()).await?;
     let mut config = OnapiConfig::new();
-    config.faults = faults.iter().filter_map(|f| Fault::from_name(f)).collect();
-    config.answers = AnswerVariation::named(faults.iter().copied());
+    config.switch_on(faults.iter().copied());
     config.sp_base = counterpart.peer.url();
     let running = start(role, config, loopback()).await?;
     let base = running.url();
