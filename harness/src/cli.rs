@@ -77,6 +77,9 @@ enum Command {
         /// Faults to switch on (repeatable).
         #[arg(long)]
         fault: Vec<String>,
+        /// Legal variations to switch on (repeatable; `crosscheck variations` lists them).
+        #[arg(long)]
+        variation: Vec<String>,
     },
     /// Fuzz what the IUT receives with seeded mutants of a valid input.
     Fuzz {
@@ -288,13 +291,19 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
             role,
             listen,
             fault,
+            variation,
         } => {
             let p = protocol_and_role(&protocol, &role)?;
             let settings = sim_settings(matches, p)?;
             let names: BTreeSet<String> = fault.iter().cloned().collect();
-            let faults = p
+            let mut faults = p
                 .faults_for(&role, &names)
                 .map_err(|e| anyhow!("--fault: {e}"))?;
+            let names: BTreeSet<String> = variation.iter().cloned().collect();
+            faults.extend(
+                p.variations_for(&role, &names)
+                    .map_err(|e| anyhow!("--variation: {e}"))?,
+            );
             let running = p.serve(&role, &faults, &settings, listen).await?;
             println!("{}", running.banner);
             tokio::signal::ctrl_c()

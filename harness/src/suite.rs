@@ -5,16 +5,19 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::http::Redactor;
 use crate::http::{HttpClient, TransportError};
 use crate::nulls::{self, NullKind, NullServer};
+use crate::peers::MockPeer;
 use crate::profile::target::Target;
 use crate::profile::{loopback, Profile, SimError};
 use crate::report::console::Observer;
-use crate::report::{Outcome, ScenarioResult};
+use crate::report::{LateRequest, Outcome, ScenarioResult};
 use crate::scenario::{run_scenario, Scenario, Stage};
 
 /// Why a run could not be carried out at all.
@@ -133,6 +136,7 @@ fn errored(job: &Job, reason: String) -> ScenarioResult {
         failures: vec![],
         warnings: vec![],
         exchanges: vec![],
+        late_traffic: vec![],
         source: job.scenario.source.clone(),
     }
 }
@@ -297,14 +301,49 @@ pub async fn run_external(
         })
         .collect();
     observer.planned(applicable.len());
-    let mut results = Vec::new();
+    let quiet = (stage.target.quiet_between, stage.target.quiet_limit);
+    let mut results: Vec<ScenarioResult> = Vec::new();
     for s in applicable {
-        peer.reset();
+        if !results.is_empty() {
+            settle(&peer, quiet, &stage.redactor, &mut results).await;
+        }
+        peer.begin_run(&s.id);
         let result = run_scenario(s, &stage, s.id.clone()).await;
+        peer.end_run();
         observer.finished(&result);
         results.push(result);
     }
+    settle(&peer, quiet, &stage.redactor, &mut results).await;
     Ok(results)
+}
+
+/// Lets the IUT fall quiet at the mock peer (bounded), then files the late traffic
+/// set aside so far under the runs it came from.
+async fn settle(
+    peer: &MockPeer,
+    (quiet, limit): (Duration, Duration),
+    redactor: &Redactor,
+    results: &mut [ScenarioResult],
+) {
+    if !peer.wait_quiet(quiet, limit).await {
+        tracing::warn!(
+            "the IUT did not fall quiet at the mock {} for {:.1} s within {:.1} s; going on",
+            peer.name(),
+            quiet.as_secs_f64(),
+            limit.as_secs_f64()
+        );
+    }
+    for late in peer.take_late() {
+        let Some(owner) = results.iter_mut().find(|r| r.id == late.from) else {
+            continue;
+        };
+        owner.late_traffic.push(LateRequest {
+            peer: peer.name().to_string(),
+            method: late.method,
+            path: redactor.redact(&late.path),
+            arrived_during: late.during,
+        });
+    }
 }
 
 #[cfg(test)]

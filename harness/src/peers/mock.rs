@@ -1,7 +1,13 @@
 //! A recording mock peer: answers by a scripted queue first, then by a default
 //! behaviour, and lets scenario steps await or forbid requests.
+//!
+//! Against an external IUT one peer serves scenario after scenario, so it also tells
+//! runs apart: each run claims the identifiers the harness sent the IUT (order ids,
+//! keys, ...). A request that carries an identifier only an earlier run sent, and none
+//! only the current run sent, is late traffic of that earlier run: it is answered, set
+//! aside with the run it came from, and never seen by the current run's steps.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -87,10 +93,72 @@ pub struct ScriptedAnswer {
     pub reply: Option<PeerReply>,
 }
 
+/// A request that reached a mock peer after the run it belongs to had ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LateArrival {
+    /// The run it belongs to (its report id).
+    pub from: String,
+    /// The run that was going on when it arrived (`None`: between runs).
+    pub during: Option<String>,
+    /// HTTP method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+}
+
+/// How many finished runs a peer remembers the identifiers of.
+const REMEMBERED_RUNS: usize = 64;
+/// Identifiers shorter than this are too common to tell runs apart.
+const SHORTEST_IDENTIFIER: usize = 6;
+
+/// Which run traffic belongs to.
+#[derive(Debug, Default)]
+struct Runs {
+    current: Option<(String, BTreeSet<String>)>,
+    past: VecDeque<(String, BTreeSet<String>)>,
+    late: Vec<LateArrival>,
+}
+
+impl Runs {
+    /// The earlier run `request` belongs to, if it is late traffic.
+    fn late_owner(&self, request: &RecordedRequest) -> Option<String> {
+        if self.past.is_empty() {
+            return None;
+        }
+        let haystack = format!(
+            "{}\n{}",
+            request.path,
+            String::from_utf8_lossy(&request.body)
+        );
+        let none = BTreeSet::new();
+        let current = self.current.as_ref().map_or(&none, |(_, ids)| ids);
+        let in_past = |id: &String| self.past.iter().any(|(_, ids)| ids.contains(id));
+        if current
+            .iter()
+            .any(|id| !in_past(id) && haystack.contains(id.as_str()))
+        {
+            return None;
+        }
+        let owner = self.past.iter().rev().find(|(_, ids)| {
+            ids.iter()
+                .any(|id| !current.contains(id) && haystack.contains(id.as_str()))
+        });
+        match (owner, &self.current) {
+            (Some((run, _)), _) => Some(run.clone()),
+            // Between runs, nothing belongs to the next one yet.
+            (None, None) => self.past.back().map(|(run, _)| run.clone()),
+            (None, Some(_)) => None,
+        }
+    }
+}
+
 struct Shared {
     log: Mutex<Vec<RecordedRequest>>,
     arrivals: watch::Sender<usize>,
+    /// Every request that arrived, late or not (for "wait until quiet").
+    activity: watch::Sender<usize>,
     queue: Mutex<VecDeque<ScriptedAnswer>>,
+    runs: Mutex<Runs>,
     behaviour: Behaviour,
 }
 
@@ -126,10 +194,13 @@ impl MockPeer {
         behaviour: Behaviour,
     ) -> std::io::Result<Self> {
         let (arrivals, _) = watch::channel(0usize);
+        let (activity, _) = watch::channel(0usize);
         let shared = Arc::new(Shared {
             log: Mutex::new(Vec::new()),
             arrivals,
+            activity,
             queue: Mutex::new(VecDeque::new()),
+            runs: Mutex::new(Runs::default()),
             behaviour,
         });
         let app = Router::new().fallback(handle).with_state(shared.clone());
@@ -172,6 +243,61 @@ impl MockPeer {
         lock(&self.shared.queue).clear();
         self.shared.arrivals.send_replace(0);
         self.cursor.store(0, Ordering::SeqCst);
+    }
+
+    /// Starts run `id`: forgets the previous run's requests and script (see
+    /// [`MockPeer::reset`]) and ends the previous run, whose identifiers it remembers.
+    pub fn begin_run(&self, id: &str) {
+        self.end_run();
+        self.reset();
+        lock(&self.shared.runs).current = Some((id.to_string(), BTreeSet::new()));
+    }
+
+    /// Ends the current run: what arrives now is late traffic of an earlier run.
+    pub fn end_run(&self) {
+        let mut runs = lock(&self.shared.runs);
+        if let Some(done) = runs.current.take() {
+            runs.past.push_back(done);
+            if runs.past.len() > REMEMBERED_RUNS {
+                runs.past.pop_front();
+            }
+        }
+    }
+
+    /// The current run sent these identifiers to the IUT (strings too short to tell
+    /// runs apart are ignored).
+    pub fn claim<'a>(&self, identifiers: impl IntoIterator<Item = &'a str>) {
+        let mut runs = lock(&self.shared.runs);
+        if let Some((_, ids)) = runs.current.as_mut() {
+            ids.extend(
+                identifiers
+                    .into_iter()
+                    .filter(|i| i.len() >= SHORTEST_IDENTIFIER)
+                    .map(str::to_string),
+            );
+        }
+    }
+
+    /// Late traffic set aside since the last call.
+    pub fn take_late(&self) -> Vec<LateArrival> {
+        std::mem::take(&mut lock(&self.shared.runs).late)
+    }
+
+    /// Waits until no request has arrived for `quiet`, or `limit` has passed; `true`
+    /// when it fell quiet.
+    pub async fn wait_quiet(&self, quiet: Duration, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut rx = self.shared.activity.subscribe();
+        loop {
+            let window = quiet.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+            match tokio::time::timeout(window, rx.changed()).await {
+                Err(_) if window == quiet => return true,
+                Err(_) => return false,
+                Ok(Err(_)) => return true,
+                Ok(Ok(())) if tokio::time::Instant::now() >= deadline => return false,
+                Ok(Ok(())) => {}
+            }
+        }
     }
 
     /// Every request received so far.
@@ -240,6 +366,22 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Ok(r) => r,
         Err(response) => return response,
     };
+    shared.activity.send_modify(|n| *n += 1);
+    {
+        let mut runs = lock(&shared.runs);
+        if let Some(from) = runs.late_owner(&recorded) {
+            let during = runs.current.as_ref().map(|(run, _)| run.clone());
+            tracing::info!(%from, ?during, path = %recorded.path, "late traffic set aside");
+            runs.late.push(LateArrival {
+                from,
+                during,
+                method: recorded.method.clone(),
+                path: recorded.path.clone(),
+            });
+            drop(runs);
+            return (shared.behaviour)(&recorded).into_response();
+        }
+    }
     {
         let mut log = lock(&shared.log);
         recorded.seq = log.len();
@@ -333,5 +475,62 @@ mod tests {
         assert!(peer.next_request(Duration::from_millis(50)).await.is_none());
         peer.reset();
         assert!(peer.requests().is_empty());
+    }
+
+    #[tokio::test]
+    async fn late_traffic_of_an_earlier_run_is_set_aside_with_that_run() {
+        let peer = MockPeer::start("p", "127.0.0.1:0".parse().expect("addr"), not_found())
+            .await
+            .expect("starts");
+        let client = crate::http::HttpClient::new().expect("client");
+        let post = |body: &str| crate::http::HttpRequest {
+            method: "POST".into(),
+            url: format!("{}/notices", peer.url()),
+            headers: vec![],
+            body: Some(body.as_bytes().to_vec()),
+        };
+        let send = |body: &'static str| {
+            let request = post(body);
+            let client = client.clone();
+            async move {
+                client
+                    .send(&request, Duration::from_secs(2))
+                    .await
+                    .expect("answer")
+            }
+        };
+        peer.begin_run("first");
+        peer.claim(["order-aaaa", "ada@example.com", "short"]);
+        send(r#"{"order": "order-aaaa", "mail": "ada@example.com"}"#).await;
+        assert_eq!(peer.requests().len(), 1, "the run's own request");
+        peer.end_run();
+        // Between runs: it belongs to the run that just ended.
+        send(r#"{"mail": "ada@example.com"}"#).await;
+        peer.begin_run("second");
+        peer.claim(["order-bbbb", "ada@example.com"]);
+        // A retry of the first run's order, which shares the e-mail with this run.
+        send(r#"{"order": "order-aaaa", "mail": "ada@example.com"}"#).await;
+        // This run's own order, and a request nobody can place, are this run's.
+        send(r#"{"order": "order-bbbb", "mail": "ada@example.com"}"#).await;
+        send(r#"{"anything": true}"#).await;
+        let seen: Vec<String> = peer
+            .requests()
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+            .collect();
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        assert!(seen[0].contains("order-bbbb"), "{seen:?}");
+        let late = peer.take_late();
+        assert_eq!(
+            late.iter()
+                .map(|l| (l.from.as_str(), l.during.as_deref()))
+                .collect::<Vec<_>>(),
+            [("first", None), ("first", Some("second"))]
+        );
+        assert!(peer.take_late().is_empty(), "taken once");
+        assert!(
+            peer.wait_quiet(Duration::from_millis(50), Duration::from_secs(1))
+                .await
+        );
     }
 }

@@ -215,9 +215,36 @@ impl dyn Profile {
             })
             .collect()
     }
+
+    /// Variation names valid for `role`, or an error naming the bad one.
+    pub fn variations_for(
+        &self,
+        role: &str,
+        names: &BTreeSet<String>,
+    ) -> Result<BTreeSet<&'static str>, FaultError> {
+        let known = self.variations();
+        names
+            .iter()
+            .map(|n| {
+                let mine = known.iter().find(|v| v.name == n && v.role == role);
+                match (mine, known.iter().find(|v| v.name == n)) {
+                    (Some(v), _) => Ok(v.name),
+                    (None, Some(v)) => Err(FaultError::OtherRole {
+                        name: n.clone(),
+                        its_role: v.role,
+                        role: role.to_string(),
+                    }),
+                    (None, None) => Err(FaultError::UnknownVariation {
+                        name: n.clone(),
+                        protocol: self.name(),
+                    }),
+                }
+            })
+            .collect()
+    }
 }
 
-/// A fault name that does not fit the protocol or the role.
+/// A fault or variation name that does not fit the protocol or the role.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FaultError {
     /// The protocol has no fault of that name.
@@ -228,8 +255,16 @@ pub enum FaultError {
         /// The protocol asked.
         protocol: &'static str,
     },
-    /// The fault belongs to another role.
-    #[error("`{name}` is a fault of {its_role}, not {role}")]
+    /// The protocol has no variation of that name.
+    #[error("unknown variation `{name}` (see `crosscheck variations {protocol}`)")]
+    UnknownVariation {
+        /// The name given.
+        name: String,
+        /// The protocol asked.
+        protocol: &'static str,
+    },
+    /// The fault or variation belongs to another role.
+    #[error("`{name}` belongs to {its_role}, not {role}")]
     OtherRole {
         /// The name given.
         name: String,

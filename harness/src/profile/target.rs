@@ -85,6 +85,11 @@ pub struct Target {
     pub iut_peer_timeout: Duration,
     /// The longest the harness may really wait for time to pass when there is no test clock.
     pub real_wait_limit: Duration,
+    /// Between two scenarios against an external target, how long the IUT must send
+    /// nothing to the mock peers before the next scenario starts.
+    pub quiet_between: Duration,
+    /// The longest the harness waits for that quiet.
+    pub quiet_limit: Duration,
     /// Binding overrides by operation.
     pub bindings: BTreeMap<String, BindingOverride>,
     /// Every secret value, for redaction.
@@ -203,6 +208,8 @@ struct TimeoutsFile {
     step_seconds: Option<f64>,
     silence_seconds: Option<f64>,
     iut_peer_timeout_seconds: Option<f64>,
+    quiet_between_seconds: Option<f64>,
+    quiet_limit_seconds: Option<f64>,
 }
 
 /// Why `${VAR}` could not be expanded.
@@ -469,6 +476,18 @@ impl CoreFile {
                 2.0,
             )?,
             real_wait_limit: Duration::from_secs(self.real_wait_limit_seconds.unwrap_or(0)),
+            quiet_between: seconds(
+                file,
+                "timeouts.quiet_between_seconds",
+                self.timeouts.quiet_between_seconds,
+                1.0,
+            )?,
+            quiet_limit: seconds(
+                file,
+                "timeouts.quiet_limit_seconds",
+                self.timeouts.quiet_limit_seconds,
+                30.0,
+            )?,
             bindings: self.bindings,
             secrets,
             section,

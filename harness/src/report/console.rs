@@ -257,6 +257,7 @@ mod tests {
             failures: vec![],
             warnings: vec![],
             exchanges: vec![],
+            late_traffic: vec![],
             source: "s.yaml:1".into(),
         }
     }

@@ -80,5 +80,39 @@ pub fn render(report: &RunReport) -> String {
         }
         let _ = writeln!(out);
     }
+    late_traffic(report, &mut out);
     out
+}
+
+/// Requests that reached a mock peer after their run had ended, by the run they came
+/// from.
+fn late_traffic(report: &RunReport, out: &mut String) {
+    let late: Vec<_> = report
+        .scenarios
+        .iter()
+        .flat_map(|r| r.late_traffic.iter().map(move |l| (r, l)))
+        .collect();
+    if late.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## Late traffic\n");
+    let _ = writeln!(
+        out,
+        "Requests that reached a mock peer after the run they belong to had ended; set aside, not judged by a later run.\n"
+    );
+    let _ = writeln!(out, "| came from | peer | request | arrived during |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for (r, l) in late {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} {} | {} |",
+            cell(&r.id),
+            cell(&l.peer),
+            cell(&l.method),
+            cell(&l.path),
+            l.arrived_during
+                .as_deref()
+                .map_or("between runs".to_string(), cell)
+        );
+    }
 }

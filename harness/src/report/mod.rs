@@ -12,7 +12,7 @@ pub mod verdict;
 
 use std::path::Path;
 
-pub use model::{Failure, Outcome, RunReport, ScenarioResult, Summary};
+pub use model::{Failure, LateRequest, Outcome, RunReport, ScenarioResult, Summary};
 
 /// Why a report could not be rendered or written.
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +125,7 @@ mod tests {
             failures: vec![],
             warnings: vec![],
             exchanges: vec![],
+            late_traffic: vec![],
             source: format!("scenarios/demo/server/{id}.yaml:1"),
         }
     }
@@ -163,6 +164,12 @@ mod tests {
             requirement: "X-02".into(),
             expected: "an answer within 1 s".into(),
             actual: "an answer after 1.4 s".into(),
+        });
+        warned.late_traffic.push(LateRequest {
+            peer: "client".into(),
+            method: "POST".into(),
+            path: "/tickets/t-1 | retry".into(),
+            arrived_during: Some("demo-down".into()),
         });
         RunReport::new(
             "crosscheck",

@@ -86,8 +86,26 @@ pub struct ScenarioResult {
     pub warnings: Vec<Failure>,
     /// HTTP exchanges, secrets redacted.
     pub exchanges: Vec<Exchange>,
+    /// Requests of this run that reached a mock peer after it had ended (against an
+    /// external target): set aside, never taken by a later run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub late_traffic: Vec<LateRequest>,
     /// Where the scenario is defined.
     pub source: String,
+}
+
+/// A request that belongs to a run but reached a mock peer after that run had ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LateRequest {
+    /// The mock peer it reached.
+    pub peer: String,
+    /// HTTP method.
+    pub method: String,
+    /// Path (redacted).
+    pub path: String,
+    /// The run going on when it arrived (absent: between runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arrived_during: Option<String>,
 }
 
 /// Totals.

@@ -134,6 +134,7 @@ mod tests {
             failures: vec![],
             warnings: vec![],
             exchanges: vec![],
+            late_traffic: vec![],
             source: "f.yaml:1".into(),
         }
     }

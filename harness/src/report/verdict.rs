@@ -126,6 +126,7 @@ pub fn decide(
             .map(|f| redacted(f, redactor))
             .collect(),
         exchanges: record.exchanges,
+        late_traffic: Vec::new(),
         source: who.source,
     }
 }

@@ -320,6 +320,7 @@ mod tests {
             }],
             warnings: vec![],
             exchanges: vec![],
+            late_traffic: vec![],
             source: "demo.yaml".into(),
         }
     }

@@ -251,8 +251,12 @@ impl Profile for Cci {
                     "--peer-timeout: {peer_timeout} is not between 0 and 600 seconds"
                 )));
             }
-            let mut config = SimConfig::new(role, dialect);
+            // A shape variation changes ids, environments and prefix: the target must
+            // then say the same (see `crosscheck variations cci`).
+            let shape = Shape::chosen(faults.iter().copied());
+            let mut config = SimConfig::shaped(role, dialect, &shape);
             config.faults = faults.iter().filter_map(|f| Fault::from_name(f)).collect();
+            config.answers = crate::server::AnswerVariation::named(faults.iter().copied());
             let default_peer = if role == "csp-a" {
                 "http://127.0.0.1:18181/v1"
             } else {
@@ -267,10 +271,11 @@ impl Profile for Cci {
             config.peer_timeout = Duration::from_secs_f64(peer_timeout);
             let running = sim::start(role, config, listen).await?;
             let banner = format!(
-                "crosscheck sim cci {role} ({}) listening on http://{addr}: api http://{addr}/v1, customer http://{addr}/customer, test http://{addr}/test; peer {peer}; faults: {}",
+                "crosscheck sim cci {role} ({}) listening on http://{addr}: api http://{addr}{prefix}, customer http://{addr}/customer, test http://{addr}/test; peer {peer}; faults: {}",
                 dialect.name(),
                 if faults.is_empty() { "none".to_string() } else { faults.iter().copied().collect::<Vec<_>>().join(", ") },
                 addr = running.addr,
+                prefix = shape.api_prefix,
             );
             Ok(RunningSim {
                 keep_alive: Box::new(running),

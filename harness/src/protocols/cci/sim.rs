@@ -192,6 +192,8 @@ pub fn builtin_target(role: &str, dialect: Dialect, shape: &Shape) -> Target {
         silence: Duration::from_secs(1),
         iut_peer_timeout: Duration::from_secs(1),
         real_wait_limit: Duration::ZERO,
+        quiet_between: Duration::ZERO,
+        quiet_limit: Duration::ZERO,
         bindings: BTreeMap::new(),
         secrets: vec![
             world::TOKEN_A.into(),

@@ -29,6 +29,9 @@ const MAX_THROTTLED: u32 = 10;
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
 /// `co-backoff-to-4s`: the first pause, the longest, and the tries per notice.
 const SLOW_BACKOFF: (Duration, Duration, u32) = (Duration::from_secs(1), Duration::from_secs(4), 4);
+/// `co-backoff-to-8s`: the first pause, the longest, and the tries per notice.
+const SLOWER_BACKOFF: (Duration, Duration, u32) =
+    (Duration::from_secs(1), Duration::from_secs(8), 5);
 /// `co-retry-after-margin`: how much longer than Retry-After the CO waits.
 const RETRY_AFTER_MARGIN: Duration = Duration::from_secs(1);
 /// `co-jitter`: the most it adds to a Retry-After.
@@ -150,13 +153,23 @@ impl CoSim {
     /// The backoff after the `failures`-th 5xx (or lost answer) of a notice, before
     /// jitter: doubled per failure from the first pause, up to the cap.
     fn backoff(&self, failures: u32) -> Duration {
-        let (first, cap) = if self.config.varies(Variation::CoBackoffTo4s) {
-            (SLOW_BACKOFF.0, SLOW_BACKOFF.1)
-        } else {
-            (self.config.backoff, BACKOFF_CAP)
+        let (first, cap) = match self.slow_backoff() {
+            Some((first, cap, _)) => (first, cap),
+            None => (self.config.backoff, BACKOFF_CAP),
         };
         let doublings = failures.saturating_sub(1).min(16);
         first.saturating_mul(1 << doublings).min(cap)
+    }
+
+    /// The first pause, the longest and the tries of a slow-backoff variation, if on.
+    fn slow_backoff(&self) -> Option<(Duration, Duration, u32)> {
+        if self.config.varies(Variation::CoBackoffTo8s) {
+            Some(SLOWER_BACKOFF)
+        } else if self.config.varies(Variation::CoBackoffTo4s) {
+            Some(SLOW_BACKOFF)
+        } else {
+            None
+        }
     }
 
     /// The pause before the next try after the `failures`-th 5xx (or lost answer) of a
@@ -169,11 +182,9 @@ impl CoSim {
         if cfg.has(Fault::CoRetriesWithoutBackoff) {
             return (failures < 25).then_some(Duration::ZERO);
         }
-        let tries = if cfg.varies(Variation::CoBackoffTo4s) {
-            SLOW_BACKOFF.2
-        } else {
-            cfg.max_attempts
-        };
+        let tries = self
+            .slow_backoff()
+            .map_or(cfg.max_attempts, |(_, _, tries)| tries);
         (failures < tries).then(|| self.jittered(self.backoff(failures)))
     }
 
@@ -353,6 +364,10 @@ mod tests {
     fn backoff_to_4s_pauses_1_2_4_s_then_gives_up() {
         let s = Duration::from_secs;
         assert_eq!(pauses(&co(&[Variation::CoBackoffTo4s])), [s(1), s(2), s(4)]);
+        assert_eq!(
+            pauses(&co(&[Variation::CoBackoffTo8s])),
+            [s(1), s(2), s(4), s(8)]
+        );
     }
 
     #[test]

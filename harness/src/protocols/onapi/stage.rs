@@ -167,6 +167,8 @@ pub fn builtin_target(role: &str) -> Target {
         silence: Duration::from_secs(1),
         iut_peer_timeout: Duration::from_secs(2),
         real_wait_limit: Duration::ZERO,
+        quiet_between: Duration::ZERO,
+        quiet_limit: Duration::ZERO,
         bindings: BTreeMap::new(),
         secrets: vec![TOKEN_CO.into(), TOKEN_NO_RIGHT.into()],
         section: Arc::new(OnapiTarget),

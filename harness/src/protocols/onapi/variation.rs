@@ -18,6 +18,9 @@ pub enum Variation {
     SpCauseOnSuccess,
     /// CO: retries 5xx after 1, 2 and 4 s, then gives up.
     CoBackoffTo4s,
+    /// CO: retries 5xx after 1, 2, 4 and 8 s, then gives up: its last retry comes
+    /// after `on-co-retries-5xx` has taken it as done (late traffic).
+    CoBackoffTo8s,
     /// CO: random jitter on every retry pause.
     CoJitter,
     /// CO: waits a second longer than Retry-After asks.
@@ -35,6 +38,7 @@ pub const ALL: &[Variation] = &[
     Variation::SpSilentOnUnwanted,
     Variation::SpCauseOnSuccess,
     Variation::CoBackoffTo4s,
+    Variation::CoBackoffTo8s,
     Variation::CoJitter,
     Variation::CoRetryAfterMargin,
     Variation::CoCoProductArray,
@@ -69,6 +73,11 @@ impl Variation {
                 "co-backoff-to-4s",
                 "co",
                 "retries 5xx after 1, 2 and 4 s (up to 5x the reference's), then gives up (4 tries)",
+            ),
+            Variation::CoBackoffTo8s => (
+                "co-backoff-to-8s",
+                "co",
+                "retries 5xx after 1, 2, 4 and 8 s, then gives up (5 tries): the last retry comes after the scenario has taken the CO as done",
             ),
             Variation::CoJitter => (
                 "co-jitter",

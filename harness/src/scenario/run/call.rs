@@ -173,6 +173,11 @@ async fn send(
 ) -> Result<HttpResponse, Stop> {
     let timeout = cx.timeout(step);
     let started = Instant::now();
+    // What the harness tells the IUT identifies this run's traffic at the mock peers.
+    let sent = request.body.as_deref().map(identifiers).unwrap_or_default();
+    for peer in cx.stage.peers.values() {
+        peer.claim(sent.iter().map(String::as_str));
+    }
     let result = cx.stage.http.send(request, timeout).await;
     let redactor = &cx.stage.redactor;
     let exchange = Exchange {
@@ -193,6 +198,24 @@ async fn send(
         cx.exchanges.push(exchange);
     }
     result.map_err(|e| cx.errored(step, e))
+}
+
+/// The string values of a JSON body, at any depth: the ids, keys and names the IUT
+/// may carry into its own requests.
+fn identifiers(body: &[u8]) -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        walk(&v, &mut out);
+    }
+    out
 }
 
 /// What an answer's expectations are checked against.
