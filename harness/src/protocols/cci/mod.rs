@@ -12,4 +12,5 @@ pub mod sim;
 pub mod sim_a;
 pub mod sim_b;
 pub mod target;
+pub mod variation;
 pub mod world;

@@ -12,6 +12,7 @@ use super::binding::{self, CUSTOMER};
 use super::faults::Fault;
 use super::key::Dialect;
 use super::shape::Shape;
+use super::variation::Variation;
 use super::world::SimConfig;
 use super::{fuzz, sim, target};
 use crate::http::HttpClient;
@@ -159,14 +160,21 @@ impl Profile for Cci {
         ROLES
             .iter()
             .flat_map(|r| {
-                answer_variations(self.name(), r.name).chain(Shape::variations().iter().map(
-                    |(name, description)| VariationInfo {
-                        protocol: self.name(),
-                        name,
-                        role: r.name,
-                        description,
-                    },
-                ))
+                let own = Variation::ALL
+                    .iter()
+                    .map(|(_, name, description)| (*name, *description));
+                answer_variations(self.name(), r.name).chain(
+                    Shape::variations()
+                        .iter()
+                        .copied()
+                        .chain(own)
+                        .map(|(name, description)| VariationInfo {
+                            protocol: self.name(),
+                            name,
+                            role: r.name,
+                            description,
+                        }),
+                )
             })
             .collect()
     }
@@ -257,6 +265,7 @@ impl Profile for Cci {
             let mut config = SimConfig::shaped(role, dialect, &shape);
             config.faults = faults.iter().filter_map(|f| Fault::from_name(f)).collect();
             config.answers = crate::server::AnswerVariation::named(faults.iter().copied());
+            config.variations = super::variation::Variation::named(faults.iter().copied());
             let default_peer = if role == "csp-a" {
                 "http://127.0.0.1:18181/v1"
             } else {

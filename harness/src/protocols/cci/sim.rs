@@ -29,11 +29,13 @@ use crate::server::{AnswerVariation, Served};
 pub async fn start(role: &str, config: SimConfig, listen: SocketAddr) -> Result<Served, SimError> {
     let clock = TestClock::new();
     let answers = config.answers.clone();
+    let variations = config.variations.clone();
     let app = if role == "csp-a" {
         Arc::new(CspA::new(config, clock)?).router()
     } else {
         Arc::new(CspB::new(config, clock)?).router()
     };
+    let app = super::variation::apply(app, &variations);
     crate::server::serve(crate::server::vary(app, &answers), listen, "cci simulator")
         .await
         .map_err(|source| SimError::Bind {
@@ -137,6 +139,7 @@ async fn counterpart(
         peer_timeout: target.step_timeout,
         faults: Default::default(),
         answers: Vec::new(),
+        variations: Vec::new(),
     };
     let issuer = Arc::new(CspA::new(config, TestClock::new())?);
     let books = issuer.clone();
@@ -239,6 +242,7 @@ pub async fn builtin(
         .filter_map(|f| Fault::from_name(f))
         .collect();
     config.answers = AnswerVariation::named(switches.iter().copied());
+    config.variations = super::variation::Variation::named(switches.iter().copied());
     config.peer_timeout = target.iut_peer_timeout;
     let running = start(role, config, loopback()).await?;
     let url = running.url();

@@ -47,6 +47,8 @@ pub struct SimConfig {
     pub faults: BTreeSet<Fault>,
     /// Legal answer variations the simulator applies.
     pub answers: Vec<crate::server::AnswerVariation>,
+    /// CCI's own legal variations.
+    pub variations: Vec<super::variation::Variation>,
 }
 
 impl SimConfig {
@@ -86,6 +88,7 @@ impl SimConfig {
             peer_timeout: Duration::from_secs(1),
             faults: BTreeSet::new(),
             answers: Vec::new(),
+            variations: Vec::new(),
         }
     }
 
