@@ -203,3 +203,32 @@ impl StageProtocol for DemoStage {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_and_variation_names_are_checked_against_the_role() {
+        let demo: &dyn Profile = &Demo;
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(
+            demo.variations_for("server", &names(&["slow-answers"])),
+            Ok(BTreeSet::from(["slow-answers"]))
+        );
+        let e = demo
+            .variations_for("server", &names(&["slow"]))
+            .expect_err("unknown");
+        assert_eq!(
+            e.to_string(),
+            "unknown variation `slow` (see `crosscheck variations demo`)"
+        );
+        let e = demo
+            .faults_for("server", &names(&["slow-answers"]))
+            .expect_err("a variation is no fault");
+        assert!(
+            e.to_string().starts_with("unknown fault `slow-answers`"),
+            "{e}"
+        );
+    }
+}

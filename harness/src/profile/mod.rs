@@ -198,22 +198,12 @@ impl dyn Profile {
         role: &str,
         names: &BTreeSet<String>,
     ) -> Result<BTreeSet<&'static str>, FaultError> {
-        let known = self.faults();
-        names
-            .iter()
-            .map(|n| match known.iter().find(|f| f.name == n) {
-                Some(f) if f.role == role => Ok(f.name),
-                Some(f) => Err(FaultError::OtherRole {
-                    name: n.clone(),
-                    its_role: f.role,
-                    role: role.to_string(),
-                }),
-                None => Err(FaultError::Unknown {
-                    name: n.clone(),
-                    protocol: self.name(),
-                }),
-            })
-            .collect()
+        let known: Vec<(&'static str, &'static str)> =
+            self.faults().iter().map(|f| (f.name, f.role)).collect();
+        pick(role, names, &known, |name| FaultError::Unknown {
+            name,
+            protocol: self.name(),
+        })
     }
 
     /// Variation names valid for `role`, or an error naming the bad one.
@@ -222,26 +212,38 @@ impl dyn Profile {
         role: &str,
         names: &BTreeSet<String>,
     ) -> Result<BTreeSet<&'static str>, FaultError> {
-        let known = self.variations();
-        names
-            .iter()
-            .map(|n| {
-                let mine = known.iter().find(|v| v.name == n && v.role == role);
-                match (mine, known.iter().find(|v| v.name == n)) {
-                    (Some(v), _) => Ok(v.name),
-                    (None, Some(v)) => Err(FaultError::OtherRole {
-                        name: n.clone(),
-                        its_role: v.role,
-                        role: role.to_string(),
-                    }),
-                    (None, None) => Err(FaultError::UnknownVariation {
-                        name: n.clone(),
-                        protocol: self.name(),
-                    }),
-                }
-            })
-            .collect()
+        let known: Vec<(&'static str, &'static str)> =
+            self.variations().iter().map(|v| (v.name, v.role)).collect();
+        pick(role, names, &known, |name| FaultError::UnknownVariation {
+            name,
+            protocol: self.name(),
+        })
     }
+}
+
+/// The `names` among `known` (name, role) pairs that belong to `role`, or an error for
+/// the first that is unknown (`unknown`) or another role's.
+fn pick(
+    role: &str,
+    names: &BTreeSet<String>,
+    known: &[(&'static str, &'static str)],
+    unknown: impl Fn(String) -> FaultError,
+) -> Result<BTreeSet<&'static str>, FaultError> {
+    names
+        .iter()
+        .map(|n| {
+            let mine = known.iter().find(|(k, r)| k == n && *r == role);
+            match (mine, known.iter().find(|(k, _)| k == n)) {
+                (Some((k, _)), _) => Ok(*k),
+                (None, Some((_, its_role))) => Err(FaultError::OtherRole {
+                    name: n.clone(),
+                    its_role,
+                    role: role.to_string(),
+                }),
+                (None, None) => Err(unknown(n.clone())),
+            }
+        })
+        .collect()
 }
 
 /// A fault or variation name that does not fit the protocol or the role.
