@@ -78,6 +78,8 @@ enum Command {
         #[arg(long)]
         fault: Vec<String>,
         /// Legal variations to switch on (repeatable; `crosscheck variations` lists them).
+        /// A variation that changes the deployment's shape (ids, what it offers, paths)
+        /// needs a target file that says the same.
         #[arg(long)]
         variation: Vec<String>,
     },
