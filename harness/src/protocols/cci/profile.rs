@@ -280,7 +280,7 @@ impl Profile for Cci {
             config.peer_timeout = Duration::from_secs_f64(peer_timeout);
             let running = sim::start(role, config, listen).await?;
             let banner = format!(
-                "crosscheck sim cci {role} ({}) listening on http://{addr}: api http://{addr}{prefix}, customer http://{addr}/customer, test http://{addr}/test; peer {peer}; faults: {}",
+                "crosscheck sim cci {role} ({}) listening on http://{addr}: api http://{addr}{prefix}, customer http://{addr}/customer, test http://{addr}/test; peer {peer}; faults and variations: {}",
                 dialect.name(),
                 if faults.is_empty() { "none".to_string() } else { faults.iter().copied().collect::<Vec<_>>().join(", ") },
                 addr = running.addr,

@@ -204,7 +204,7 @@ impl Profile for Onapi {
             };
             let running = stage::start(role, config, listen).await?;
             let banner = format!(
-                "crosscheck sim onapi {role} listening on http://{addr}: notices http://{addr}/onapi/2.5/activationnotice/, trigger http://{addr}/trigger, test http://{addr}/test; SP {peer}; faults: {}",
+                "crosscheck sim onapi {role} listening on http://{addr}: notices http://{addr}/onapi/2.5/activationnotice/, trigger http://{addr}/trigger, test http://{addr}/test; SP {peer}; faults and variations: {}",
                 if faults.is_empty() { "none".to_string() } else { faults.iter().copied().collect::<Vec<_>>().join(", ") },
                 addr = running.addr,
             );
