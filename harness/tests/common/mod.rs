@@ -6,6 +6,7 @@
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// The workspace root (where scenarios/ and fixtures/ live).
@@ -30,12 +31,21 @@ pub fn crosscheck(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-/// A loopback port nobody listens on right now.
+/// A loopback port nobody listens on, given out once per test process. It lies below
+/// the kernel's ephemeral range (32768 and up on Linux), so nothing that binds port 0
+/// (the self-test binds hundreds at once, in a test running beside this one) can take
+/// it before the test binds it, and a port left unbound stays closed.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let offset = std::process::id().wrapping_mul(7919);
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        assert!(n < 12_000, "no free port below the ephemeral range");
+        let port = 20_000 + (offset.wrapping_add(n) % 12_000) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A simulator process, killed on drop.
