@@ -210,48 +210,57 @@ fn reversed(value: serde_json::Value) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::{HttpClient, HttpRequest};
+    use crate::http::{HttpClient, HttpRequest, HttpResponse};
     use axum::routing::get;
 
-    #[tokio::test]
-    async fn a_varied_app_adds_a_field_and_closes_the_connection() {
-        let app = Router::new().route(
-            "/",
-            get(|| async { axum::Json(serde_json::json!({"a": 1})) }),
-        );
+    /// What a GET of `/` answers when an app serving `json` there is varied.
+    async fn varied_answer(
+        json: serde_json::Value,
+        variations: &[AnswerVariation],
+    ) -> HttpResponse {
+        let app = Router::new().route("/", get(move || async move { axum::Json(json) }));
         let served = serve(
-            vary(
-                app,
-                &[
-                    AnswerVariation::ExtraFields,
-                    AnswerVariation::ConnectionClose,
-                ],
-            ),
+            vary(app, variations),
             "127.0.0.1:0".parse().expect("address"),
             "test",
         )
         .await
         .expect("serves");
-        let http = HttpClient::new().expect("client");
-        let answer = http
-            .send(
-                &HttpRequest {
-                    method: "GET".into(),
-                    url: served.url(),
-                    headers: vec![],
-                    body: None,
-                },
-                std::time::Duration::from_secs(2),
-            )
+        let request = HttpRequest {
+            method: "GET".into(),
+            url: served.url(),
+            headers: vec![],
+            body: None,
+        };
+        HttpClient::new()
+            .expect("client")
+            .send(&request, std::time::Duration::from_secs(2))
             .await
-            .expect("answers");
+            .expect("answers")
+    }
+
+    fn header(answer: &HttpResponse, name: &str) -> Option<String> {
+        answer
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+
+    #[tokio::test]
+    async fn a_varied_app_adds_a_field_and_closes_the_connection() {
+        let answer = varied_answer(
+            serde_json::json!({"a": 1}),
+            &[
+                AnswerVariation::ExtraFields,
+                AnswerVariation::ConnectionClose,
+            ],
+        )
+        .await;
         let body: serde_json::Value = serde_json::from_slice(&answer.body).expect("json");
         assert_eq!(body["a"], 1);
         assert!(body["crosscheckVariation"].is_string());
-        assert!(answer
-            .headers
-            .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case("connection") && v == "close"));
+        assert_eq!(header(&answer, "connection").as_deref(), Some("close"));
         assert_eq!(
             AnswerVariation::named(["slow-answers", "a-fault"]),
             [AnswerVariation::SlowAnswers]
@@ -260,48 +269,22 @@ mod tests {
 
     #[tokio::test]
     async fn a_varied_app_chunks_its_bodies_and_reverses_its_fields() {
-        let app = Router::new().route(
-            "/",
-            get(|| async { axum::Json(serde_json::json!({"a": 1, "b": {"c": 2, "d": 3}})) }),
-        );
-        let served = serve(
-            vary(
-                app,
-                &[
-                    AnswerVariation::ChunkedBodies,
-                    AnswerVariation::ReorderedFields,
-                ],
-            ),
-            "127.0.0.1:0".parse().expect("address"),
-            "test",
+        let answer = varied_answer(
+            serde_json::json!({"a": 1, "b": {"c": 2, "d": 3}}),
+            &[
+                AnswerVariation::ChunkedBodies,
+                AnswerVariation::ReorderedFields,
+            ],
         )
-        .await
-        .expect("serves");
-        let http = HttpClient::new().expect("client");
-        let answer = http
-            .send(
-                &HttpRequest {
-                    method: "GET".into(),
-                    url: served.url(),
-                    headers: vec![],
-                    body: None,
-                },
-                std::time::Duration::from_secs(2),
-            )
-            .await
-            .expect("answers");
+        .await;
         assert_eq!(
             String::from_utf8_lossy(&answer.body),
             r#"{"b":{"d":3,"c":2},"a":1}"#
         );
-        let header = |name: &str| {
-            answer
-                .headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.clone())
-        };
-        assert_eq!(header("transfer-encoding").as_deref(), Some("chunked"));
-        assert_eq!(header("content-length"), None);
+        assert_eq!(
+            header(&answer, "transfer-encoding").as_deref(),
+            Some("chunked")
+        );
+        assert_eq!(header(&answer, "content-length"), None);
     }
 }
