@@ -80,8 +80,8 @@ pub trait Profile: Send + Sync + 'static {
         role: &str,
     ) -> Result<Arc<dyn TargetSection>, InputError>;
 
-    /// Starts a built-in simulator of `role` with `faults` switched on, and the
-    /// harness's counterpart wired to it.
+    /// Starts a built-in simulator of `role` with the named faults and legal variations
+    /// switched on (`faults` holds both), and the harness's counterpart wired to it.
     fn start_builtin<'a>(
         &'a self,
         role: &'a str,

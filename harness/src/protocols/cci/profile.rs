@@ -263,9 +263,7 @@ impl Profile for Cci {
             // then say the same (see `crosscheck variations cci`).
             let shape = Shape::chosen(faults.iter().copied());
             let mut config = SimConfig::shaped(role, dialect, &shape);
-            config.faults = faults.iter().filter_map(|f| Fault::from_name(f)).collect();
-            config.answers = crate::server::AnswerVariation::named(faults.iter().copied());
-            config.variations = super::variation::Variation::named(faults.iter().copied());
+            config.switch_on(faults.iter().copied());
             let default_peer = if role == "csp-a" {
                 "http://127.0.0.1:18181/v1"
             } else {

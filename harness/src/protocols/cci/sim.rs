@@ -9,7 +9,6 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 
 use super::binding;
-use super::faults::Fault;
 use super::key::Dialect;
 use super::shape::Shape;
 use super::sim_a::CspA;
@@ -20,10 +19,8 @@ use crate::clock::TestClock;
 use crate::http::HttpClient;
 use crate::peers::{Behaviour, MockPeer, PeerReply, ScriptedAnswer};
 use crate::profile::target::{Credential, Target};
-use crate::profile::{
-    loopback, Binding, Counterpart, FaultTable, Prepared, SimError, Stage, StageProtocol,
-};
-use crate::server::{AnswerVariation, Served};
+use crate::profile::{loopback, Binding, Counterpart, Prepared, SimError, Stage, StageProtocol};
+use crate::server::Served;
 
 /// Starts the simulator for `role` on `listen` (port 0 for an ephemeral port).
 pub async fn start(role: &str, config: SimConfig, listen: SocketAddr) -> Result<Served, SimError> {
@@ -237,12 +234,7 @@ pub async fn builtin(
     };
     let mut config = SimConfig::shaped(role, dialect, shape);
     config.peer_base = Some(format!("{}{}", counterpart.peer.url(), shape.api_prefix));
-    config.faults = switches
-        .iter()
-        .filter_map(|f| Fault::from_name(f))
-        .collect();
-    config.answers = AnswerVariation::named(switches.iter().copied());
-    config.variations = super::variation::Variation::named(switches.iter().copied());
+    config.switch_on(switches.iter().copied());
     config.peer_timeout = target.iut_peer_timeout;
     let running = start(role, config, loopback()).await?;
     let url = running.url();

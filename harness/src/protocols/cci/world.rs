@@ -8,6 +8,7 @@ use super::faults::Fault;
 use super::key::Dialect;
 use super::shape::Shape;
 use super::target::Environment;
+use crate::profile::FaultTable;
 
 /// The bearer token CSP A uses towards B.
 pub const TOKEN_A: &str = "sim-token-a";
@@ -90,6 +91,18 @@ impl SimConfig {
             answers: Vec::new(),
             variations: Vec::new(),
         }
+    }
+
+    /// Switches on the faults, CCI variations and answer variations among `names`
+    /// (names of other kinds, such as shape variations, are ignored here).
+    pub fn switch_on<'a>(&mut self, names: impl IntoIterator<Item = &'a str> + Clone) {
+        self.faults = names
+            .clone()
+            .into_iter()
+            .filter_map(Fault::from_name)
+            .collect();
+        self.answers = crate::server::AnswerVariation::named(names.clone());
+        self.variations = super::variation::Variation::named(names);
     }
 
     /// Whether a fault is on.
