@@ -25,6 +25,14 @@ const ALLOWED: &[(&str, &str)] = &[
         "the fuzzer's random seed (`crosscheck fuzz --seed`)",
     ),
     ("env", "minijinja environments and environment variables"),
+    (
+        "provider",
+        "rustls' crypto provider, which the HTTP client installs",
+    ),
+    (
+        "binding",
+        "the engine's binding operations (profile/binding.rs), which every protocol has",
+    ),
     ("name", "names of things in general"),
     ("size", "sizes and size caps of bodies"),
     (

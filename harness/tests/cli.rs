@@ -324,7 +324,7 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
         "{all}"
     );
     assert!(
-        all.contains("366 runs against 6 null implementations: every one failed or errored"),
+        all.contains("480 runs against 6 null implementations: every one failed or errored"),
         "{all}"
     );
     let variations: Vec<&str> = all
@@ -341,7 +341,7 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
         let verdict = line[name.len()..].trim_start();
         assert!(verdict.starts_with("none"), "a variation failed: {line}");
     }
-    assert_eq!(per_role.len(), 4, "{all}");
+    assert_eq!(per_role.len(), 5, "{all}");
     assert!(
         per_role.values().all(|n| *n >= 8),
         "8 per role: {per_role:?}"
@@ -352,7 +352,7 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
     )
     .expect("json");
     assert_eq!(json["ok"], true, "{json}");
-    assert_eq!(json["nulls"]["runs"], 366, "{json}");
+    assert_eq!(json["nulls"]["runs"], 480, "{json}");
     let faults = json["faults"].as_array().expect("faults");
     assert!(faults
         .iter()
@@ -400,7 +400,7 @@ fn faults_and_list_describe_themselves() {
     let out = crosscheck(&["list"]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
-    assert!(all.contains("35 of 35 requirements covered"), "{all}");
+    assert!(all.contains("48 of 48 requirements covered"), "{all}");
     assert!(!all.contains("NOT COVERED"), "{all}");
 }
 

@@ -4,12 +4,17 @@
 
 pub mod cci;
 pub mod onapi;
+pub mod s2c;
 
 use crate::profile::catalogue::CROSS_CUTTING;
 use crate::profile::{FaultInfo, Profile, Requirement};
 
 /// Every protocol the harness speaks.
-pub static REGISTRY: &[&dyn Profile] = &[&cci::profile::Cci, &onapi::profile::Onapi];
+pub static REGISTRY: &[&dyn Profile] = &[
+    &cci::profile::Cci,
+    &onapi::profile::Onapi,
+    &s2c::profile::S2c,
+];
 
 /// Every registered protocol.
 pub fn all() -> &'static [&'static dyn Profile] {
@@ -80,7 +85,7 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), count, "requirement ids are unique");
-        assert_eq!(count, 35);
+        assert_eq!(count, 48);
     }
 
     #[test]
