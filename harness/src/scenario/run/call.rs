@@ -179,6 +179,14 @@ async fn send(
         peer.claim(sent.iter().map(String::as_str));
     }
     let result = cx.stage.http.send(request, timeout).await;
+    // So do the ids the IUT makes and answers with (a resource id its later callbacks
+    // carry): a callback that arrives after this run ended is then told apart as late.
+    if let Ok(answer) = &result {
+        let answered = identifiers(&answer.body);
+        for peer in cx.stage.peers.values() {
+            peer.claim(answered.iter().map(String::as_str));
+        }
+    }
     let redactor = &cx.stage.redactor;
     let exchange = Exchange {
         step: cx.label(step),
@@ -277,6 +285,42 @@ mod tests {
                 )
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn an_id_the_iut_answers_with_belongs_to_the_run_at_the_mock_peers() {
+        let t = stage(|_, _| {}).await;
+        Mock::given(method("POST"))
+            .and(path("/demo/tickets"))
+            .respond_with(
+                ResponseTemplate::new(201).set_body_json(json!({"reference": "made-by-the-iut-1"})),
+            )
+            .mount(&t.iut)
+            .await;
+        let peer = t.stage.peer(None).expect("one peer");
+        peer.begin_run("first");
+        let s = scenario("  - call: submit\n    with: {ticket: 1}\n    expect: {status: 201}\n");
+        assert_eq!(play(&s, &t.stage).await.ending, Ending::Passed);
+        peer.begin_run("second");
+        // The IUT calls back about the first run's resource during the second run.
+        let callback = crate::http::HttpRequest {
+            method: "POST".into(),
+            url: format!("{}/callback", peer.url()),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: Some(br#"{"about": "made-by-the-iut-1"}"#.to_vec()),
+        };
+        let answered = t
+            .stage
+            .http
+            .send(&callback, std::time::Duration::from_secs(2))
+            .await
+            .expect("the mock peer answers");
+        assert!(answered.status < 500);
+        let late = peer.take_late();
+        assert_eq!(late.len(), 1, "{late:?}");
+        assert_eq!(late[0].from, "first");
+        assert_eq!(late[0].during.as_deref(), Some("second"));
+        assert!(peer.requests().is_empty(), "the second run never sees it");
     }
 
     #[tokio::test]
