@@ -79,11 +79,11 @@ async fn handle(State(provider): State<Arc<Provider>>, request: Request) -> Resp
         Err(too_large) => return too_large,
     };
     let correlator = recorded.header(CORRELATOR).map(str::to_string);
-    let answer = answer(&provider, recorded, query, correlator.as_deref());
+    let answer = answer(&provider, recorded, query, correlator.as_deref()).await;
     render(&provider, answer, correlator)
 }
 
-fn answer(
+async fn answer(
     provider: &Provider,
     recorded: crate::peers::RecordedRequest,
     query: Option<String>,
@@ -110,8 +110,8 @@ fn answer(
         json,
     };
     match provider.config.shape {
-        Shape::Camara => camara(provider, &incoming),
-        Shape::Draft => draft::route(provider, &incoming),
+        Shape::Camara => camara(provider, &incoming).await,
+        Shape::Draft => draft::route(provider, &incoming).await,
     }
 }
 
@@ -150,7 +150,7 @@ fn not_found(provider: &Provider, incoming: &Incoming) -> ApiError {
     )
 }
 
-fn camara(provider: &Provider, r: &Incoming) -> Answer {
+async fn camara(provider: &Provider, r: &Incoming) -> Answer {
     let parts: Vec<&str> = r.path.trim_matches('/').split('/').collect();
     let owner = r.owner.as_str();
     let ok = |v: Value| Ok((200, Some(v)));
@@ -165,7 +165,7 @@ fn camara(provider: &Provider, r: &Incoming) -> Answer {
             provider.get(owner, id)?;
             provider.modify(owner, id, r.body(provider)?).and_then(ok)
         }
-        ("DELETE", ["sessions", id]) => provider.delete(owner, id).map(|_| (204, None)),
+        ("DELETE", ["sessions", id]) => provider.delete(owner, id).await.map(|_| (204, None)),
         ("POST", ["sessions", id, "extend"]) => {
             provider.get(owner, id).or_else(|e| {
                 if provider.config.has(Fault::ExtendsExpired) && e.status == 404 {

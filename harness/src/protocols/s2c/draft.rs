@@ -28,7 +28,7 @@ const FIELDS: &[&str] = &[
 ];
 
 /// Answers a request in the draft's shape.
-pub fn route(provider: &Provider, r: &Incoming) -> Answer {
+pub async fn route(provider: &Provider, r: &Incoming) -> Answer {
     let owner = r.owner.as_str();
     let id = || {
         r.param("servceId").ok_or_else(|| {
@@ -56,6 +56,7 @@ pub fn route(provider: &Provider, r: &Incoming) -> Answer {
             .map(|s| (200, Some(to_draft(&s)))),
         ("DELETE", "/S2C_VPN") => provider
             .delete(owner, &id()?)
+            .await
             .map(|s| (200, Some(to_draft(&s)))),
         ("PUT", "/S2C_VPN") => {
             let body = r.body(provider)?.as_object().cloned().unwrap_or_default();

@@ -46,6 +46,8 @@ pub enum Fault {
     AssessmentReserves,
     /// Paths the API does not have are answered 200 with an empty object.
     AnswersUnknownPaths,
+    /// DELETE waits for the sink and answers 500 when the sink fails.
+    DeleteWaitsForSink,
 }
 
 /// Every fault, in listing order.
@@ -70,6 +72,7 @@ pub const ALL: &[Fault] = &[
     Fault::HalfCreatedOnCapacity,
     Fault::AssessmentReserves,
     Fault::AnswersUnknownPaths,
+    Fault::DeleteWaitsForSink,
 ];
 
 impl FaultTable for Fault {
@@ -176,6 +179,11 @@ impl FaultTable for Fault {
                 "answers-unknown-paths",
                 "X-03",
                 "answers 200 with an empty object on paths the API does not have",
+            ),
+            Fault::DeleteWaitsForSink => (
+                "delete-waits-for-sink",
+                "S2C-08",
+                "DELETE waits for the sink's answer and fails with 500 when the sink fails",
             ),
         }
     }

@@ -15,6 +15,7 @@ use super::fault::Fault;
 use super::variation::Variation;
 use crate::clock::TestClock;
 use crate::http::{HttpClient, HttpRequest};
+use tokio::task::JoinHandle;
 
 /// The CloudEvent type of a status change.
 pub const EVENT_TYPE: &str = "org.camaraproject.site-to-cloud-vpn.v0.status-changed";
@@ -351,17 +352,31 @@ impl Provider {
         Ok(self.session_json(&s))
     }
 
-    /// Deletes a session; notifies DELETE_REQUESTED when it was AVAILABLE.
-    pub fn delete(&self, owner: &str, id: &str) -> Result<Value, ApiError> {
-        let mut books = self.books();
-        let s = self.owned(&mut books, owner, id)?.clone();
-        if !self.config.has(Fault::DeleteLeavesReadable) {
-            books.sessions.remove(id);
+    /// Deletes a session; notifies DELETE_REQUESTED when it was AVAILABLE. The
+    /// notifications go out in the background; under `delete-waits-for-sink` the
+    /// answer waits for them and is a 500 when one failed.
+    pub async fn delete(&self, owner: &str, id: &str) -> Result<Value, ApiError> {
+        let (answer, sending) = {
+            let mut books = self.books();
+            let s = self.owned(&mut books, owner, id)?.clone();
+            if !self.config.has(Fault::DeleteLeavesReadable) {
+                books.sessions.remove(id);
+            }
+            let sending = if s.status == Status::Available {
+                self.notify(&books, &s, "UNAVAILABLE", Some("DELETE_REQUESTED"))
+            } else {
+                Vec::new()
+            };
+            (self.session_json(&s), sending)
+        };
+        if self.config.has(Fault::DeleteWaitsForSink) {
+            for delivery in sending {
+                if !delivery.await.unwrap_or(false) {
+                    return Err(ApiError::new(500, "INTERNAL", "the notification failed"));
+                }
+            }
         }
-        if s.status == Status::Available {
-            self.notify(&books, &s, "UNAVAILABLE", Some("DELETE_REQUESTED"));
-        }
-        Ok(self.session_json(&s))
+        Ok(answer)
     }
 
     /// Assesses a would-be session: availability, SLA options and fees.
@@ -423,36 +438,49 @@ impl Provider {
         }
     }
 
-    /// Sends a status-changed CloudEvent for `s` to its sink, in the background.
-    fn notify(&self, books: &Books, s: &Session, status: &str, info: Option<&str>) {
+    /// Sends a status-changed CloudEvent for `s` to its sink, in the background; each
+    /// handle says whether the sink took it (2xx).
+    fn notify(
+        &self,
+        books: &Books,
+        s: &Session,
+        status: &str,
+        info: Option<&str>,
+    ) -> Vec<JoinHandle<bool>> {
         let sink = match (&s.sink, self.config.has(Fault::NotifiesDefaultSink)) {
             (Some(sink), _) => sink.clone(),
             (None, true) => match books.last_sink.get(&s.owner) {
                 Some(sink) => sink.clone(),
-                None => return,
+                None => return Vec::new(),
             },
-            (None, false) => return,
+            (None, false) => return Vec::new(),
         };
         let copies = if self.config.has(Fault::NotifiesTwice) {
             2
         } else {
             1
         };
-        for _ in 0..copies {
-            let request = self.event_request(&sink, s, status, info);
-            let http = self.http.clone();
-            let delay = if self.config.varies(Variation::SlowNotifications) {
-                Duration::from_millis(300)
-            } else {
-                Duration::ZERO
-            };
-            tokio::spawn(async move {
-                tokio::time::sleep(delay).await;
-                if let Err(e) = http.send(&request, NOTIFY_TIMEOUT).await {
-                    tracing::debug!("s2c simulator: notification to the sink failed: {e}");
-                }
-            });
-        }
+        let delay = if self.config.varies(Variation::SlowNotifications) {
+            Duration::from_millis(300)
+        } else {
+            Duration::ZERO
+        };
+        (0..copies)
+            .map(|_| {
+                let request = self.event_request(&sink, s, status, info);
+                let http = self.http.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    match http.send(&request, NOTIFY_TIMEOUT).await {
+                        Ok(answer) => (200..300).contains(&answer.status),
+                        Err(e) => {
+                            tracing::debug!("s2c simulator: notification to the sink failed: {e}");
+                            false
+                        }
+                    }
+                })
+            })
+            .collect()
     }
 
     fn event_request(
