@@ -322,10 +322,16 @@ impl MockPeer {
 
     async fn request_at(&self, index: usize, within: Duration) -> Option<RecordedRequest> {
         let mut rx = self.shared.arrivals.subscribe();
-        let arrived = tokio::time::timeout(within, rx.wait_for(|n| *n > index)).await;
-        match arrived {
-            Ok(Ok(_)) => lock(&self.shared.log).get(index).cloned(),
-            _ => None,
+        // `wait_for` returns a guard on the channel's value; it must be gone before the
+        // log is locked, as the handler locks the log and then writes the channel.
+        let arrived = matches!(
+            tokio::time::timeout(within, rx.wait_for(|n| *n > index)).await,
+            Ok(Ok(_))
+        );
+        if arrived {
+            lock(&self.shared.log).get(index).cloned()
+        } else {
+            None
         }
     }
 }
@@ -431,6 +437,63 @@ mod tests {
 
     fn not_found() -> Behaviour {
         Arc::new(|_| PeerReply::json(404, &serde_json::json!({"error": "no such path"})))
+    }
+
+    #[test]
+    fn taking_requests_while_many_arrive_does_not_deadlock() {
+        // The handler locks the log, then writes the arrivals channel; a waiter must
+        // not hold the channel while it locks the log. Run on a thread with a deadline,
+        // as a deadlock would block the runtime itself.
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let taken = runtime.block_on(async {
+                let peer = Arc::new(
+                    MockPeer::start("p", "127.0.0.1:0".parse().expect("addr"), not_found())
+                        .await
+                        .expect("starts"),
+                );
+                let url = peer.url();
+                let senders: Vec<_> = (0..8)
+                    .map(|_| {
+                        let url = url.clone();
+                        tokio::spawn(async move {
+                            let http = crate::http::HttpClient::new().expect("client");
+                            for _ in 0..100 {
+                                let request = crate::http::HttpRequest {
+                                    method: "POST".into(),
+                                    url: format!("{url}/x"),
+                                    headers: Vec::new(),
+                                    body: Some(b"{}".to_vec()),
+                                };
+                                let _ = http.send(&request, Duration::from_secs(2)).await;
+                            }
+                        })
+                    })
+                    .collect();
+                let mut taken = 0;
+                while taken < 800 {
+                    if peer.next_request(Duration::from_secs(2)).await.is_some() {
+                        taken += 1;
+                    } else {
+                        break;
+                    }
+                }
+                for s in senders {
+                    let _ = s.await;
+                }
+                taken
+            });
+            let _ = done.send(taken);
+        });
+        let taken = finished
+            .recv_timeout(Duration::from_secs(20))
+            .expect("no deadlock: 800 requests taken within 20 s (0.2 s when it works)");
+        assert_eq!(taken, 800);
     }
 
     #[tokio::test]
