@@ -1,0 +1,119 @@
+//! The S2C provider simulator in another process, driven through the fixture targets
+//! as a vendor would: the clean provider passes; under each fault the run fails and
+//! says which scenario, requirement and step, what was expected and what came; the
+//! draft's shape runs through binding overrides alone, with every skip stated.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{crosscheck, free_port, root, start_sim, temp_dir, text};
+use crosscheck::protocols;
+
+/// The fixture `name` with its ports moved to `iut` and `sink`, and quicker quiet
+/// windows (the provider is on loopback).
+fn target(dir: &Path, name: &str, iut: u16, sink: u16) -> PathBuf {
+    let fixture =
+        std::fs::read_to_string(root().join("fixtures/targets").join(name)).expect("fixture");
+    let mut text: String = fixture
+        .lines()
+        .filter(|l| !l.starts_with("timeouts:"))
+        .map(|l| {
+            l.replace("18310", &iut.to_string())
+                .replace("18320", &iut.to_string())
+                .replace("18380", &sink.to_string())
+                .replace("18390", &sink.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    text.push_str(
+        "\ntimeouts: {step_seconds: 5, silence_seconds: 0.5, quiet_between_seconds: 0.2}\n",
+    );
+    let path = dir.join(format!("{iut}-{name}"));
+    std::fs::write(&path, text).expect("target");
+    path
+}
+
+/// Runs every S2C scenario against a provider started with `extra` sim arguments.
+fn run_against(dir: &Path, fixture: &str, extra: &[&str]) -> (Option<i32>, String) {
+    let (iut, sink) = (free_port(), free_port());
+    let listen = format!("127.0.0.1:{iut}");
+    let mut args = vec!["s2c", "--role", "provider", "--listen", listen.as_str()];
+    args.extend(extra);
+    let _provider = start_sim(&args, iut);
+    let target = target(dir, fixture, iut, sink);
+    let reports = dir.join(format!("reports-{iut}"));
+    let out = crosscheck(&[
+        "run",
+        "scenarios/s2c",
+        "--target",
+        target.to_str().expect("utf-8"),
+        "--report-dir",
+        reports.to_str().expect("utf-8"),
+    ]);
+    (out.status.code(), text(&out))
+}
+
+#[test]
+fn the_clean_provider_passes_and_every_fault_fails_with_a_precise_message() {
+    let dir = temp_dir("s2c-faults");
+    let (code, all) = run_against(&dir, "s2c-provider.yaml", &[]);
+    assert_eq!(code, Some(0), "{all}");
+    assert!(all.contains("requirements: 14 passed"), "{all}");
+    let faults = protocols::find("s2c").expect("s2c").faults();
+    assert!(faults.len() >= 12);
+    let outcomes: Vec<(&str, Option<i32>, String)> = std::thread::scope(|s| {
+        let running: Vec<_> = faults
+            .iter()
+            .map(|f| {
+                let dir = &dir;
+                s.spawn(move || {
+                    let (code, all) = run_against(dir, "s2c-provider.yaml", &["--fault", f.name]);
+                    (f.name, code, all)
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|r| r.join().expect("no panic"))
+            .collect()
+    });
+    for (fault, code, all) in outcomes {
+        assert_eq!(code, Some(1), "{fault} is caught: {all}");
+        // `FAILED <scenario>: [<requirement>] step N "<name>" (line L): expected …, got …`
+        let first = all
+            .lines()
+            .find(|l| l.trim_start().starts_with("FAILED s2c-") && l.contains(": ["))
+            .unwrap_or_else(|| panic!("{fault}: no failure line in {all}"));
+        assert!(
+            first.contains("step ") && first.contains("expected ") && first.contains(", got "),
+            "{fault}: {first}"
+        );
+        eprintln!("{fault:<34} {}", first.trim());
+    }
+}
+
+#[test]
+fn the_draft_shape_runs_through_binding_overrides_with_its_skips_stated() {
+    let dir = temp_dir("s2c-draft");
+    let (code, all) = run_against(&dir, "s2c-draft.yaml", &["--binding", "draft"]);
+    assert_eq!(code, Some(0), "{all}");
+    for (scenario, need) in [
+        ("s2c-expiry", "session-shape"),
+        ("s2c-delete-notifies", "session-shape"),
+        ("s2c-invalid-bodies", "verbatim-bodies"),
+    ] {
+        assert!(
+            all.contains(&format!("SKIPPED {scenario}: the target lacks `{need}`")),
+            "{scenario}: {all}"
+        );
+    }
+    for ran in [
+        "s2c-invalid-values",
+        "s2c-cross-consumer",
+        "s2c-modify",
+        "s2c-capacity",
+    ] {
+        assert!(all.contains(&format!("PASSED {ran}")), "{ran}: {all}");
+    }
+}
