@@ -1,30 +1,10 @@
 //! `crosscheck fuzz s2c` end to end: the real binary against the built-in provider.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace root")
-        .to_path_buf()
-}
+use std::process::Output;
 
-fn crosscheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_crosscheck"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use common::{crosscheck, text};
 
 const CLEAN: &[&str] = &[
     "fuzz", "s2c", "--role", "provider", "--cases", "400", "--seed", "7",
