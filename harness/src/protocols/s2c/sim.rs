@@ -50,12 +50,6 @@ impl ApiError {
     }
 }
 
-impl From<Invalid> for ApiError {
-    fn from(i: Invalid) -> Self {
-        Self::new(400, i.code, i.message)
-    }
-}
-
 /// A session's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -173,6 +167,20 @@ impl Provider {
         }
     }
 
+    /// A 400 for an invalid body, with the code this provider gives.
+    fn invalid(&self, i: Invalid) -> ApiError {
+        let code = match (
+            self.config.varies(Variation::ApiSpecificCodes),
+            i.malformed_ip,
+            i.code,
+        ) {
+            (true, true, _) => "S2C_VPN.INVALID_IP_ADDRESS",
+            (true, false, "OUT_OF_RANGE") => "S2C_VPN.OUT_OF_RANGE",
+            (_, _, code) => code,
+        };
+        ApiError::new(400, code, self.message(i.message))
+    }
+
     /// The session as JSON in the CAMARA shape.
     pub fn session_json(&self, s: &Session) -> Value {
         let mut out = Map::new();
@@ -229,7 +237,7 @@ impl Provider {
             Err(i) if i.malformed_ip && self.config.has(Fault::Crash500OnMalformedIp) => {
                 return Err(ApiError::new(500, "INTERNAL", "unexpected error"))
             }
-            Err(i) => return Err(ApiError::new(400, i.code, self.message(i.message))),
+            Err(i) => return Err(self.invalid(i)),
         };
         let now = self.clock.now();
         let mut books = self.books();
@@ -307,8 +315,7 @@ impl Provider {
         let rules = self.rules();
         let mut books = self.books();
         self.owned(&mut books, owner, id)?;
-        let bandwidth = body::modify(body, rules)
-            .map_err(|i| ApiError::new(400, i.code, self.message(i.message)))?;
+        let bandwidth = body::modify(body, rules).map_err(|i| self.invalid(i))?;
         let others = self.used(&books) - books.sessions.get(id).map_or(0, |s| s.bandwidth);
         if others + bandwidth > self.config.capacity_mbps {
             return Err(
@@ -336,8 +343,7 @@ impl Provider {
             }
         }
         let s = self.owned(&mut books, owner, id)?;
-        let more = body::extend(body, rules)
-            .map_err(|i| ApiError::new(400, i.code, self.message(i.message)))?;
+        let more = body::extend(body, rules).map_err(|i| self.invalid(i))?;
         let (Status::Available, Some(expires)) = (s.status, s.expires) else {
             return Err(ApiError::new(
                 409,
@@ -385,8 +391,7 @@ impl Provider {
         if let Some(map) = full.as_object_mut() {
             map.entry("duration").or_insert(json!(1));
         }
-        let c = body::create(&full, self.rules())
-            .map_err(|i| ApiError::new(400, i.code, self.message(i.message)))?;
+        let c = body::create(&full, self.rules()).map_err(|i| self.invalid(i))?;
         let mut books = self.books();
         let free = self.config.capacity_mbps.saturating_sub(self.used(&books));
         if self.config.has(Fault::AssessmentReserves) {
@@ -549,4 +554,80 @@ pub fn spawn_ticker(provider: &Arc<Provider>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::config::{TOKEN_CONSUMER_1 as ONE, TOKEN_CONSUMER_2 as TWO};
+    use super::*;
+
+    fn provider(names: &[&str]) -> Provider {
+        let mut config = S2cConfig::new();
+        config.switch_on(names.iter().copied());
+        Provider::new(config, TestClock::new(), HttpClient::new().expect("client"))
+    }
+
+    fn id(session: &Value) -> String {
+        session["sessionId"].as_str().expect("an id").to_string()
+    }
+
+    #[test]
+    fn the_reference_answers_available_403_across_consumers_and_409_beyond_capacity() {
+        let p = provider(&[]);
+        let s = p.create(ONE, &body::valid(60)).expect("created");
+        assert_eq!(s["status"], "AVAILABLE");
+        assert!(s.get("expiresAt").is_some() && s.get("sla").is_none());
+        assert_eq!(p.get(TWO, &id(&s)).expect_err("refused").status, 403);
+        let big = body::with(body::valid(60), "bandwidthMbps", json!(20_000)).expect("set");
+        assert_eq!(p.create(ONE, &big).expect_err("refused").status, 409);
+        let bad_ip =
+            body::with(body::valid(60), "endPoint.primaryIp", json!("1.2.3")).expect("set");
+        assert_eq!(
+            p.create(ONE, &bad_ip).expect_err("refused").code,
+            "INVALID_ARGUMENT"
+        );
+    }
+
+    #[test]
+    fn each_variation_changes_what_it_names_and_stays_legal() {
+        let p = provider(&["requested-first", "extra-session-fields"]);
+        let s = p.create(ONE, &body::valid(60)).expect("created");
+        assert_eq!(s["status"], "REQUESTED");
+        assert!(s.get("expiresAt").is_none() && s["sla"] == "AA");
+        let p = provider(&["not-found-across-consumers"]);
+        let s = p.create(ONE, &body::valid(60)).expect("created");
+        assert_eq!(p.get(TWO, &id(&s)).expect_err("refused").status, 404);
+        let big = body::with(body::valid(60), "bandwidthMbps", json!(20_000)).expect("set");
+        for (name, status) in [("capacity-503", 503), ("capacity-422", 422)] {
+            let e = provider(&[name]).create(ONE, &big).expect_err("refused");
+            assert_eq!(e.status, status, "{name}");
+        }
+        let p = provider(&["api-specific-codes", "other-error-messages"]);
+        let bad_ip =
+            body::with(body::valid(60), "endPoint.primaryIp", json!("1.2.3")).expect("set");
+        let e = p.create(ONE, &bad_ip).expect_err("refused");
+        assert_eq!(
+            (e.status, e.code.as_str()),
+            (400, "S2C_VPN.INVALID_IP_ADDRESS")
+        );
+        assert!(e
+            .message
+            .starts_with("Request could not be completed (trace"));
+    }
+
+    #[test]
+    fn expiry_follows_the_test_clock() {
+        let clock = TestClock::new();
+        let p = Provider::new(
+            S2cConfig::new(),
+            clock.clone(),
+            HttpClient::new().expect("client"),
+        );
+        let s = p.create(ONE, &body::valid(2)).expect("created");
+        p.tick();
+        assert!(p.get(ONE, &id(&s)).is_ok());
+        clock.advance(Duration::from_secs(3));
+        p.tick();
+        assert_eq!(p.get(ONE, &id(&s)).expect_err("gone").status, 404);
+    }
 }

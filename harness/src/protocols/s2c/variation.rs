@@ -25,8 +25,10 @@ pub enum Variation {
     EventExtensions,
     /// Every answer carries an x-correlator, a generated one when none was sent.
     GeneratedCorrelator,
-    /// Sessions and events carry extra fields (`createdBy`, `sla`).
+    /// Sessions carry extra fields (`sla`, `provisioningRef`).
     ExtraSessionFields,
+    /// 400s for bad addresses and out-of-range numbers carry API-specific codes.
+    ApiSpecificCodes,
 }
 
 /// Every S2C variation, in listing order.
@@ -41,6 +43,7 @@ pub const ALL: &[Variation] = &[
     Variation::EventExtensions,
     Variation::GeneratedCorrelator,
     Variation::ExtraSessionFields,
+    Variation::ApiSpecificCodes,
 ];
 
 impl Variation {
@@ -86,6 +89,10 @@ impl Variation {
             Variation::ExtraSessionFields => (
                 "extra-session-fields",
                 "sessions carry extra fields the consumer did not ask for",
+            ),
+            Variation::ApiSpecificCodes => (
+                "api-specific-codes",
+                "400s for bad addresses and out-of-range numbers say S2C_VPN.INVALID_IP_ADDRESS and S2C_VPN.OUT_OF_RANGE",
             ),
         }
     }
