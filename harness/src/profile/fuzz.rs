@@ -87,8 +87,26 @@ pub fn short(s: &str, max: usize) -> String {
     }
 }
 
+/// How many findings the terminal summary shows.
+const SHOWN: usize = 20;
+
+/// `s` with its control characters escaped (`\n`, `\u{1b}`), so an input prints on one
+/// line and cannot drive the terminal.
+fn escaped(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 impl FuzzReport {
-    /// A terminal summary.
+    /// A terminal summary: the first findings, each input escaped onto one line, and how
+    /// many more there are.
     pub fn render(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
@@ -98,16 +116,58 @@ impl FuzzReport {
             self.seed,
             self.findings.len()
         );
-        for f in self.findings.iter().take(20) {
+        for f in self.findings.iter().take(SHOWN) {
             let _ = writeln!(
                 out,
                 "  case {} ({}): {}\n    input: {}",
                 f.case,
-                f.mutation,
-                f.problem,
-                short(&f.input, 40)
+                escaped(&f.mutation),
+                escaped(&f.problem),
+                short(&escaped(&f.input), 80)
+            );
+        }
+        if self.findings.len() > SHOWN {
+            let _ = writeln!(
+                out,
+                "  … and {} more findings (the same --seed replays them)",
+                self.findings.len() - SHOWN
             );
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(case: usize, input: &str) -> Finding {
+        Finding {
+            case,
+            mutation: "m".into(),
+            input: input.into(),
+            problem: "answered 500".into(),
+        }
+    }
+
+    #[test]
+    fn the_summary_escapes_inputs_and_counts_what_it_leaves_out() {
+        let report = FuzzReport {
+            seed: 7,
+            cases: 100,
+            findings: (0..23)
+                .map(|i| finding(i, "line\nbreak \u{1b}[31m \0 \"q\""))
+                .collect(),
+        };
+        let text = report.render();
+        assert!(
+            text.starts_with("fuzz: 100 cases, seed 7, 23 findings\n"),
+            "{text}"
+        );
+        assert_eq!(text.matches("  case ").count(), 20, "{text}");
+        assert!(text.contains("… and 3 more findings"), "{text}");
+        assert!(text.contains(r#"line\nbreak \u{1b}[31m \0 "q""#), "{text}");
+        assert!(!text.contains('\u{1b}') && !text.contains('\0'), "{text}");
+        assert_eq!(text.lines().count(), 1 + 20 * 2 + 1, "one line per input");
     }
 }
