@@ -398,6 +398,55 @@ pub trait FaultTable: Copy + 'static {
     }
 }
 
+/// A protocol's table of legal variations: behaviour the specs allow that the reference
+/// simulators do not show, switched on by name like faults.
+pub trait VariationTable: Copy + Ord + 'static {
+    /// Every variation, in listing order.
+    const ALL: &'static [Self];
+
+    /// Name, role and description.
+    fn info(self) -> (&'static str, &'static str, &'static str);
+
+    /// Its name on the command line.
+    fn name(self) -> &'static str {
+        self.info().0
+    }
+
+    /// The role whose simulator varies.
+    fn role(self) -> &'static str {
+        self.info().1
+    }
+
+    /// What it does.
+    fn description(self) -> &'static str {
+        self.info().2
+    }
+
+    /// The variation called `name`, if there is one.
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.name() == name)
+    }
+
+    /// The variations among `names` (other names are ignored).
+    fn named<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<Self> {
+        names.into_iter().filter_map(Self::from_name).collect()
+    }
+
+    /// The variations of `role` as protocol-independent entries.
+    fn infos(protocol: &'static str, role: &'static str) -> Vec<VariationInfo> {
+        Self::ALL
+            .iter()
+            .filter(|v| v.role() == role)
+            .map(|v| VariationInfo {
+                protocol,
+                name: v.name(),
+                role,
+                description: v.description(),
+            })
+            .collect()
+    }
+}
+
 /// The protocol's part of a parsed target file.
 pub trait TargetSection: Send + Sync + std::fmt::Debug {
     /// The target's value on the protocol's variant axis, if the protocol has one.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::fault::Fault;
 use super::variation::Variation;
-use crate::profile::FaultTable;
+use crate::profile::{FaultTable, VariationTable};
 
 /// The bearer token of the simulated CO (it has the right to send notices).
 pub const TOKEN_CO: &str = "sim-token-co";

@@ -16,7 +16,7 @@ use crate::http::HttpClient;
 use crate::profile::catalogue::{must, should};
 use crate::profile::{
     BaseSpec, BoxFuture, Credentials, FaultInfo, FaultTable, Prepared, Profile, Requirement,
-    RoleSpec, RunningSim, SimError, SimOption, TargetSection, VariationInfo,
+    RoleSpec, RunningSim, SimError, SimOption, TargetSection, VariationInfo, VariationTable,
 };
 use crate::yaml::InputError;
 

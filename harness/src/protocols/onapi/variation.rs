@@ -2,7 +2,7 @@
 //! reference simulators do not show. They are switched on by name, like faults, and the
 //! whole suite must still pass against a simulator showing one.
 
-use crate::profile::VariationInfo;
+use crate::profile::VariationTable;
 
 /// A legal way an ONAPI simulator may differ from the reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -45,8 +45,9 @@ pub const ALL: &[Variation] = &[
     Variation::CoNullCoId,
 ];
 
-impl Variation {
-    /// Its name, role and one-line description.
+impl VariationTable for Variation {
+    const ALL: &'static [Self] = ALL;
+
     fn info(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Variation::SpOtherCauses => (
@@ -100,46 +101,6 @@ impl Variation {
                 "sends the optional coId as JSON null",
             ),
         }
-    }
-
-    /// Its name, switched on like a fault's.
-    pub fn name(self) -> &'static str {
-        self.info().0
-    }
-
-    /// The role whose simulator varies.
-    pub fn role(self) -> &'static str {
-        self.info().1
-    }
-
-    /// What it does.
-    pub fn description(self) -> &'static str {
-        self.info().2
-    }
-
-    /// The variation of that name, if there is one.
-    pub fn from_name(name: &str) -> Option<Self> {
-        ALL.iter().copied().find(|v| v.name() == name)
-    }
-
-    /// The variations among `names` (other names are ignored).
-    pub fn named<'a>(
-        names: impl IntoIterator<Item = &'a str>,
-    ) -> std::collections::BTreeSet<Variation> {
-        names.into_iter().filter_map(Self::from_name).collect()
-    }
-
-    /// Every variation of `role`, for the profile's listing.
-    pub fn infos(protocol: &'static str, role: &'static str) -> Vec<VariationInfo> {
-        ALL.iter()
-            .filter(|v| v.role() == role)
-            .map(|v| VariationInfo {
-                protocol,
-                name: v.name(),
-                role,
-                description: v.description(),
-            })
-            .collect()
     }
 }
 

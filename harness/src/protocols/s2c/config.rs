@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::fault::Fault;
 use super::variation::Variation;
-use crate::profile::FaultTable;
+use crate::profile::{FaultTable, VariationTable};
 
 /// The bearer token of the first consumer.
 pub const TOKEN_CONSUMER_1: &str = "sim-token-consumer-1";

@@ -17,7 +17,7 @@ use crate::profile::catalogue::{must, should};
 use crate::profile::{
     BaseSpec, BoxFuture, Credentials, FaultInfo, FaultTable, FuzzError, FuzzReport, FuzzRequest,
     NeedInfo, Prepared, Profile, Requirement, RoleSpec, RunningSim, SimError, SimOption,
-    TargetSection, VariationInfo,
+    TargetSection, VariationInfo, VariationTable,
 };
 use crate::yaml::InputError;
 
@@ -197,7 +197,7 @@ impl Profile for S2c {
 
     fn variations(&self) -> Vec<VariationInfo> {
         crate::profile::answer_variations(self.name(), "provider")
-            .chain(Variation::infos(self.name()))
+            .chain(Variation::infos(self.name(), "provider"))
             .collect()
     }
 

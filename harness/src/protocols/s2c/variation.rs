@@ -2,7 +2,7 @@
 //! reference provider does not show. Switched on by name like faults; the whole suite
 //! must still pass against a provider showing one.
 
-use crate::profile::VariationInfo;
+use crate::profile::VariationTable;
 
 /// A legal way the S2C provider may differ from the reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -46,10 +46,11 @@ pub const ALL: &[Variation] = &[
     Variation::ApiSpecificCodes,
 ];
 
-impl Variation {
-    /// Its name and one-line description.
-    fn info(self) -> (&'static str, &'static str) {
-        match self {
+impl VariationTable for Variation {
+    const ALL: &'static [Self] = ALL;
+
+    fn info(self) -> (&'static str, &'static str, &'static str) {
+        let (name, description) = match self {
             Variation::RequestedFirst => (
                 "requested-first",
                 "new sessions are REQUESTED for 0.3 s before AVAILABLE, and the change is notified",
@@ -94,29 +95,7 @@ impl Variation {
                 "api-specific-codes",
                 "400s for bad addresses and out-of-range numbers say S2C_VPN.INVALID_IP_ADDRESS and S2C_VPN.OUT_OF_RANGE",
             ),
-        }
-    }
-
-    /// Its command-line name.
-    pub fn name(self) -> &'static str {
-        self.info().0
-    }
-
-    /// The variations among `names` (others are ignored).
-    pub fn named<'a>(names: impl IntoIterator<Item = &'a str>) -> std::collections::BTreeSet<Self> {
-        names
-            .into_iter()
-            .filter_map(|n| ALL.iter().copied().find(|v| v.name() == n))
-            .collect()
-    }
-
-    /// Every variation as protocol-independent entries.
-    pub fn infos(protocol: &'static str) -> impl Iterator<Item = VariationInfo> {
-        ALL.iter().map(move |v| VariationInfo {
-            protocol,
-            name: v.name(),
-            role: "provider",
-            description: v.info().1,
-        })
+        };
+        (name, "provider", description)
     }
 }
