@@ -62,6 +62,10 @@ enum Command {
         /// Formats: json, junit, md, html (comma separated).
         #[arg(long, default_value = "json,junit,md,html", value_delimiter = ',')]
         format: Vec<String>,
+        /// Run the built-in simulators on real time instead of virtual time (runs
+        /// against --target always use real time).
+        #[arg(long)]
+        real_time: bool,
     },
     /// Serve a reference simulator until interrupted. Each protocol adds its own
     /// settings (listed below).
@@ -128,6 +132,9 @@ enum Command {
         /// Where selftest.json and selftest.md go.
         #[arg(long, default_value = "reports/selftest")]
         report_dir: PathBuf,
+        /// Run on real time instead of virtual time.
+        #[arg(long)]
+        real_time: bool,
     },
     /// List scenarios and requirement coverage.
     List {
@@ -204,10 +211,7 @@ pub fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime_for(&cli.command) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -220,6 +224,31 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The runtime a command runs on. Runs that keep every party in this process (the
+/// built-in simulators, mock peers and null implementations) get a paused
+/// single-thread runtime: virtual time, which jumps to the next deadline whenever every
+/// party is idle, so waiting costs no wall time. Anything that talks to another process
+/// gets real time on every core.
+fn runtime_for(command: &Command) -> std::io::Result<tokio::runtime::Runtime> {
+    let virtual_time = match command {
+        Command::Run {
+            target, real_time, ..
+        } => target.is_none() && !real_time,
+        Command::Selftest { real_time, .. } => !real_time,
+        _ => false,
+    };
+    if virtual_time {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
     }
 }
 
@@ -253,6 +282,7 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
             report_dir,
             strict,
             format,
+            ..
         } => {
             let formats = format
                 .iter()
@@ -376,6 +406,7 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
             paths,
             jobs,
             report_dir,
+            ..
         } => {
             let scenarios = load(paths)?;
             let started = Instant::now();

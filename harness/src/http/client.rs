@@ -1,6 +1,9 @@
 //! An HTTP client that never waits forever and never reads an unbounded body.
 
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use serde_json::Value;
 
@@ -95,11 +98,35 @@ fn ensure_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// The TLS settings every client shares: the platform's roots (read from disk once per
+/// process, not once per client: a run makes a client per simulator) and HTTP/1.1.
+fn tls_config() -> Result<rustls::ClientConfig, TransportError> {
+    static CONFIG: OnceLock<Result<rustls::ClientConfig, String>> = OnceLock::new();
+    let made = CONFIG.get_or_init(|| {
+        ensure_crypto_provider();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = rustls_platform_verifier::Verifier::new(Arc::clone(&provider))
+            .map_err(|e| format!("cannot load the platform's TLS roots: {e}"))?;
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(config)
+    });
+    made.clone().map_err(|reason| TransportError::Invalid {
+        url: String::new(),
+        reason,
+    })
+}
+
 impl HttpClient {
     /// A new client.
     pub fn new() -> Result<Self, TransportError> {
-        ensure_crypto_provider();
         let inner = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config()?)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .connect_timeout(Duration::from_secs(5))

@@ -11,7 +11,9 @@ use std::collections::{BTreeSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::server::{serve, Served};
 use axum::body::Body;
@@ -286,15 +288,15 @@ impl MockPeer {
     /// Waits until no request has arrived for `quiet`, or `limit` has passed; `true`
     /// when it fell quiet.
     pub async fn wait_quiet(&self, quiet: Duration, limit: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + limit;
+        let deadline = Instant::now() + limit;
         let mut rx = self.shared.activity.subscribe();
         loop {
-            let window = quiet.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+            let window = quiet.min(deadline.saturating_duration_since(Instant::now()));
             match tokio::time::timeout(window, rx.changed()).await {
                 Err(_) if window == quiet => return true,
                 Err(_) => return false,
                 Ok(Err(_)) => return true,
-                Ok(Ok(())) if tokio::time::Instant::now() >= deadline => return false,
+                Ok(Ok(())) if Instant::now() >= deadline => return false,
                 Ok(Ok(())) => {}
             }
         }

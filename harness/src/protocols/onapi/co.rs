@@ -250,7 +250,7 @@ pub fn retry_after(response: &HttpResponse) -> Option<Duration> {
     let when = jiff::fmt::rfc2822::DateTimeParser::new()
         .parse_timestamp(value)
         .ok()?;
-    let wait = when.duration_since(jiff::Timestamp::now());
+    let wait = when.duration_since(crate::clock::wall_now());
     Some(
         Duration::try_from(wait)
             .unwrap_or(Duration::ZERO)

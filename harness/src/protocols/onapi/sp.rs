@@ -184,10 +184,7 @@ impl SpSim {
         if !self.config.customers.iter().any(|c| c == email) {
             return Some("unknown customer".into());
         }
-        let now = jiff::Timestamp::now()
-            + jiff::SignedDuration::from_secs(
-                i64::try_from(self.clock.now().as_secs()).unwrap_or(0),
-            );
+        let now = self.clock.wall();
         if n.requested
             .parse::<jiff::Timestamp>()
             .is_ok_and(|t| t < now)
@@ -250,7 +247,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::path::Path;
-    use std::time::Instant;
+    use tokio::time::Instant;
 
     fn request(body: &[u8], credential: Option<&str>) -> RecordedRequest {
         let mut headers = vec![("content-type".to_string(), "application/json".to_string())];

@@ -110,7 +110,6 @@ pub struct Provider {
     /// Its settings.
     pub config: S2cConfig,
     clock: TestClock,
-    wall_base: jiff::Timestamp,
     books: Mutex<Books>,
     http: HttpClient,
     events: AtomicU64,
@@ -123,7 +122,6 @@ impl Provider {
         Self {
             config,
             clock,
-            wall_base: jiff::Timestamp::now(),
             books: Mutex::new(Books::default()),
             http,
             events: AtomicU64::new(1),
@@ -145,12 +143,9 @@ impl Provider {
 
     /// Wall time at clock time `at`, in RFC 3339.
     fn wall(&self, at: Duration) -> String {
-        let ms = i64::try_from(at.as_millis()).unwrap_or(i64::MAX / 2);
-        self.wall_base
-            .checked_add(jiff::SignedDuration::from_millis(ms))
-            .unwrap_or(self.wall_base)
-            .round(jiff::Unit::Millisecond)
-            .unwrap_or(self.wall_base)
+        let wall = self.clock.wall_at(at);
+        wall.round(jiff::Unit::Millisecond)
+            .unwrap_or(wall)
             .to_string()
     }
 

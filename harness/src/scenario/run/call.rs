@@ -2,7 +2,7 @@
 //! and what they save.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use serde_json::{Map, Value};
 

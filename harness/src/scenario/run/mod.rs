@@ -10,7 +10,9 @@ mod poll;
 mod testing;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use serde_json::{Map, Value};
 use tracing::Instrument as _;

@@ -1,7 +1,9 @@
 //! Steps at the mock peers: scripting their answers (`peer_answer`) and watching what
 //! the IUT sends them (`await_request`, `no_requests`, `drain_requests`).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use serde_json::Value;
 

@@ -1,7 +1,9 @@
 //! `poll` steps: call an operation again and again until (or for as long as) a
 //! condition holds.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use super::call::{answer_subject, perform};
 use super::{Ctx, Stop};
