@@ -411,7 +411,8 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
             let scenarios = load(paths)?;
             let started = Instant::now();
             let console = Console::from_env();
-            let matrix = crate::selftest::run(&scenarios, jobs, &console).await?;
+            let expected = crate::selftest::last_durations(&report_dir);
+            let matrix = crate::selftest::run(&scenarios, jobs, &expected, &console).await?;
             console.finish();
             let seconds = started.elapsed().as_secs_f64();
             print!("{}", matrix.render());
@@ -513,7 +514,9 @@ async fn run(
             let names: Vec<String> = roles.iter().map(|(_, r)| r.clone()).collect();
             let plan = suite::plan_builtin(&scenarios, &names);
             console.planned(plan.len());
-            let results = suite::run_builtin(plan, &BTreeSet::new(), None, jobs, &console).await?;
+            let expected = report::last_durations(report_dir);
+            let results =
+                suite::run_builtin(plan, &BTreeSet::new(), None, jobs, &expected, &console).await?;
             let shown: Vec<String> = roles.iter().map(|(p, r)| format!("{p} {r}")).collect();
             (
                 format!("built-in simulators ({})", shown.join(", ")),

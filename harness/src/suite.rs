@@ -2,7 +2,7 @@
 //! per scenario, in parallel) or against an external target (shared mock peers, one
 //! scenario at a time).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -157,17 +157,20 @@ pub struct BuiltinRun {
     pub quiet: bool,
 }
 
-/// Runs jobs against fresh built-in simulators, `parallel` at a time, with the named
-/// faults (or variations) switched on where they belong, or, given a `null` kind,
-/// against a fresh null implementation in the simulator's place; tells `observer` of
-/// each run as it ends; results in plan order.
+/// Runs jobs against fresh built-in simulators, `parallel` at a time, longest expected
+/// first (`expected`: milliseconds by report id, e.g. from the last report; a run not
+/// in it is taken to be long), with the named faults (or variations) switched on where
+/// they belong, or, given a `null` kind, against a fresh null implementation in the
+/// simulator's place; tells `observer` of each run as it ends; results in plan order.
 pub async fn run_builtin(
     plan: Vec<Job>,
     faults: &BTreeSet<&'static str>,
     null: Option<NullKind>,
     parallel: usize,
+    expected: &BTreeMap<String, u64>,
     observer: &dyn Observer,
 ) -> Result<Vec<ScenarioResult>, SuiteError> {
+    let order = longest_first(&plan, expected);
     let runs = plan
         .into_iter()
         .map(|job| BuiltinRun {
@@ -177,22 +180,44 @@ pub async fn run_builtin(
             quiet: false,
         })
         .collect();
-    run_pool(runs, parallel, observer).await
+    run_pool(runs, &order, parallel, observer).await
 }
 
-/// Runs every run in one pool, `parallel` at a time in the order given, with no
-/// barrier between them; results in that order.
+/// The order to start `plan` in: longest expected first, so that the long runs do not
+/// start last and stretch the whole; runs of equal (or unknown) length keep plan order.
+pub fn longest_first(plan: &[Job], expected: &BTreeMap<String, u64>) -> Vec<usize> {
+    let ids: Vec<&str> = plan.iter().map(|j| j.id.as_str()).collect();
+    order_ids(&ids, expected)
+}
+
+/// Indexes of `ids`, longest expected first (unknown ones count as longest); ties keep
+/// their order.
+pub fn order_ids(ids: &[&str], expected: &BTreeMap<String, u64>) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(expected.get(ids[*i]).copied().unwrap_or(u64::MAX)));
+    order
+}
+
+/// Runs every run in one pool, `parallel` at a time, started in `order` (indexes into
+/// `runs`; those it leaves out start last, in plan order), with no barrier between
+/// them; results in plan order.
 pub async fn run_pool(
     runs: Vec<BuiltinRun>,
+    order: &[usize],
     parallel: usize,
     observer: &dyn Observer,
 ) -> Result<Vec<ScenarioResult>, SuiteError> {
     let http = HttpClient::new()?;
     let gate = Arc::new(Semaphore::new(parallel.max(1)));
     let mut set = JoinSet::new();
-    let mut quiet = Vec::with_capacity(runs.len());
-    for (index, run) in runs.into_iter().enumerate() {
-        quiet.push(run.quiet);
+    let quiet: Vec<bool> = runs.iter().map(|r| r.quiet).collect();
+    let mut slots: Vec<Option<BuiltinRun>> = runs.into_iter().map(Some).collect();
+    let mut start: Vec<usize> = order.iter().copied().filter(|i| *i < slots.len()).collect();
+    start.extend(0..slots.len());
+    for index in start {
+        let Some(run) = slots.get_mut(index).and_then(Option::take) else {
+            continue;
+        };
         let gate = gate.clone();
         let http = http.clone();
         let BuiltinRun {
@@ -349,6 +374,17 @@ async fn settle(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn longest_expected_runs_start_first_and_unknown_ones_before_them() {
+        let ids = ["short", "long", "unknown", "middle"];
+        let expected: BTreeMap<String, u64> = [("short", 10), ("long", 5000), ("middle", 700)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let order = order_ids(&ids, &expected);
+        assert_eq!(order, vec![2, 1, 3, 0]);
+    }
 
     #[test]
     fn partitions_are_k_of_n() {

@@ -10,6 +10,7 @@ pub mod model;
 pub mod status;
 pub mod verdict;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use model::{Failure, LateRequest, Outcome, RunReport, ScenarioResult, Summary};
@@ -105,6 +106,33 @@ pub fn write(
     Ok(written)
 }
 
+/// A JSON file a past run left, if it is there and readable: a hint, never an error.
+pub fn read_hint(path: &Path) -> Option<serde_json::Value> {
+    let text = std::fs::read_to_string(path).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// How long each run took in the last report.json in `dir`, by report id: the expected
+/// durations that order the next run longest first. Empty when there is no readable
+/// report (it is only a hint).
+pub fn last_durations(dir: &Path) -> BTreeMap<String, u64> {
+    let Some(json) = read_hint(&dir.join(Format::Json.file_name())) else {
+        return BTreeMap::new();
+    };
+    json.get("scenarios")
+        .and_then(serde_json::Value::as_array)
+        .map(|runs| {
+            runs.iter()
+                .filter_map(|r| {
+                    let id = r.get("id")?.as_str()?;
+                    let ms = r.get("duration_ms")?.as_u64()?;
+                    Some((id.to_string(), ms))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +156,22 @@ mod tests {
             late_traffic: vec![],
             source: format!("scenarios/demo/server/{id}.yaml:1"),
         }
+    }
+
+    #[test]
+    fn the_last_report_gives_each_run_its_duration() {
+        let dir = std::env::temp_dir().join(format!("crosscheck-durations-{}", std::process::id()));
+        assert!(last_durations(&dir).is_empty(), "no report yet");
+        write(&sample(), &dir, &[Format::Json]).expect("written");
+        let durations = last_durations(&dir);
+        assert_eq!(durations.get("demo-ok[alpha]"), Some(&12));
+        assert_eq!(durations.len(), sample().scenarios.len());
+        std::fs::write(dir.join("report.json"), "{not json").expect("overwritten");
+        assert!(
+            last_durations(&dir).is_empty(),
+            "a broken report is no hint"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A fixed report with one run of every outcome, so snapshots are stable.

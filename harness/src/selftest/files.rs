@@ -1,12 +1,13 @@
 //! The kill matrix as files: `selftest.json` for tools and `selftest.md` for people,
 //! written into the report dir.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::matrix::{why, KillMatrix};
+use super::matrix::{why, KillMatrix, Verdict};
 use crate::protocols;
 use crate::report::markdown::cell;
 use crate::report::ScenarioResult;
@@ -30,6 +31,7 @@ struct MatrixFile<'a> {
     scenarios: Vec<ScenarioRow<'a>>,
     variations: Vec<VariationRow<'a>>,
     nulls: NullColumn<'a>,
+    verdicts: &'a [Verdict],
 }
 
 #[derive(Debug, Serialize)]
@@ -146,7 +148,27 @@ fn file_model(matrix: &KillMatrix, seconds: f64) -> MatrixFile<'_> {
                 .map(|(name, runs)| NullRow { name, runs })
                 .collect(),
         },
+        verdicts: &matrix.verdicts,
     }
+}
+
+/// How long each run of the last self-test in `dir` took, by [`Verdict::key`]; empty
+/// when there is no readable selftest.json (it is only a hint).
+pub fn last_durations(dir: &Path) -> BTreeMap<String, u64> {
+    let Some(json) = crate::report::read_hint(&dir.join("selftest.json")) else {
+        return BTreeMap::new();
+    };
+    json.get("verdicts")
+        .and_then(serde_json::Value::as_array)
+        .map(|runs| {
+            runs.iter()
+                .filter_map(|v| {
+                    let key = Verdict::key(v.get("cell")?.as_str()?, v.get("run")?.as_str()?);
+                    Some((key, v.get("ms")?.as_u64()?))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The matrix as JSON.
@@ -349,6 +371,10 @@ mod tests {
         m.null_survivors.insert("null-empty-200", vec![]);
         m.null_survivors
             .insert("null-garbage", vec!["demo-other".into()]);
+        m.verdicts.push(Verdict::of(
+            "fault:demo-lenient".into(),
+            &result("demo-submit", Outcome::Failed),
+        ));
         m
     }
 
@@ -369,6 +395,25 @@ mod tests {
             "DEMO-01 submit: expected status 201, got status 400 | odd"
         );
         assert_eq!(v["nulls"]["not_failing"][1]["runs"][0], "demo-other");
+    }
+
+    #[test]
+    fn each_verdict_is_written_and_its_duration_read_back() {
+        let dir = std::env::temp_dir().join(format!("crosscheck-verdicts-{}", std::process::id()));
+        assert!(last_durations(&dir).is_empty(), "no self-test yet");
+        write(&matrix(), 1.0, &dir).expect("written");
+        let v: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("selftest.json")).expect("read"),
+        )
+        .expect("json");
+        assert_eq!(v["verdicts"][0]["outcome"], "failed");
+        assert_eq!(v["verdicts"][0]["at"], "DEMO-01 submit");
+        let durations = last_durations(&dir);
+        assert_eq!(
+            durations.get(&Verdict::key("fault:demo-lenient", "demo-submit")),
+            Some(&1)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -26,6 +26,47 @@ pub struct KillMatrix {
     /// `protocol/role/variation` → runs skipped under it (the varied target lacks
     /// what they need), with the reason.
     pub variation_skips: BTreeMap<String, Vec<(String, String)>>,
+    /// Every run's verdict, in plan order: what a real-time and a virtual-time
+    /// self-test must agree on.
+    pub verdicts: Vec<Verdict>,
+}
+
+/// One run's verdict in the matrix.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Verdict {
+    /// The column: `clean`, `fault:NAME`, `variation:PROTOCOL/ROLE/NAME` or `null:NAME`.
+    pub cell: String,
+    /// The run's report id.
+    pub run: String,
+    /// passed, failed, errored or skipped.
+    pub outcome: &'static str,
+    /// Where the run first failed or warned (requirement and step), if it did.
+    pub at: Option<String>,
+    /// How long it took (on the clock the self-test ran on): the next self-test starts
+    /// the longest runs first.
+    pub ms: u64,
+}
+
+impl Verdict {
+    /// The verdict of `r` in column `cell`.
+    pub fn of(cell: String, r: &ScenarioResult) -> Self {
+        Self {
+            cell,
+            run: r.id.clone(),
+            outcome: r.outcome.name(),
+            at: r
+                .failures
+                .first()
+                .or(r.warnings.first())
+                .map(|f| format!("{} {}", f.requirement, f.step)),
+            ms: r.duration_ms,
+        }
+    }
+
+    /// The key that orders self-test runs: column and run.
+    pub fn key(cell: &str, run: &str) -> String {
+        format!("{cell} {run}")
+    }
 }
 
 impl KillMatrix {

@@ -8,11 +8,11 @@
 mod files;
 mod matrix;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-pub use files::{write, MatrixFileError};
-pub use matrix::KillMatrix;
+pub use files::{last_durations, write, MatrixFileError};
+pub use matrix::{KillMatrix, Verdict};
 
 use crate::nulls::NullKind;
 use crate::profile::{FaultInfo, VariationInfo};
@@ -20,13 +20,16 @@ use crate::protocols;
 use crate::report::console::Observer;
 use crate::report::Outcome;
 use crate::scenario::Scenario;
-use crate::suite::{plan_builtin, run_pool, BuiltinRun, Job, SuiteError};
+use crate::suite::{order_ids, plan_builtin, run_pool, BuiltinRun, Job, SuiteError};
 
 /// Runs the self-test over `scenarios` with `parallel` runs at a time; `observer` sees
 /// what the clean runs found and only the progress of the others.
+/// Runs start longest first, by `expected` (milliseconds by [`Verdict::key`], e.g. from
+/// the last self-test).
 pub async fn run(
     scenarios: &[Arc<Scenario>],
     parallel: usize,
+    expected: &BTreeMap<String, u64>,
     observer: &dyn Observer,
 ) -> Result<KillMatrix, SuiteError> {
     let mut matrix = KillMatrix::default();
@@ -115,8 +118,16 @@ pub async fn run(
         );
     }
     observer.planned(runs.len());
-    let results = run_pool(runs, parallel, observer).await?;
+    let keys: Vec<String> = cells
+        .iter()
+        .zip(&runs)
+        .map(|(cell, run)| Verdict::key(&cell.label(), &run.job.id))
+        .collect();
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let order = order_ids(&keys, expected);
+    let results = run_pool(runs, &order, parallel, observer).await?;
     for (cell, r) in cells.into_iter().zip(results) {
+        matrix.verdicts.push(Verdict::of(cell.label(), &r));
         let clean = r.outcome == Outcome::Passed && r.warnings.is_empty();
         match cell {
             Cell::Clean => {
@@ -168,4 +179,15 @@ enum Cell {
     Fault(&'static str),
     Variation(String),
     Null(&'static str),
+}
+
+impl Cell {
+    fn label(&self) -> String {
+        match self {
+            Cell::Clean => "clean".into(),
+            Cell::Fault(name) => format!("fault:{name}"),
+            Cell::Variation(name) => format!("variation:{name}"),
+            Cell::Null(name) => format!("null:{name}"),
+        }
+    }
 }
