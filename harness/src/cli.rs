@@ -211,18 +211,33 @@ pub fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match runtime_for(&cli.command) {
+    let virtual_time = cli.command.on_virtual_time();
+    let runtime = match runtime_for(virtual_time) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(dispatch(cli.command, &matches)) {
+    match runtime.block_on(dispatch(cli.command, &matches, virtual_time)) {
         Ok(Exit::Code(c)) => ExitCode::from(c),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
+        }
+    }
+}
+
+impl Command {
+    /// Whether the command runs on virtual time: runs that keep every party in this
+    /// process, unless `--real-time` says otherwise.
+    fn on_virtual_time(&self) -> bool {
+        match self {
+            Command::Run {
+                target, real_time, ..
+            } => target.is_none() && !real_time,
+            Command::Selftest { real_time, .. } => !real_time,
+            _ => false,
         }
     }
 }
@@ -232,14 +247,7 @@ pub fn main() -> ExitCode {
 /// single-thread runtime: virtual time, which jumps to the next deadline whenever every
 /// party is idle, so waiting costs no wall time. Anything that talks to another process
 /// gets real time on every core.
-fn runtime_for(command: &Command) -> std::io::Result<tokio::runtime::Runtime> {
-    let virtual_time = match command {
-        Command::Run {
-            target, real_time, ..
-        } => target.is_none() && !real_time,
-        Command::Selftest { real_time, .. } => !real_time,
-        _ => false,
-    };
+fn runtime_for(virtual_time: bool) -> std::io::Result<tokio::runtime::Runtime> {
     if virtual_time {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -269,7 +277,11 @@ fn load(paths: Vec<PathBuf>) -> anyhow::Result<Vec<Arc<Scenario>>> {
     Ok(scenarios.into_iter().map(Arc::new).collect())
 }
 
-async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit> {
+async fn dispatch(
+    command: Command,
+    matches: &ArgMatches,
+    virtual_time: bool,
+) -> anyhow::Result<Exit> {
     match command {
         Command::Run {
             paths,
@@ -316,7 +328,16 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
             if scenarios.is_empty() {
                 bail!("no scenario matches the filters");
             }
-            run(scenarios, target, jobs, strict, &report_dir, &formats).await
+            run(
+                scenarios,
+                target,
+                jobs,
+                strict,
+                &report_dir,
+                &formats,
+                virtual_time,
+            )
+            .await
         }
         Command::Sim {
             protocol,
@@ -490,6 +511,7 @@ async fn run(
     strict: bool,
     report_dir: &std::path::Path,
     formats: &[Format],
+    virtual_time: bool,
 ) -> anyhow::Result<Exit> {
     let started_at = jiff::Timestamp::now().to_string();
     let started = Instant::now();
@@ -540,7 +562,8 @@ async fn run(
         &ids,
         results,
     )
-    .with_strict(strict);
+    .with_strict(strict)
+    .with_virtual_time(virtual_time);
     let written = report::write(&report, report_dir, formats)?;
     println!("{}", console.requirements_line(&report));
     println!("{}", console.summary_line(&report, &written));

@@ -45,6 +45,9 @@ fn builtin_run_passes_and_covers_every_cci_requirement() {
     );
     assert_eq!(report["summary"]["failed"], 0);
     assert!(report["summary"]["total"].as_u64().expect("total") >= 40);
+    // Everything ran in this process, on virtual time: the waits took no wall time.
+    assert_eq!(report["clock"], "virtual");
+    assert!(text(&out).contains(", virtual time)"), "{}", text(&out));
     let junit = std::fs::read_to_string(dir.join("junit.xml")).expect("junit.xml");
     assert!(junit.contains("<testsuites") && junit.contains("cci-a-reuse[v1]"));
     let summary = std::fs::read_to_string(dir.join("summary.md")).expect("summary.md");
@@ -255,6 +258,7 @@ fn an_unreachable_iut_errors_each_scenario_and_the_run_goes_on() {
         &std::fs::read_to_string(report_dir.join("report.json")).expect("report"),
     )
     .expect("json");
+    assert_eq!(report["clock"], "real", "a target is another process");
     let scenarios = report["scenarios"].as_array().expect("scenarios");
     assert!(scenarios.len() > 10);
     for s in scenarios {

@@ -136,7 +136,7 @@ impl Console {
             self.paint("1;31", "FAIL")
         };
         format!(
-            "{verdict}: {} scenarios: {} passed, {} failed, {} errored, {} skipped, {} warnings ({:.1} s); reports: {}",
+            "{verdict}: {} scenarios: {} passed, {} failed, {} errored, {} skipped, {} warnings ({:.1} s{}); reports: {}",
             s.total,
             s.passed,
             s.failed,
@@ -144,6 +144,7 @@ impl Console {
             s.skipped,
             s.warnings,
             report.duration_ms as f64 / 1000.0,
+            if report.clock == "virtual" { ", virtual time" } else { "" },
             if written.is_empty() { "none".to_string() } else { written.join(", ") }
         )
     }

@@ -136,6 +136,9 @@ pub struct RunReport {
     pub started_at: String,
     /// Wall time.
     pub duration_ms: u64,
+    /// The clock each run's `duration_ms` was measured on: `real`, or `virtual` (built-in
+    /// runs: waits take no wall time, durations are what they would take on real time).
+    pub clock: &'static str,
     /// Totals.
     pub summary: Summary,
     /// Requirement id → `passed`, `failed`, `warning`, `skipped` or `not covered`.
@@ -188,8 +191,15 @@ impl RunReport {
             requirements,
             requirement_reasons,
             strict: false,
+            clock: "real",
             scenarios,
         }
+    }
+
+    /// This report with its runs timed on virtual time, or on real time.
+    pub fn with_virtual_time(mut self, virtual_time: bool) -> Self {
+        self.clock = if virtual_time { "virtual" } else { "real" };
+        self
     }
 
     /// This report with SHOULD warnings failing the run (`--strict`) or not.
