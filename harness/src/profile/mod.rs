@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
@@ -539,7 +540,35 @@ pub enum SimError {
     ForeignTarget(&'static str),
 }
 
-/// The loopback address with an ephemeral port.
+/// A loopback address with an ephemeral port. Where the whole of 127.0.0.0/8 answers
+/// (Linux), successive calls spread over 127.0.0.2 to 127.0.0.251: a self-test binds
+/// thousands of listeners, and the kernel's search for a free port on one address slows
+/// down as the sockets of earlier runs pile up there (it cost several seconds of system
+/// time a self-test). Elsewhere, always 127.0.0.1.
 pub fn loopback() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 0))
+    static SPREAD: OnceLock<bool> = OnceLock::new();
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let spread = *SPREAD.get_or_init(|| std::net::TcpListener::bind(("127.0.0.2", 0)).is_ok());
+    if !spread {
+        return SocketAddr::from(([127, 0, 0, 1], 0));
+    }
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let host = u8::try_from(2 + n % 250).unwrap_or(2);
+    SocketAddr::from(([127, 0, 0, host], 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_addresses_are_loopback_with_an_ephemeral_port_and_bind() {
+        for _ in 0..300 {
+            let a = loopback();
+            assert!(a.ip().is_loopback(), "{a}");
+            assert_eq!(a.port(), 0);
+        }
+        let bound = std::net::TcpListener::bind(loopback()).expect("binds");
+        assert!(bound.local_addr().expect("addr").port() > 0);
+    }
 }
