@@ -328,7 +328,7 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
         "{all}"
     );
     assert!(
-        all.contains("486 runs against 6 null implementations: every one failed or errored"),
+        all.contains("492 runs against 6 null implementations: every one failed or errored"),
         "{all}"
     );
     let variations: Vec<&str> = all
@@ -356,7 +356,7 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
     )
     .expect("json");
     assert_eq!(json["ok"], true, "{json}");
-    assert_eq!(json["nulls"]["runs"], 486, "{json}");
+    assert_eq!(json["nulls"]["runs"], 492, "{json}");
     let faults = json["faults"].as_array().expect("faults");
     assert!(faults
         .iter()

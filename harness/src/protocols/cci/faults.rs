@@ -46,6 +46,10 @@ pub enum Fault {
     AWrongInitialState,
     /// A: writes the environment's first bandwidth into the key, not the requested one.
     AKeyDefaultSize,
+    /// A (v1): confirms a body carrying both `encodedKey` and the deprecated `key`.
+    AAcceptsBothKeyFields,
+    /// A: answers a wrong method 405 without an `Allow` header.
+    A405WithoutAllow,
     /// B: reaches NEGOTIATION without asking A.
     BNoConfirm,
     /// B: keeps its pending connection when A says keyValid false.
@@ -93,6 +97,8 @@ pub const ALL: &[Fault] = &[
     Fault::ACatchAll200,
     Fault::AWrongInitialState,
     Fault::AKeyDefaultSize,
+    Fault::AAcceptsBothKeyFields,
+    Fault::A405WithoutAllow,
     Fault::BNoConfirm,
     Fault::BKeepsOnInvalid,
     Fault::BFailOpen,
@@ -139,6 +145,8 @@ impl FaultTable for Fault {
             Fault::ACatchAll200 => ("a-catch-all-200", "X-03", "answers 200 with an empty object to paths it does not serve"),
             Fault::AWrongInitialState => ("a-wrong-initial-state", "CCI-A-01", "reports new connections as REQUESTED instead of PENDING"),
             Fault::AKeyDefaultSize => ("a-key-default-size", "CCI-A-03", "writes the environment's first offered bandwidth into the key instead of the requested one"),
+            Fault::AAcceptsBothKeyFields => ("a-accepts-both-key-fields", "CCI-A-13", "in v1, confirms a body that carries both encodedKey and the deprecated key (of any type), and consumes the key"),
+            Fault::A405WithoutAllow => ("a-405-without-allow", "X-03", "answers a wrong method on the confirm path 405 without an Allow header"),
             Fault::BNoConfirm => ("b-no-confirm", "CCI-B-02", "moves to NEGOTIATION without confirming with A"),
             Fault::BKeepsOnInvalid => ("b-keeps-on-invalid", "CCI-B-04", "keeps its pending connection when A says keyValid false"),
             Fault::BFailOpen => ("b-fail-open", "CCI-B-06", "proceeds to NEGOTIATION when A answers 5xx or does not answer in time"),

@@ -72,6 +72,15 @@ impl Dialect {
         }
     }
 
+    /// The other key field a confirm body may not carry beside the dialect's own: in
+    /// `v1`, the deprecated `key` (the published schema still lists it).
+    pub fn other_key_field(self) -> Option<&'static str> {
+        match self {
+            Dialect::Seed => None,
+            Dialect::V1 => Some("key"),
+        }
+    }
+
     /// The key field holding the per-key unique material.
     pub fn material_field(self) -> &'static str {
         match self {

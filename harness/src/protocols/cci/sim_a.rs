@@ -168,7 +168,11 @@ impl CspA {
             _ => return not_found(&request.path),
         };
         if request.method != "POST" {
-            return PeerReply::json(405, &json!({"error": "use POST"}));
+            let mut reply = PeerReply::json(405, &json!({"error": "use POST"}));
+            if !self.config.has(Fault::A405WithoutAllow) {
+                reply.headers.push(("allow".into(), "POST".into()));
+            }
+            return reply;
         }
         if !self.config.has(Fault::ANoCallerCheck) {
             let presented = request
@@ -202,6 +206,14 @@ impl CspA {
             }
         };
         let field = self.config.dialect.confirm_body_field();
+        if let Some(other) = self.config.dialect.other_key_field() {
+            if body.get(other).is_some() && !self.config.has(Fault::AAcceptsBothKeyFields) {
+                return PeerReply::json(
+                    400,
+                    &json!({"error": format!("give the key in `{field}` alone: `{other}` is deprecated, and a body with both is ambiguous")}),
+                );
+            }
+        }
         let presented = match body.get(field) {
             Some(Value::String(s)) => s.clone(),
             Some(_) => {

@@ -86,7 +86,9 @@ impl SpSim {
             return self.error(404, format!("no such path: {}", request.path));
         }
         if request.method != "POST" {
-            return self.error(405, "use POST");
+            let mut reply = self.error(405, "use POST");
+            reply.headers.push(("allow".into(), "POST".into()));
+            return reply;
         }
         if !self.config.has(Fault::SpNoAuth) {
             let presented = request

@@ -178,11 +178,16 @@ async fn camara(provider: &Provider, r: &Incoming) -> Answer {
         }
         ("POST", ["assessments"]) => provider.assess(r.body(provider)?).and_then(ok),
         (_, ["sessions"] | ["sessions", _] | ["sessions", _, "extend"] | ["assessments"]) => {
+            let allow = match parts.as_slice() {
+                ["sessions", _] => "GET, PATCH, DELETE",
+                _ => "POST",
+            };
             Err(ApiError::new(
                 405,
                 "METHOD_NOT_ALLOWED",
                 provider.message(format!("{} is not allowed on {}", r.method, r.path)),
-            ))
+            )
+            .allowing(allow))
         }
         _ if provider.config.has(Fault::AnswersUnknownPaths) => ok(json!({})),
         _ => Err(not_found(provider, r)),
@@ -192,6 +197,10 @@ async fn camara(provider: &Provider, r: &Incoming) -> Answer {
 fn render(provider: &Provider, answer: Answer, correlator: Option<String>) -> Response {
     let config = &provider.config;
     let is_error = answer.is_err();
+    let allow = match &answer {
+        Err(e) if !config.has(Fault::MethodNotAllowedWithoutAllow) => e.allow,
+        _ => None,
+    };
     let (status, body) = match answer {
         Ok(ok) => ok,
         Err(e) => {
@@ -211,6 +220,11 @@ fn render(provider: &Provider, answer: Answer, correlator: Option<String>) -> Re
         Some(b) => (status, axum::Json(b)).into_response(),
         None => status.into_response(),
     };
+    if let Some(methods) = allow {
+        response
+            .headers_mut()
+            .insert(axum::http::header::ALLOW, HeaderValue::from_static(methods));
+    }
     let echoed = match correlator {
         Some(_) if is_error && config.has(Fault::NoCorrelatorOnErrors) => None,
         Some(c) if correlator_ok(&c) => Some(c),

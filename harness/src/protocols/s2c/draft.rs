@@ -115,7 +115,12 @@ pub async fn route(provider: &Provider, r: &Incoming) -> Answer {
             405,
             "METHOD_NOT_ALLOWED",
             provider.message(format!("{} is not allowed on {}", r.method, r.path)),
-        )),
+        )
+        .allowing(if r.path == "/S2C_VPN" {
+            "GET, POST, PUT, DELETE"
+        } else {
+            "POST"
+        })),
         _ => Err(ApiError::new(
             404,
             "NOT_FOUND",

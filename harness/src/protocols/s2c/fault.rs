@@ -48,6 +48,8 @@ pub enum Fault {
     AnswersUnknownPaths,
     /// DELETE waits for the sink and answers 500 when the sink fails.
     DeleteWaitsForSink,
+    /// A wrong method on a served path gets 405 without an `Allow` header.
+    MethodNotAllowedWithoutAllow,
 }
 
 /// Every fault, in listing order.
@@ -73,6 +75,7 @@ pub const ALL: &[Fault] = &[
     Fault::AssessmentReserves,
     Fault::AnswersUnknownPaths,
     Fault::DeleteWaitsForSink,
+    Fault::MethodNotAllowedWithoutAllow,
 ];
 
 impl FaultTable for Fault {
@@ -184,6 +187,11 @@ impl FaultTable for Fault {
                 "delete-waits-for-sink",
                 "S2C-08",
                 "DELETE waits for the sink's answer and fails with 500 when the sink fails",
+            ),
+            Fault::MethodNotAllowedWithoutAllow => (
+                "405-without-allow",
+                "X-03",
+                "answers a wrong method on a served path 405 without an Allow header",
             ),
         }
     }

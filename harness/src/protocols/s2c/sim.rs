@@ -37,6 +37,8 @@ pub struct ApiError {
     pub code: String,
     /// What went wrong.
     pub message: String,
+    /// The methods the path allows, for the `Allow` header of a 405.
+    pub allow: Option<&'static str>,
 }
 
 impl ApiError {
@@ -46,7 +48,14 @@ impl ApiError {
             status,
             code: code.into(),
             message: message.into(),
+            allow: None,
         }
+    }
+
+    /// This error (a 405) saying which methods the path allows.
+    pub fn allowing(mut self, methods: &'static str) -> Self {
+        self.allow = Some(methods);
+        self
     }
 }
 
