@@ -96,10 +96,24 @@ fn ensure_crypto_provider() {
 }
 
 impl HttpClient {
-    /// A new client.
+    /// A new client, which keeps connections alive between requests.
     pub fn new() -> Result<Self, TransportError> {
+        Self::build(true)
+    }
+
+    /// A new client that opens a fresh connection for every request (none is kept
+    /// idle for reuse).
+    pub fn fresh_connections() -> Result<Self, TransportError> {
+        Self::build(false)
+    }
+
+    fn build(keep_alive: bool) -> Result<Self, TransportError> {
         ensure_crypto_provider();
-        let inner = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if !keep_alive {
+            builder = builder.pool_max_idle_per_host(0);
+        }
+        let inner = builder
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .connect_timeout(Duration::from_secs(5))
