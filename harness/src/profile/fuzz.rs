@@ -26,6 +26,28 @@ pub struct FuzzRequest<'a> {
     pub start_from: Option<String>,
 }
 
+impl FuzzRequest<'_> {
+    /// Refuses any role but `covered`: a fuzzer covers what one role receives.
+    pub fn only_role(&self, covered: &str) -> Result<(), FuzzError> {
+        if self.role == covered {
+            Ok(())
+        } else {
+            Err(FuzzError(format!(
+                "fuzzing covers the {covered} (what it receives), not the {}",
+                self.role
+            )))
+        }
+    }
+}
+
+/// The harness's credential for `target`, as the header it goes in and its value.
+pub fn harness_header(target: &Target) -> (String, String) {
+    (
+        target.harness_credential.header.clone(),
+        target.harness_credential.value.clone(),
+    )
+}
+
 /// A small deterministic generator (SplitMix64): the same seed gives the same cases.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
@@ -209,7 +231,7 @@ pub fn shown(bytes: &[u8]) -> String {
     out
 }
 
-/// The first two oracles every answer faces: it came (no transport error, hang or
+/// The first two oracles every answer faces: it came (no transport error, timeout or
 /// oversized body), and it is no 5xx. The answer, or the problem.
 pub fn answered(answer: &Result<HttpResponse, TransportError>) -> Result<&HttpResponse, Problem> {
     let r = answer

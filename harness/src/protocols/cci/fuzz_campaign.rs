@@ -542,10 +542,7 @@ fn for_target(
         ),
         customer: need("customer")?,
         field: cci.dialect.confirm_body_field(),
-        peer: (
-            target.harness_credential.header.clone(),
-            target.harness_credential.value.clone(),
-        ),
+        peer: fuzz::harness_header(target),
         customer_credential: target
             .credential("customer")
             .map(|c| (c.header.clone(), c.value.clone())),

@@ -321,10 +321,7 @@ fn external(target: &Target) -> Result<S2cCampaign, FuzzError> {
     Ok(S2cCampaign {
         create_url: format!("{base}{path}"),
         sessions,
-        credential: (
-            target.harness_credential.header.clone(),
-            target.harness_credential.value.clone(),
-        ),
+        credential: fuzz::harness_header(target),
         unit_seconds: section.unit_seconds,
         modified: Mutex::new(None),
         _running: None,
@@ -334,12 +331,7 @@ fn external(target: &Target) -> Result<S2cCampaign, FuzzError> {
 /// The campaign of `crosscheck fuzz s2c --role provider`: against the target, or
 /// against a built-in provider simulator with the requested faults.
 pub async fn campaign(request: FuzzRequest<'_>) -> Result<Box<dyn Campaign>, FuzzError> {
-    if request.role != "provider" {
-        return Err(FuzzError(format!(
-            "s2c fuzzing covers the provider, not {}",
-            request.role
-        )));
-    }
+    request.only_role("provider")?;
     if let Some(target) = request.target {
         return Ok(Box::new(external(target)?));
     }
