@@ -41,6 +41,20 @@ pub fn start() -> SocketAddr {
         .expect("the server starts")
 }
 
+/// Reads what has arrived into `buffer`; `None` when the connection closed or idled.
+async fn read_more(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<()> {
+    let mut chunk = [0u8; 8192];
+    let n = tokio::time::timeout(IDLE, stream.read(&mut chunk))
+        .await
+        .ok()?
+        .ok()?;
+    if n == 0 {
+        return None;
+    }
+    buffer.extend_from_slice(&chunk[..n]);
+    Some(())
+}
+
 /// Reads one request's body; `None` when the connection closes or misbehaves.
 async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Vec<u8>> {
     let head_end = loop {
@@ -50,15 +64,7 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Ve
         if buffer.len() > CAP {
             return None;
         }
-        let mut chunk = [0u8; 8192];
-        let n = tokio::time::timeout(IDLE, stream.read(&mut chunk))
-            .await
-            .ok()?
-            .ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
+        read_more(stream, buffer).await?;
     };
     let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
     let length: usize = head
@@ -68,15 +74,7 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Ve
         .unwrap_or(0)
         .min(CAP);
     while buffer.len() < head_end + length {
-        let mut chunk = [0u8; 8192];
-        let n = tokio::time::timeout(IDLE, stream.read(&mut chunk))
-            .await
-            .ok()?
-            .ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
+        read_more(stream, buffer).await?;
     }
     let body = buffer[head_end..head_end + length].to_vec();
     buffer.drain(..head_end + length);
