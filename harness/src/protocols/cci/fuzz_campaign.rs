@@ -634,6 +634,10 @@ mod tests {
         };
         let yaml = confirm_regression(&case, "abc");
         assert!(
+            serde_saphyr::from_str::<serde_json::Value>(&yaml).is_ok(),
+            "{yaml}"
+        );
+        assert!(
             yaml.contains("selectattr('name', 'eq', 'padding')"),
             "{yaml}"
         );

@@ -206,6 +206,10 @@ mod tests {
         };
         let yaml = regression_yaml(&case, "{}");
         assert!(
+            serde_saphyr::from_str::<serde_json::Value>(&yaml).is_ok(),
+            "{yaml}"
+        );
+        assert!(
             yaml.contains("{requirement: ON-SP-03, status: 400}"),
             "{yaml}"
         );

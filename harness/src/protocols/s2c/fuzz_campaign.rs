@@ -216,9 +216,9 @@ impl Campaign for S2cCampaign {
 /// request, which must get 400 in the CAMARA shape.
 fn regression_yaml(case: &RegressionCase<'_>, text: &str) -> String {
     let raw = fuzz::yaml_raw(text);
-    let expect = r#"        expect:
-          - {status: 400}
-          - {schema: ErrorInfo, json: {"$.status": {num_eq: 400}, "$.code": {matches: "^(INVALID_ARGUMENT|OUT_OF_RANGE|S2C_VPN\\.[A-Z0-9_]+)$"}}}"#;
+    let expect = r#"    expect:
+      - {status: 400}
+      - {schema: ErrorInfo, json: {"$.status": {num_eq: 400}, "$.code": {matches: "^(INVALID_ARGUMENT|OUT_OF_RANGE|S2C_VPN\\.[A-Z0-9_]+)$"}}}"#;
     let (needs, send) = if case.via == MODIFY {
         (
             "[session-shape, verbatim-bodies]",
@@ -368,6 +368,10 @@ mod tests {
             oracle: oracle::NO_5XX,
         };
         let yaml = regression_yaml(&case, r#"{"a":"{{x}}"}"#);
+        assert!(
+            serde_saphyr::from_str::<serde_json::Value>(&yaml).is_ok(),
+            "{yaml}"
+        );
         assert!(
             yaml.contains(r#"raw: "{% raw %}{\"a\":\"{{x}}\"}{% endraw %}""#),
             "{yaml}"
