@@ -56,8 +56,8 @@ impl Clients {
     /// The two clients.
     pub fn new() -> Result<Self, TransportError> {
         Ok(Self {
-            keep_alive: HttpClient::new()?,
-            fresh: HttpClient::fresh_connections()?,
+            keep_alive: HttpClient::lean(true)?,
+            fresh: HttpClient::lean(false)?,
         })
     }
 

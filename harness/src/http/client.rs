@@ -87,6 +87,8 @@ pub enum TransportError {
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
+    /// For `http://` URLs, when set: the lean client (the fuzz engine's).
+    lean: Option<std::sync::Arc<super::lean::Lean>>,
 }
 
 /// Installs the process-wide TLS provider once; later calls do nothing.
@@ -107,6 +109,15 @@ impl HttpClient {
         Self::build(false)
     }
 
+    /// A client that sends `http://` requests over its own lean HTTP/1.1 connections
+    /// (kept alive, or fresh for every request), for many small requests at once;
+    /// `https://` goes through reqwest as usual.
+    pub fn lean(keep_alive: bool) -> Result<Self, TransportError> {
+        let mut client = Self::build(keep_alive)?;
+        client.lean = Some(std::sync::Arc::new(super::lean::Lean::new(keep_alive)));
+        Ok(client)
+    }
+
     fn build(keep_alive: bool) -> Result<Self, TransportError> {
         ensure_crypto_provider();
         let mut builder = reqwest::Client::builder();
@@ -122,7 +133,7 @@ impl HttpClient {
                 url: String::new(),
                 reason: e.to_string(),
             })?;
-        Ok(Self { inner })
+        Ok(Self { inner, lean: None })
     }
 
     /// Sends a request and reads the whole answer, all within `timeout`.
@@ -131,6 +142,13 @@ impl HttpClient {
         request: &HttpRequest,
         timeout: Duration,
     ) -> Result<HttpResponse, TransportError> {
+        if let Some(lean) = self
+            .lean
+            .as_ref()
+            .filter(|_| super::lean::handles(&request.url))
+        {
+            return lean.send(request, timeout).await;
+        }
         let started = Instant::now();
         let url = request.url.clone();
         let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|e| {
