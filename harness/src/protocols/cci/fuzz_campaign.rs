@@ -371,8 +371,17 @@ impl Campaign for CciCampaign {
             let exact = self.confirm_body(self.key());
             return fuzz::body_candidates(input, |c| c != exact.as_slice());
         }
-        fuzz::byte_candidates(input, 128)
+        // Simpler key contents first (a field removed, a value emptied), then bytes.
+        let decoded = std::str::from_utf8(input)
+            .ok()
+            .and_then(|k| super::key::decode(k).ok());
+        let contents = decoded
+            .map(|o| fuzz::json_candidates(&Value::Object(o), 200))
+            .unwrap_or_default()
             .into_iter()
+            .map(|v| super::key::encode_object(&v).into_bytes());
+        contents
+            .chain(fuzz::byte_candidates(input, 128))
             .filter(|c| c.as_slice() != key && std::str::from_utf8(c).is_ok())
             .collect()
     }
