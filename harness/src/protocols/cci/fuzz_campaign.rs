@@ -569,10 +569,33 @@ fn for_target(
 /// simulator with the requested faults (whose mock CSP A issues the key B is fuzzed
 /// with).
 pub async fn campaign(request: FuzzRequest<'_>) -> Result<Box<dyn Campaign>, FuzzError> {
+    let failed = |e: &dyn std::fmt::Display| FuzzError(e.to_string());
     if let Some(target) = request.target {
-        return Ok(Box::new(for_target(target, request.start_from, None)?));
+        if target.role == "csp-a" {
+            return Ok(Box::new(for_target(target, None, None)?));
+        }
+        // B confirms accepted keys with the harness's CSP A, where the target says.
+        let cci = CciTarget::of(target).map_err(|e| failed(&e))?;
+        let role = target.counterpart_role();
+        let listen = target.mock_peers.get(role).copied().ok_or_else(|| {
+            FuzzError(format!(
+                "the target names no mock_peers.{role}, where B's CSP A must listen"
+            ))
+        })?;
+        let (peer, stage) = sim::counterpart(target, cci, listen)
+            .await
+            .map_err(|e| failed(&e))?;
+        let key = match request.start_from {
+            Some(k) => k,
+            None => issue(&stage)?,
+        };
+        return Ok(Box::new(for_target(
+            target,
+            Some(key),
+            Some(Box::new((peer, stage))),
+        )?));
     }
-    let http = HttpClient::new().map_err(|e| FuzzError(e.to_string()))?;
+    let http = HttpClient::new().map_err(|e| failed(&e))?;
     let (prepared, cci) = sim::builtin(
         request.role,
         Dialect::Seed,
@@ -581,21 +604,28 @@ pub async fn campaign(request: FuzzRequest<'_>) -> Result<Box<dyn Campaign>, Fuz
         &http,
     )
     .await
-    .map_err(|e| FuzzError(e.to_string()))?;
+    .map_err(|e| failed(&e))?;
     let key = match (request.start_from, cci.issuer()) {
         (Some(k), _) => Some(k),
-        (None, Some(a)) => {
-            let env = cci.cci().primary_environment();
-            let issued = a
-                .issue(&env.id, env.sizes[0], &cci.cci().customer_account)
-                .map_err(|r| FuzzError(r.0))?;
-            Some(issued.1)
-        }
+        (None, Some(_)) => Some(issue(&cci)?),
         (None, None) => None,
     };
     let target = prepared.stage.target.clone();
     let running: Box<dyn Any + Send + Sync> = Box::new((prepared, cci));
     Ok(Box::new(for_target(&target, key, Some(running))?))
+}
+
+/// A key the harness's CSP A issues for the target's first environment and size.
+fn issue(stage: &sim::CciStage) -> Result<String, FuzzError> {
+    let issuer = stage
+        .issuer()
+        .ok_or_else(|| FuzzError("the harness plays no CSP A here".into()))?;
+    let env = stage.cci().primary_environment();
+    let size = env.sizes.first().copied().unwrap_or(1);
+    issuer
+        .issue(&env.id, size, &stage.cci().customer_account)
+        .map(|(_, key)| key)
+        .map_err(|r| FuzzError(r.0))
 }
 
 #[cfg(test)]
