@@ -4,7 +4,6 @@
 //! engine owns everything else: concurrency, connections, shrinking, reports.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -146,11 +145,6 @@ pub struct RegressionCase<'a> {
 pub trait Campaign: Send + Sync {
     /// What is fuzzed: the protocol, the role and the requests.
     fn title(&self) -> String;
-
-    /// How long one case may take.
-    fn timeout(&self) -> Duration {
-        Duration::from_secs(5)
-    }
 
     /// The positive control, before any mutant: the untouched input is accepted.
     fn control<'a>(&'a self, http: &'a HttpClient) -> BoxFuture<'a, Result<(), FuzzError>>;

@@ -226,10 +226,6 @@ impl Campaign for CciCampaign {
         }
     }
 
-    fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     fn control<'a>(&'a self, http: &'a HttpClient) -> BoxFuture<'a, Result<(), FuzzError>> {
         Box::pin(async move {
             if self.issuer {

@@ -51,10 +51,6 @@ impl Campaign for SpCampaign {
         "onapi sp: Activation Notices".into()
     }
 
-    fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     fn control<'a>(&'a self, http: &'a HttpClient) -> BoxFuture<'a, Result<(), FuzzError>> {
         Box::pin(async move {
             match self.send_valid(http).await {

@@ -118,10 +118,6 @@ impl Campaign for S2cCampaign {
         "s2c provider: create and modify bodies".into()
     }
 
-    fn timeout(&self) -> Duration {
-        REQUEST_TIMEOUT
-    }
-
     fn control<'a>(&'a self, http: &'a HttpClient) -> BoxFuture<'a, Result<(), FuzzError>> {
         Box::pin(async move {
             let answer = self.create_valid(http).await.map_err(|e| {
