@@ -110,6 +110,16 @@ enum Command {
         /// IUT's peer would confirm).
         #[arg(long)]
         key: Option<String>,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = crate::fuzz::DEFAULT_CONCURRENCY)]
+        concurrency: usize,
+        /// Connections: keep-alive, fresh (one per case) or auto (fresh when reused
+        /// connections answer late).
+        #[arg(long, default_value = "auto")]
+        connections: String,
+        /// Where fuzz.json, fuzz.md and regressions/ go.
+        #[arg(long, default_value = "reports/fuzz")]
+        report_dir: PathBuf,
     },
     /// List the simulators' faults.
     Faults {
@@ -373,8 +383,20 @@ async fn dispatch(
             seed,
             fault,
             key,
+            concurrency,
+            connections,
+            report_dir,
         } => {
             let p = protocol_and_role(&protocol, &role)?;
+            let connections = crate::fuzz::Policy::parse(&connections).ok_or_else(|| {
+                anyhow!(
+                    "--connections must be one of {}",
+                    crate::fuzz::Policy::NAMES.join(", ")
+                )
+            })?;
+            if concurrency == 0 {
+                bail!("--concurrency must be at least 1");
+            }
             let target = match target {
                 Some(path) => {
                     if !fault.is_empty() {
@@ -402,15 +424,26 @@ async fn dispatch(
                 target: target.as_ref(),
                 faults: &faults,
                 start_from: key,
-                cases,
-                seed,
             };
-            let Some(fuzzing) = p.fuzz(request) else {
+            let Some(preparing) = p.fuzz(request) else {
                 bail!("{protocol} has no fuzz strategy yet");
             };
-            let report = fuzzing.await?;
+            let campaign = preparing.await?;
+            let options = crate::fuzz::Options {
+                cases,
+                seed,
+                concurrency,
+                connections,
+                shrink: true,
+            };
+            let mut report = crate::fuzz::run(campaign.as_ref(), options).await?;
+            crate::fuzz::files::write_regressions(&mut report, campaign.as_ref(), &report_dir)?;
+            let written =
+                crate::fuzz::files::write_report(&report, campaign.secrets(), &report_dir)?;
             print!("{}", report.render());
-            Ok(Exit::Code(if report.findings.is_empty() { 0 } else { 1 }))
+            let written: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            println!("report: {}", written.join(", "));
+            Ok(Exit::Code(if report.findings == 0 { 0 } else { 1 }))
         }
         Command::Faults { protocol } => {
             print!("{}", crate::listing::faults(&chosen(protocol.as_deref())?));

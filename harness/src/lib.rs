@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod fuzz;
 pub mod http;
 pub mod listing;
 pub mod nulls;

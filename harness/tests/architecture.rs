@@ -34,6 +34,14 @@ const ALLOWED: &[(&str, &str)] = &[
         "the engine's binding operations (profile/binding.rs), which every protocol has",
     ),
     ("name", "names of things in general"),
+    (
+        "accepted",
+        "the English word: the fuzz engine's oracles say whether an input was accepted",
+    ),
+    (
+        "delayed",
+        "the English word: TCP's delayed ACK, which the fuzz engine's `auto` connections notice",
+    ),
     ("size", "sizes and size caps of bodies"),
     (
         "garbage",
@@ -64,7 +72,7 @@ const REGISTRY_API: &[&str] = &[
 ];
 
 /// Modules of the engine a protocol must not import.
-const ENGINE: &[&str] = &["scenario", "report", "suite", "selftest", "cli"];
+const ENGINE: &[&str] = &["scenario", "report", "suite", "selftest", "cli", "fuzz"];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")

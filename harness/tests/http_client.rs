@@ -1,10 +1,20 @@
-//! The harness's HTTP client against odd servers: slow, huge, garbage, gone.
+//! The harness's HTTP clients (reqwest, and the fuzz engine's lean client with kept
+//! and fresh connections) against odd servers: slow, huge, garbage, gone.
 
 use std::time::{Duration, Instant};
 
 use crosscheck::http::{HttpClient, HttpRequest, TransportError, BODY_CAP};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Every client: reqwest, lean with kept connections, lean with fresh ones.
+fn clients() -> Vec<HttpClient> {
+    vec![
+        HttpClient::new().expect("client"),
+        HttpClient::lean(true).expect("client"),
+        HttpClient::lean(false).expect("client"),
+    ]
+}
 
 fn get(url: String) -> HttpRequest {
     HttpRequest {
@@ -23,17 +33,18 @@ async fn a_slow_server_times_out_on_time() {
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
         .mount(&server)
         .await;
-    let client = HttpClient::new().expect("client");
-    let started = Instant::now();
-    let err = client
-        .send(
-            &get(format!("{}/slow", server.uri())),
-            Duration::from_millis(300),
-        )
-        .await
-        .expect_err("times out");
-    assert!(matches!(err, TransportError::Timeout { .. }), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(2));
+    for client in clients() {
+        let started = Instant::now();
+        let err = client
+            .send(
+                &get(format!("{}/slow", server.uri())),
+                Duration::from_millis(300),
+            )
+            .await
+            .expect_err("times out");
+        assert!(matches!(err, TransportError::Timeout { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
 }
 
 #[tokio::test]
@@ -43,15 +54,16 @@ async fn a_huge_body_is_cut_off() {
         .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![b'x'; BODY_CAP + 1]))
         .mount(&server)
         .await;
-    let err = HttpClient::new()
-        .expect("client")
-        .send(
-            &get(format!("{}/huge", server.uri())),
-            Duration::from_secs(5),
-        )
-        .await
-        .expect_err("too large");
-    assert!(matches!(err, TransportError::BodyTooLarge { .. }), "{err}");
+    for client in clients() {
+        let err = client
+            .send(
+                &get(format!("{}/huge", server.uri())),
+                Duration::from_secs(5),
+            )
+            .await
+            .expect_err("too large");
+        assert!(matches!(err, TransportError::BodyTooLarge { .. }), "{err}");
+    }
 }
 
 #[tokio::test]
@@ -63,19 +75,20 @@ async fn garbage_is_kept_as_text_not_json() {
         )
         .mount(&server)
         .await;
-    let r = HttpClient::new()
-        .expect("client")
-        .send(
-            &get(format!("{}/garbage", server.uri())),
-            Duration::from_secs(5),
-        )
-        .await
-        .expect("answer");
-    assert_eq!(
-        (r.status, r.json.is_none(), r.header("Content-Type")),
-        (200, true, Some("application/json"))
-    );
-    assert_eq!(r.body, b"{\"keyValid\": tru");
+    for client in clients() {
+        let r = client
+            .send(
+                &get(format!("{}/garbage", server.uri())),
+                Duration::from_secs(5),
+            )
+            .await
+            .expect("answer");
+        assert_eq!(
+            (r.status, r.json.is_none(), r.header("Content-Type")),
+            (200, true, Some("application/json"))
+        );
+        assert_eq!(r.body, b"{\"keyValid\": tru");
+    }
 }
 
 #[tokio::test]
@@ -85,15 +98,16 @@ async fn nobody_listening_is_unreachable() {
         .local_addr()
         .expect("addr")
         .port();
-    let err = HttpClient::new()
-        .expect("client")
-        .send(
-            &get(format!("http://127.0.0.1:{port}/")),
-            Duration::from_secs(2),
-        )
-        .await
-        .expect_err("refused");
-    assert!(matches!(err, TransportError::Unreachable { .. }), "{err}");
+    for client in clients() {
+        let err = client
+            .send(
+                &get(format!("http://127.0.0.1:{port}/")),
+                Duration::from_secs(2),
+            )
+            .await
+            .expect_err("refused");
+        assert!(matches!(err, TransportError::Unreachable { .. }), "{err}");
+    }
 }
 
 #[tokio::test]
@@ -105,13 +119,32 @@ async fn redirects_are_not_followed() {
         )
         .mount(&server)
         .await;
-    let r = HttpClient::new()
-        .expect("client")
-        .send(
-            &get(format!("{}/moved", server.uri())),
-            Duration::from_secs(2),
-        )
-        .await
-        .expect("answer");
-    assert_eq!(r.status, 302);
+    for client in clients() {
+        let r = client
+            .send(
+                &get(format!("{}/moved", server.uri())),
+                Duration::from_secs(2),
+            )
+            .await
+            .expect("answer");
+        assert_eq!(r.status, 302);
+    }
+}
+
+#[tokio::test]
+async fn kept_connections_serve_many_answers_in_turn() {
+    let server = MockServer::start().await;
+    Mock::given(path("/n"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{\"n\": 1}", "application/json"))
+        .mount(&server)
+        .await;
+    for client in clients() {
+        for _ in 0..20 {
+            let r = client
+                .send(&get(format!("{}/n", server.uri())), Duration::from_secs(2))
+                .await
+                .expect("answer");
+            assert_eq!(r.json, Some(serde_json::json!({"n": 1})));
+        }
+    }
 }

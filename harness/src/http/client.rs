@@ -90,6 +90,8 @@ pub enum TransportError {
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
+    /// For `http://` URLs, when set: the lean client (the fuzz engine's).
+    lean: Option<std::sync::Arc<super::lean::Lean>>,
 }
 
 /// Installs the process-wide TLS provider once; later calls do nothing.
@@ -123,10 +125,32 @@ fn tls_config() -> Result<rustls::ClientConfig, TransportError> {
 }
 
 impl HttpClient {
-    /// A new client.
+    /// A new client, which keeps connections alive between requests.
     pub fn new() -> Result<Self, TransportError> {
-        let inner = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config()?)
+        Self::build(true)
+    }
+
+    /// A new client that opens a fresh connection for every request (none is kept
+    /// idle for reuse).
+    pub fn fresh_connections() -> Result<Self, TransportError> {
+        Self::build(false)
+    }
+
+    /// A client that sends `http://` requests over its own lean HTTP/1.1 connections
+    /// (kept alive, or fresh for every request), for many small requests at once;
+    /// `https://` goes through reqwest as usual.
+    pub fn lean(keep_alive: bool) -> Result<Self, TransportError> {
+        let mut client = Self::build(keep_alive)?;
+        client.lean = Some(std::sync::Arc::new(super::lean::Lean::new(keep_alive)));
+        Ok(client)
+    }
+
+    fn build(keep_alive: bool) -> Result<Self, TransportError> {
+        let mut builder = reqwest::Client::builder().tls_backend_preconfigured(tls_config()?);
+        if !keep_alive {
+            builder = builder.pool_max_idle_per_host(0);
+        }
+        let inner = builder
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .connect_timeout(Duration::from_secs(5))
@@ -135,7 +159,7 @@ impl HttpClient {
                 url: String::new(),
                 reason: e.to_string(),
             })?;
-        Ok(Self { inner })
+        Ok(Self { inner, lean: None })
     }
 
     /// Sends a request and reads the whole answer, all within `timeout`.
@@ -144,6 +168,13 @@ impl HttpClient {
         request: &HttpRequest,
         timeout: Duration,
     ) -> Result<HttpResponse, TransportError> {
+        if let Some(lean) = self
+            .lean
+            .as_ref()
+            .filter(|_| super::lean::handles(&request.url))
+        {
+            return lean.send(request, timeout).await;
+        }
         let started = Instant::now();
         let url = request.url.clone();
         let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|e| {

@@ -3,6 +3,7 @@
 
 mod client;
 mod exchange;
+mod lean;
 
 pub use client::{HttpClient, HttpRequest, HttpResponse, TransportError, BODY_CAP};
 pub use exchange::{Exchange, Redactor};

@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 
 pub use binding::{Binding, Credentials};
 pub use catalogue::{Level, Requirement};
-pub use fuzz::{FuzzError, FuzzReport, FuzzRequest};
+pub use fuzz::{Campaign, FuzzError, FuzzRequest};
 pub use stage::Stage;
 
 use crate::http::HttpClient;
@@ -122,12 +122,13 @@ pub trait Profile: Send + Sync + 'static {
             .collect()
     }
 
-    /// Fuzzes what an IUT of this protocol receives; `None` when the protocol has no
+    /// The campaign that fuzzes what an IUT of this protocol receives (its built-in
+    /// simulator started, when there is no target); `None` when the protocol has no
     /// fuzz strategy.
     fn fuzz<'a>(
         &'a self,
         _request: FuzzRequest<'a>,
-    ) -> Option<BoxFuture<'a, Result<FuzzReport, FuzzError>>> {
+    ) -> Option<BoxFuture<'a, Result<Box<dyn Campaign>, FuzzError>>> {
         None
     }
 }

@@ -1,90 +1,130 @@
-//! Key fuzzing: many seeded mutants of a real key, each of which the IUT must refuse
-//! quietly (csp-a: 200 keyValid false or 400 JSON; csp-b: 4xx or 200 on describe),
-//! never with a 5xx, a hang, or (for A) keyValid true. Findings are replayable by seed.
+//! Key mutants: seeded changes of a real key (bytes replaced, inserted, deleted, the
+//! string cut or doubled, same-content re-encodings, field tweaks, odd field values,
+//! extra fields) and, for a confirm, whole bodies that are not a key at all. A
+//! correct IUT refuses every one. The campaign that sends them is `fuzz_campaign.rs`.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::key::{self, Dialect};
-use super::mutate;
-use super::sim;
-use super::target::CciTarget;
-use crate::http::{HttpClient, HttpRequest};
-use crate::profile::fuzz::{self, Finding, FuzzError, FuzzReport, FuzzRequest, Rng};
-use crate::profile::target::Target;
+use super::key;
+use super::mutate::{self, Variant};
+use crate::profile::fuzz::{self, Mutant, Rng};
+
+/// A key mutation class: one byte replaced.
+pub const REPLACED: &str = "byte replaced";
+/// A byte inserted.
+pub const INSERTED: &str = "byte inserted";
+/// A byte deleted.
+pub const DELETED: &str = "byte deleted";
+/// The key cut short.
+pub const TRUNCATED: &str = "truncated";
+/// The key twice.
+pub const DOUBLED: &str = "doubled";
+/// The same content in another string.
+pub const REENCODED: &str = "re-encoding";
+/// One field's value changed.
+pub const TWEAKED: &str = "field tweak";
+/// One field set to a value of an odd type or size.
+pub const ODD_VALUE: &str = "odd field value";
+/// A field the key does not have.
+pub const EXTRA: &str = "extra field";
+/// A request body that is not a well-formed key body.
+pub const BODY: &str = "malformed body";
 
 const ALPHABET: &[u8] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n{}\":,\\";
 
-/// One mutant of `key`, never equal to it, with the name of the mutation.
-pub fn mutant(key: &str, rng: &mut Rng) -> (String, String) {
-    for _ in 0..16 {
-        let (name, out) = mutate_once(key, rng);
-        if out != key {
-            return (name, out);
-        }
-    }
-    ("append".into(), format!("{key}A"))
+/// A key with what mutating it needs, computed once.
+#[derive(Debug, Clone)]
+pub struct Seedling {
+    /// The untouched key.
+    pub key: String,
+    reencodings: Vec<Variant>,
+    tweaks: Vec<Variant>,
+    fields: Vec<String>,
 }
 
-fn mutate_once(key: &str, rng: &mut Rng) -> (String, String) {
-    let mut bytes = key.as_bytes().to_vec();
-    let len = bytes.len().max(1);
-    let pick = |rng: &mut Rng| ALPHABET[rng.below(ALPHABET.len())];
-    match rng.below(9) {
-        0 => {
-            let i = rng.below(len).min(bytes.len().saturating_sub(1));
-            if let Some(b) = bytes.get_mut(i) {
-                *b = pick(rng);
-            }
-            (
-                format!("replace byte {i}"),
-                String::from_utf8_lossy(&bytes).into_owned(),
-            )
+impl Seedling {
+    /// Prepares `key` for mutation.
+    pub fn new(key: String) -> Self {
+        let reencodings = mutate::reencodings(&key).unwrap_or_default();
+        let tweaks = mutate::field_tweaks(&key).unwrap_or_default();
+        let fields = key::decode(&key)
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        Self {
+            key,
+            reencodings,
+            tweaks,
+            fields,
         }
-        1 => {
-            let i = rng.below(len + 1).min(bytes.len());
-            bytes.insert(i, pick(rng));
-            (
-                format!("insert at {i}"),
-                String::from_utf8_lossy(&bytes).into_owned(),
-            )
-        }
-        2 => {
-            let i = rng.below(len).min(bytes.len().saturating_sub(1));
-            if !bytes.is_empty() {
-                bytes.remove(i);
+    }
+
+    /// One mutant of the key, never equal to it, carried by `via`.
+    pub fn mutant(&self, rng: &mut Rng, via: &'static str) -> Mutant {
+        for _ in 0..16 {
+            let (class, label, out) = self.once(rng);
+            if out != self.key {
+                return Mutant {
+                    class,
+                    label,
+                    via,
+                    input: out.into_bytes(),
+                };
             }
-            (
-                format!("delete byte {i}"),
-                String::from_utf8_lossy(&bytes).into_owned(),
-            )
         }
-        3 => {
-            let keep = rng.below(len);
-            (
-                format!("truncate to {keep}"),
-                key.chars().take(keep).collect(),
-            )
+        Mutant {
+            class: INSERTED,
+            label: "append A".into(),
+            via,
+            input: format!("{}A", self.key).into_bytes(),
         }
-        4 => ("doubled".into(), format!("{key}{key}")),
-        5 => match mutate::reencodings(key) {
-            Ok(v) if !v.is_empty() => {
-                let chosen = &v[rng.below(v.len())];
-                (format!("re-encoding {}", chosen.name), chosen.key.clone())
+    }
+
+    fn once(&self, rng: &mut Rng) -> (&'static str, String, String) {
+        let key = &self.key;
+        let mut bytes = key.as_bytes().to_vec();
+        let len = bytes.len().max(1);
+        let pick = |rng: &mut Rng| ALPHABET[rng.below(ALPHABET.len())];
+        let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+        match rng.below(9) {
+            0 => {
+                let i = rng.below(len).min(bytes.len().saturating_sub(1));
+                if let Some(b) = bytes.get_mut(i) {
+                    *b = pick(rng);
+                }
+                (REPLACED, format!("replace byte {i}"), text(bytes))
             }
-            _ => ("lowercased".into(), key.to_ascii_lowercase()),
-        },
-        6 => match mutate::field_tweaks(key) {
-            Ok(v) if !v.is_empty() => {
-                let chosen = &v[rng.below(v.len())];
-                (chosen.name.clone(), chosen.key.clone())
+            1 => {
+                let i = rng.below(len + 1).min(bytes.len());
+                bytes.insert(i, pick(rng));
+                (INSERTED, format!("insert at {i}"), text(bytes))
             }
-            _ => ("uppercased".into(), key.to_ascii_uppercase()),
-        },
-        7 => match key::decode(key) {
-            Ok(object) if !object.is_empty() => {
-                let fields: Vec<String> = object.keys().cloned().collect();
-                let field = &fields[rng.below(fields.len())];
+            2 => {
+                let i = rng.below(len).min(bytes.len().saturating_sub(1));
+                if !bytes.is_empty() {
+                    bytes.remove(i);
+                }
+                (DELETED, format!("delete byte {i}"), text(bytes))
+            }
+            3 => {
+                let keep = rng.below(len);
+                (
+                    TRUNCATED,
+                    format!("truncate to {keep}"),
+                    key.chars().take(keep).collect(),
+                )
+            }
+            4 => (DOUBLED, "doubled".into(), format!("{key}{key}")),
+            5 if !self.reencodings.is_empty() => {
+                let v = &self.reencodings[rng.below(self.reencodings.len())];
+                (REENCODED, v.name.clone(), v.key.clone())
+            }
+            6 if !self.tweaks.is_empty() => {
+                let v = &self.tweaks[rng.below(self.tweaks.len())];
+                (TWEAKED, v.name.clone(), v.key.clone())
+            }
+            7 if !self.fields.is_empty() => {
+                let field = &self.fields[rng.below(self.fields.len())];
                 let value = match rng.below(6) {
                     0 => Value::Null,
                     1 => json!(-1),
@@ -95,245 +135,125 @@ fn mutate_once(key: &str, rng: &mut Rng) -> (String, String) {
                 };
                 let out = mutate::tweak_field(key, field, Some(value.clone()))
                     .unwrap_or_else(|_| key.to_string());
-                (format!("{field} set to {}", short(&value.to_string())), out)
+                let label = format!("{field} set to {}", fuzz::short(&value.to_string(), 40));
+                (ODD_VALUE, label, out)
             }
-            _ => ("reversed".into(), key.chars().rev().collect()),
-        },
-        _ => {
-            let mut object = key::decode(key).unwrap_or_default();
-            object.insert(format!("extra{}", rng.below(100)), json!(rng.below(1000)));
+            8 => {
+                let mut object = key::decode(key).unwrap_or_default();
+                object.insert(format!("extra{}", rng.below(100)), json!(rng.below(1000)));
+                (
+                    EXTRA,
+                    "extra field".into(),
+                    key::encode_object(&Value::Object(object)),
+                )
+            }
+            _ => (INSERTED, "reversed".into(), key.chars().rev().collect()),
+        }
+    }
+}
+
+/// A confirm body that is not a well-formed key body: not JSON, cut short, no key,
+/// the key of a wrong type, or big.
+pub fn body_mutant(rng: &mut Rng, field: &str, key: &str, via: &'static str) -> Mutant {
+    let whole = json!({ field: key }).to_string();
+    let (label, input): (String, Vec<u8>) = match rng.below(7) {
+        0 => ("not JSON".into(), format!("{field}={key}").into_bytes()),
+        1 => {
+            let keep = rng.below(whole.len());
             (
-                "extra field".into(),
-                key::encode_object(&Value::Object(object)),
+                format!("cut at byte {keep}"),
+                whole.as_bytes()[..keep].to_vec(),
             )
         }
-    }
-}
-
-fn short(s: &str) -> String {
-    fuzz::short(s, 40)
-}
-
-fn request(
-    target: &Target,
-    base: Option<&str>,
-    path: String,
-    body: Value,
-    auth: bool,
-) -> Result<HttpRequest, FuzzError> {
-    let base =
-        base.ok_or_else(|| FuzzError("the target lacks the base URL fuzzing needs".into()))?;
-    let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
-    if auth {
-        headers.push((
-            target.harness_credential.header.clone(),
-            target.harness_credential.value.clone(),
-        ));
-    } else if let Some(c) = target.credential("customer") {
-        headers.push((c.header.clone(), c.value.clone()));
-    }
-    Ok(HttpRequest {
-        method: "POST".into(),
-        url: format!("{base}{path}"),
-        headers,
-        body: Some(body.to_string().into_bytes()),
-    })
-}
-
-/// Runs `crosscheck fuzz cci`: against the target, or against a built-in simulator
-/// with the requested faults (whose mock CSP A issues the key B is fuzzed with).
-pub async fn run(request: FuzzRequest<'_>) -> Result<FuzzReport, FuzzError> {
-    if let Some(target) = request.target {
-        return fuzz_cci(target, request.start_from, request.cases, request.seed).await;
-    }
-    let http = HttpClient::new().map_err(|e| FuzzError(e.to_string()))?;
-    let (prepared, cci) = sim::builtin(
-        request.role,
-        Dialect::Seed,
-        request.faults,
-        &super::shape::Shape::reference(),
-        &http,
-    )
-    .await
-    .map_err(|e| FuzzError(e.to_string()))?;
-    let key = match (request.start_from, cci.issuer()) {
-        (Some(k), _) => Some(k),
-        (None, Some(a)) => {
-            let env = cci.cci().primary_environment();
-            let issued = a
-                .issue(&env.id, env.sizes[0], &cci.cci().customer_account)
-                .map_err(|r| FuzzError(r.0))?;
-            Some(issued.1)
-        }
-        (None, None) => None,
-    };
-    fuzz_cci(&prepared.stage.target, key, request.cases, request.seed).await
-}
-
-/// Fuzzes a CCI IUT's key handling with `cases` mutants from `seed`.
-pub async fn fuzz_cci(
-    target: &Target,
-    seed_key: Option<String>,
-    cases: usize,
-    seed: u64,
-) -> Result<FuzzReport, FuzzError> {
-    let http = HttpClient::new().map_err(|e| FuzzError(e.to_string()))?;
-    let cci = CciTarget::of(target).map_err(|e| FuzzError(e.to_string()))?;
-    let env = cci.primary_environment().id.clone();
-    let size = cci.primary_environment().sizes[0];
-    let timeout = target.step_timeout;
-    let confirm_path = format!(
-        "/providers/{}/environments/{env}/ConfirmActivationKey",
-        cci.providers.harness
-    );
-    let field = cci.dialect.confirm_body_field();
-    let wrap = |k: &str| {
-        let mut m = Map::new();
-        m.insert(field.into(), Value::String(k.into()));
-        Value::Object(m)
-    };
-    let key = match (target.role.as_str(), seed_key) {
-        ("csp-a", _) => {
-            let create = request(
-                target,
-                target.base("customer"),
-                "/connections".into(),
-                json!({"environment": env, "connectionSizeMbps": size, "remoteAccountId": cci.customer_account}),
-                false,
-            )?;
-            let r = http
-                .send(&create, timeout)
-                .await
-                .map_err(|e| FuzzError(format!("create: {e}")))?;
-            r.json
-                .as_ref()
-                .and_then(|j| j.get("activationKey"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .ok_or_else(|| {
-                    FuzzError(format!(
-                        "create answered {} without an activationKey",
-                        r.status
-                    ))
-                })?
-        }
-        (_, Some(k)) => k,
-        (_, None) => return Err(FuzzError("fuzzing csp-b needs a seed key".into())),
-    };
-    let mut rng = fuzz::Rng::new(seed);
-    let mut findings = Vec::new();
-    for case in 0..cases {
-        let (mutation, mutant) = mutant(&key, &mut rng);
-        let (req, is_a) = if target.role == "csp-a" {
+        2 => (
+            "no key field".into(),
+            json!({"other": key}).to_string().into_bytes(),
+        ),
+        3 => {
+            let value = [
+                json!(42),
+                Value::Null,
+                json!(true),
+                json!([key]),
+                json!({"k": key}),
+            ][rng.below(5)]
+            .clone();
             (
-                request(
-                    target,
-                    target.base("api"),
-                    confirm_path.clone(),
-                    wrap(&mutant),
-                    true,
-                )?,
-                true,
+                format!("{field} set to {}", fuzz::short(&value.to_string(), 30)),
+                json!({ field: value }).to_string().into_bytes(),
             )
-        } else {
-            (
-                request(
-                    target,
-                    target.base("customer"),
-                    "/activation-keys/describe".into(),
-                    json!({"activationKey": mutant}),
-                    false,
-                )?,
-                false,
-            )
-        };
-        let problem = match http.send(&req, timeout).await {
-            Err(e) => Some(e.to_string()),
-            Ok(r) if r.status >= 500 => Some(format!("answered {}", r.status)),
-            Ok(r)
-                if is_a
-                    && r.status == 200
-                    && r.json.as_ref().and_then(|j| j.get("keyValid"))
-                        != Some(&Value::Bool(false)) =>
-            {
-                Some(format!(
-                    "answered 200 with {}",
-                    String::from_utf8_lossy(&r.body)
-                ))
-            }
-            Ok(r) if is_a && r.status != 200 && r.status != 400 => Some(format!(
-                "answered {} (expected 200 keyValid false or 400)",
-                r.status
-            )),
-            Ok(r) if r.status == 400 && r.json.is_none() => {
-                Some("answered 400 without a JSON body".into())
-            }
-            Ok(_) => None,
-        };
-        if let Some(problem) = problem {
-            findings.push(Finding {
-                case,
-                mutation,
-                input: mutant,
-                problem,
-            });
         }
-    }
-    if target.role == "csp-a" {
-        let original = request(target, target.base("api"), confirm_path, wrap(&key), true)?;
-        match http.send(&original, timeout).await {
-            Ok(r)
-                if r.json.as_ref().and_then(|j| j.get("keyValid")) == Some(&Value::Bool(true)) => {}
-            other => findings.push(Finding {
-                case: cases,
-                mutation: "none (the original key)".into(),
-                input: key.clone(),
-                problem: format!(
-                    "the untouched key no longer confirms after the mutants: {}",
-                    match other {
-                        Ok(r) => format!("{} {}", r.status, String::from_utf8_lossy(&r.body)),
-                        Err(e) => e.to_string(),
-                    }
-                ),
-            }),
+        4 => ("empty body".into(), Vec::new()),
+        5 => {
+            let len = rng.below(48) + 1;
+            let bytes = (0..len).map(|_| (rng.next_u64() & 0xff) as u8).collect();
+            (format!("{len} random bytes"), bytes)
         }
+        _ => (
+            "a JSON array".into(),
+            json!([whole]).to_string().into_bytes(),
+        ),
+    };
+    Mutant {
+        class: BODY,
+        label,
+        via,
+        input,
     }
-    Ok(FuzzReport {
-        seed,
-        cases,
-        findings,
-    })
+}
+
+/// The key's JSON, when it decodes (for reports).
+pub fn decoded(input: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(input).ok()?;
+    key::decode_lenient(text).map(|v| v.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::fuzz::Rng;
     use proptest::prelude::*;
+
+    fn seedling(env: &str) -> Seedling {
+        Seedling::new(key::encode_object(
+            &json!({"environment": env, "connectionSizeMbps": "500", "keyMaterial": "abc"}),
+        ))
+    }
 
     proptest! {
         #[test]
         fn mutants_always_differ_and_replay_by_seed(seed in any::<u64>(), env in "[a-z0-9-]{1,12}") {
-            let key = key::encode_object(&json!({"environment": env, "connectionSizeMbps": "500", "keyMaterial": "abc"}));
-            let mut a = fuzz::Rng::new(seed);
-            let mut b = fuzz::Rng::new(seed);
+            let s = seedling(&env);
+            let mut a = Rng::new(seed);
+            let mut b = Rng::new(seed);
             for _ in 0..20 {
-                let (na, ka) = mutant(&key, &mut a);
-                let (nb, kb) = mutant(&key, &mut b);
-                prop_assert_ne!(&ka, &key, "{} kept the key", na);
-                prop_assert_eq!((na, ka), (nb, kb));
+                let ma = s.mutant(&mut a, "confirm");
+                let mb = s.mutant(&mut b, "confirm");
+                prop_assert_ne!(&ma.input, &s.key.as_bytes().to_vec(), "{} kept the key", ma.label);
+                prop_assert_eq!(ma, mb);
             }
         }
 
         #[test]
-        fn odd_keys_never_panic(key in "\\PC{0,80}", seed in any::<u64>()) {
-            let mut rng = fuzz::Rng::new(seed);
+        fn odd_keys_never_panic(k in "\\PC{0,80}", seed in any::<u64>()) {
+            let s = Seedling::new(k.clone());
+            let mut rng = Rng::new(seed);
             for _ in 0..10 {
-                let (_, m) = mutant(&key, &mut rng);
-                prop_assert_ne!(m, key.clone());
+                let m = s.mutant(&mut rng, "confirm");
+                prop_assert_ne!(m.input, k.clone().into_bytes());
+                let _ = body_mutant(&mut rng, "key", &k, "confirm-body");
             }
-            let empty = key::encode_object(&json!({}));
-            let _ = mutant(&empty, &mut rng);
-            let _ = short(&key);
         }
+    }
+
+    #[test]
+    fn every_class_appears() {
+        let s = seedling("env-ab-1");
+        let mut rng = Rng::new(1);
+        let seen: std::collections::BTreeSet<&str> = (0..500)
+            .map(|_| s.mutant(&mut rng, "confirm").class)
+            .collect();
+        assert_eq!(seen.len(), 9, "{seen:?}");
+        assert!(decoded(s.key.as_bytes()).is_some_and(|d| d.contains("env-ab-1")));
     }
 }

@@ -14,12 +14,12 @@ use super::key::Dialect;
 use super::shape::Shape;
 use super::variation::Variation;
 use super::world::SimConfig;
-use super::{fuzz, sim, target};
+use super::{sim, target};
 use crate::http::HttpClient;
 use crate::profile::catalogue::must;
 use crate::profile::{
-    answer_variations, BaseSpec, BoxFuture, Credentials, FaultInfo, FaultTable, FuzzError,
-    FuzzReport, FuzzRequest, NeedInfo, Prepared, Profile, Requirement, RoleSpec, RunningSim,
+    answer_variations, BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo, FaultTable,
+    FuzzError, FuzzRequest, NeedInfo, Prepared, Profile, Requirement, RoleSpec, RunningSim,
     SimError, SimOption, TargetSection, VariantAxis, VariationInfo,
 };
 use crate::yaml::InputError;
@@ -294,7 +294,7 @@ impl Profile for Cci {
     fn fuzz<'a>(
         &'a self,
         request: FuzzRequest<'a>,
-    ) -> Option<BoxFuture<'a, Result<FuzzReport, FuzzError>>> {
-        Some(Box::pin(fuzz::run(request)))
+    ) -> Option<BoxFuture<'a, Result<Box<dyn Campaign>, FuzzError>>> {
+        Some(Box::pin(super::fuzz_campaign::campaign(request)))
     }
 }

@@ -89,8 +89,8 @@ pub async fn start_counterpart(
     Ok(Counterpart { peer, protocol })
 }
 
-/// The mock peer and CCI's part of the stage, typed.
-async fn counterpart(
+/// The mock peer and CCI's part of the stage, typed (the fuzzer issues keys with it).
+pub(super) async fn counterpart(
     target: &Target,
     cci: &CciTarget,
     listen: SocketAddr,

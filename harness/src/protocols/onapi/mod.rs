@@ -6,6 +6,8 @@ pub mod co;
 pub mod config;
 pub mod fault;
 pub mod format;
+pub mod fuzz;
+pub mod fuzz_campaign;
 pub mod profile;
 pub mod sp;
 pub mod stage;

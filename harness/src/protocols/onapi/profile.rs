@@ -15,8 +15,9 @@ use super::variation::Variation;
 use crate::http::HttpClient;
 use crate::profile::catalogue::{must, should};
 use crate::profile::{
-    BaseSpec, BoxFuture, Credentials, FaultInfo, FaultTable, Prepared, Profile, Requirement,
-    RoleSpec, RunningSim, SimError, SimOption, TargetSection, VariationInfo, VariationTable,
+    BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo, FaultTable, FuzzError, FuzzRequest,
+    Prepared, Profile, Requirement, RoleSpec, RunningSim, SimError, SimOption, TargetSection,
+    VariationInfo, VariationTable,
 };
 use crate::yaml::InputError;
 
@@ -213,5 +214,12 @@ impl Profile for Onapi {
                 banner,
             })
         })
+    }
+
+    fn fuzz<'a>(
+        &'a self,
+        request: FuzzRequest<'a>,
+    ) -> Option<BoxFuture<'a, Result<Box<dyn Campaign>, FuzzError>>> {
+        Some(Box::pin(super::fuzz_campaign::campaign(request)))
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod draft;
 pub mod fault;
 pub mod fuzz;
+pub mod fuzz_campaign;
 pub mod profile;
 pub mod sim;
 pub mod stage;

@@ -15,7 +15,7 @@ use super::variation::Variation;
 use crate::http::HttpClient;
 use crate::profile::catalogue::{must, should};
 use crate::profile::{
-    BaseSpec, BoxFuture, Credentials, FaultInfo, FaultTable, FuzzError, FuzzReport, FuzzRequest,
+    BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo, FaultTable, FuzzError, FuzzRequest,
     NeedInfo, Prepared, Profile, Requirement, RoleSpec, RunningSim, SimError, SimOption,
     TargetSection, VariationInfo, VariationTable,
 };
@@ -295,7 +295,7 @@ impl Profile for S2c {
     fn fuzz<'a>(
         &'a self,
         request: FuzzRequest<'a>,
-    ) -> Option<BoxFuture<'a, Result<FuzzReport, FuzzError>>> {
-        Some(Box::pin(super::fuzz::run(request)))
+    ) -> Option<BoxFuture<'a, Result<Box<dyn Campaign>, FuzzError>>> {
+        Some(Box::pin(super::fuzz_campaign::campaign(request)))
     }
 }
