@@ -106,6 +106,14 @@ enum Command {
         /// IUT's peer would confirm).
         #[arg(long)]
         key: Option<String>,
+        /// Fuzz the answers the harness's mock peer gives an IUT that calls it, not
+        /// what the IUT receives from the harness as a client.
+        #[arg(long)]
+        answers: bool,
+        /// With --answers: where shrunk findings are written as regression scenarios
+        /// (in `regressions/`).
+        #[arg(long, default_value = "reports/fuzz")]
+        report_dir: PathBuf,
     },
     /// List the simulators' faults.
     Faults {
@@ -322,6 +330,8 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
             seed,
             fault,
             key,
+            answers,
+            report_dir,
         } => {
             let p = protocol_and_role(&protocol, &role)?;
             let target = match target {
@@ -354,6 +364,18 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
                 cases,
                 seed,
             };
+            if answers {
+                let run = crate::answer_fuzz::fuzz_answers(p, &request, &report_dir).await?;
+                print!("{}", run.report.render());
+                for path in &run.regressions {
+                    println!("regression: {}", path.display());
+                }
+                return Ok(Exit::Code(if run.report.findings.is_empty() {
+                    0
+                } else {
+                    1
+                }));
+            }
             let Some(fuzzing) = p.fuzz(request) else {
                 bail!("{protocol} has no fuzz strategy yet");
             };

@@ -15,8 +15,9 @@ use super::variation::Variation;
 use crate::http::HttpClient;
 use crate::profile::catalogue::{must, should};
 use crate::profile::{
-    BaseSpec, BoxFuture, Credentials, FaultInfo, FaultTable, Prepared, Profile, Requirement,
-    RoleSpec, RunningSim, SimError, SimOption, TargetSection, VariationInfo, VariationTable,
+    AnswerOracle, BaseSpec, BoxFuture, Credentials, FaultInfo, FaultTable, Prepared, Profile,
+    Requirement, RoleSpec, RunningSim, SimError, SimOption, TargetSection, VariationInfo,
+    VariationTable,
 };
 use crate::yaml::InputError;
 
@@ -213,5 +214,9 @@ impl Profile for Onapi {
                 banner,
             })
         })
+    }
+
+    fn answer_oracle(&self, role: &str) -> Option<&'static dyn AnswerOracle> {
+        (role == "co").then_some(&super::answers::NoticeAnswers as &'static dyn AnswerOracle)
     }
 }

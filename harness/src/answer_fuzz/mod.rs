@@ -1,0 +1,256 @@
+//! `crosscheck fuzz --answers`: fuzzes the answers the harness's mock peer gives an IUT
+//! that calls it. Each case is a generated scenario (the protocol's template around a
+//! mutant answer) run by the ordinary runner; a failing one is a finding, shrunk and
+//! written as a regression scenario. The valid answer runs before and after the cases
+//! as the positive control.
+//!
+//! Modules: `mutate` (the generic mutator), `case` (a case as a scenario), `run`
+//! (where cases run), `shrink` (simpler answers), `regress` (regression files).
+
+pub mod case;
+pub mod mutate;
+pub mod regress;
+pub mod run;
+pub mod shrink;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::http::Redactor;
+use crate::profile::fuzz::short;
+use crate::profile::fuzz::Finding;
+use crate::profile::{AnswerOracle, AnswerTiming, FuzzReport, FuzzRequest, Profile};
+use crate::suite::SuiteError;
+use mutate::{Base, Class, Mutant};
+use run::{problem, Runner};
+
+/// Cases generated and run at a time (bounds memory: huge bodies are several MB).
+const CHUNK: usize = 64;
+/// Shrinking rounds at most per finding.
+const SHRINK_ROUNDS: usize = 8;
+/// The most of an answer a finding shows.
+const SHOWN: usize = 400;
+
+/// Why answer fuzzing could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerFuzzError {
+    /// The protocol has no answer oracle for the role.
+    #[error(
+        "{protocol} {role}: the IUT does not call the harness, or its answers cannot be fuzzed yet"
+    )]
+    NoOracle {
+        /// Protocol.
+        protocol: &'static str,
+        /// Role.
+        role: String,
+    },
+    /// A generated scenario does not load.
+    #[error(transparent)]
+    Case(#[from] case::CaseError),
+    /// Runs could not be carried out.
+    #[error(transparent)]
+    Suite(#[from] SuiteError),
+    /// The built-in simulator could not start.
+    #[error("cannot start the simulator: {0}")]
+    Sim(#[from] crate::profile::SimError),
+    /// The IUT does not act on the valid answer, so the cases would prove nothing.
+    #[error(
+        "positive control ({when}) failed: the IUT does not act on the valid answer: {problem}"
+    )]
+    Control {
+        /// Before or after the cases.
+        when: &'static str,
+        /// The failing step.
+        problem: String,
+    },
+    /// A regression file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What an answer-fuzz run found, and where its regression files are.
+#[derive(Debug, Clone)]
+pub struct AnswerRun {
+    /// Findings, the first of each class shrunk.
+    pub report: FuzzReport,
+    /// Regression scenarios written.
+    pub regressions: Vec<PathBuf>,
+}
+
+/// One fuzzing run: the oracle, the runner and the answers' base.
+struct Fuzzing<'a> {
+    oracle: &'static dyn AnswerOracle,
+    runner: Runner<'a>,
+    base: Base,
+    timing: AnswerTiming,
+    prefix: String,
+    redactor: Redactor,
+}
+
+impl Fuzzing<'_> {
+    /// Runs each mutant's scenario; the problem of each that failed.
+    async fn try_all(
+        &self,
+        mutants: &[(String, Mutant)],
+    ) -> Result<Vec<Option<String>>, AnswerFuzzError> {
+        let mut scenarios = Vec::with_capacity(mutants.len());
+        for (id, m) in mutants {
+            let text = self.text(id, m, false);
+            scenarios.push(case::load(&text, id)?);
+        }
+        let results = self.runner.run(scenarios).await?;
+        Ok(results
+            .iter()
+            .map(|r| problem(r).map(|p| self.redactor.redact(&p)))
+            .collect())
+    }
+
+    fn text(&self, id: &str, m: &Mutant, control: bool) -> String {
+        let label = format!("{}: {}", m.class.name(), m.label);
+        case::scenario_text(self.oracle, id, &label, &m.answer, control, self.timing)
+    }
+
+    async fn control(&self, when: &'static str) -> Result<(), AnswerFuzzError> {
+        let valid = Mutant {
+            class: Class::Status,
+            label: "the valid answer".into(),
+            answer: self.base.valid.clone(),
+        };
+        let id = format!("{}-control-{when}", self.prefix);
+        let scenario = case::load(&self.text(&id, &valid, true), &id)?;
+        let results = self.runner.run(vec![scenario]).await?;
+        match results.first().and_then(problem) {
+            None => Ok(()),
+            Some(problem) => Err(AnswerFuzzError::Control {
+                when,
+                problem: self.redactor.redact(&problem),
+            }),
+        }
+    }
+
+    /// The smallest answer of `m`'s class that still fails, with its problem.
+    async fn shrink(
+        &self,
+        mut m: Mutant,
+        mut why: String,
+    ) -> Result<(Mutant, String), AnswerFuzzError> {
+        for round in 0..SHRINK_ROUNDS {
+            let candidates: Vec<(String, Mutant)> = shrink::candidates(&self.base, &m)
+                .into_iter()
+                .filter(|c| !self.oracle.acts_on(&c.answer, &self.timing))
+                .enumerate()
+                .map(|(i, c)| (format!("{}-shrink-{round}-{i}", self.prefix), c))
+                .collect();
+            if candidates.is_empty() {
+                break;
+            }
+            let problems = self.try_all(&candidates).await?;
+            let smallest = candidates
+                .into_iter()
+                .zip(problems)
+                .filter_map(|((_, c), p)| p.map(|p| (c, p)))
+                .min_by_key(|(c, _)| shrink::weight(c));
+            match smallest {
+                Some((c, p)) if shrink::weight(&c) <= shrink::weight(&m) => {
+                    m = c;
+                    why = p;
+                }
+                _ => break,
+            }
+        }
+        Ok((m, why))
+    }
+}
+
+/// Fuzzes the answers `profile`'s mock peer gives the IUT `request` names; writes the
+/// regression files into `report_dir/regressions/`.
+pub async fn fuzz_answers(
+    profile: &'static dyn Profile,
+    request: &FuzzRequest<'_>,
+    report_dir: &Path,
+) -> Result<AnswerRun, AnswerFuzzError> {
+    let oracle = profile
+        .answer_oracle(request.role)
+        .ok_or_else(|| AnswerFuzzError::NoOracle {
+            protocol: profile.name(),
+            role: request.role.to_string(),
+        })?;
+    let runner = Runner {
+        profile,
+        role: request.role.to_string(),
+        target: request.target,
+        faults: request.faults.clone(),
+    };
+    let timing = runner.timing().await?;
+    let fuzzing = Fuzzing {
+        oracle,
+        base: Base::of(oracle, timing),
+        timing,
+        prefix: format!(
+            "answer-fuzz-{}-{}-s{}",
+            profile.name(),
+            request.role,
+            request.seed
+        ),
+        redactor: Redactor::new(
+            request
+                .target
+                .map(|t| t.secrets.clone())
+                .unwrap_or_default(),
+        ),
+        runner,
+    };
+    fuzzing.control("before").await?;
+    let mut failed: Vec<(usize, Mutant, String)> = Vec::new();
+    let mut next = 0;
+    while next < request.cases {
+        let upto = (next + CHUNK).min(request.cases);
+        let mutants: Vec<(String, Mutant)> = (next..upto)
+            .map(|i| {
+                let m = mutate::mutant(&fuzzing.base, oracle, request.seed, i);
+                (format!("{}-c{i}", fuzzing.prefix), m)
+            })
+            .collect();
+        let problems = fuzzing.try_all(&mutants).await?;
+        for (i, ((_, m), p)) in (next..upto).zip(mutants.into_iter().zip(problems)) {
+            if let Some(p) = p {
+                failed.push((i, m, p));
+            }
+        }
+        next = upto;
+    }
+    fuzzing.control("after").await?;
+    let mut findings = Vec::new();
+    let mut regressions = Vec::new();
+    let mut shrunk: BTreeSet<Class> = BTreeSet::new();
+    for (i, m, p) in failed {
+        let (m, p, tag) = if shrunk.insert(m.class) {
+            let (small, p) = fuzzing.shrink(m, p).await?;
+            let id = format!("{}-c{i}", fuzzing.prefix);
+            let text = fuzzing.text(&id, &small, false);
+            regressions.push(regress::write(report_dir, &id, &text, request.seed, i)?);
+            (small, p, " [shrunk]")
+        } else {
+            (m, p, "")
+        };
+        findings.push(Finding {
+            case: i,
+            mutation: format!("{}: {}{tag}", m.class.name(), m.label),
+            input: short(&case::answer_yaml(&m.answer), SHOWN),
+            problem: p,
+        });
+    }
+    Ok(AnswerRun {
+        report: FuzzReport {
+            seed: request.seed,
+            cases: request.cases,
+            findings,
+        },
+        regressions,
+    })
+}
