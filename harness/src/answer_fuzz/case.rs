@@ -23,6 +23,16 @@ pub struct CaseError {
 /// written as JSON strings, which YAML reads as double-quoted scalars.
 pub fn answer_yaml(answer: &AnswerCase) -> String {
     let quote = |s: &str| Value::String(s.to_string()).to_string();
+    if answer.status == AnswerCase::CLOSED {
+        return if answer.delay.is_zero() {
+            "{close: true}".into()
+        } else {
+            format!(
+                "{{close: true, delay_seconds: {:.3}}}",
+                answer.delay.as_secs_f64()
+            )
+        };
+    }
     let mut out = format!(
         "{{status: {}, raw: {}, content_type: {}",
         answer.status,

@@ -34,11 +34,13 @@ pub enum Class {
     Status,
     /// The valid answer, later than the IUT's timeout.
     Slow,
+    /// No answer: the connection closed.
+    Closed,
 }
 
 impl Class {
     /// Every class, in order.
-    pub const ALL: [Class; 11] = [
+    pub const ALL: [Class; 12] = [
         Class::OddValue,
         Class::MissingField,
         Class::ExtraFields,
@@ -50,6 +52,7 @@ impl Class {
         Class::Huge,
         Class::Status,
         Class::Slow,
+        Class::Closed,
     ];
 
     /// Its name in reports.
@@ -66,6 +69,7 @@ impl Class {
             Class::Huge => "huge-body",
             Class::Status => "status",
             Class::Slow => "slow",
+            Class::Closed => "closed",
         }
     }
 }
@@ -220,6 +224,16 @@ pub fn of_class(base: &Base, class: Class, rng: &mut Rng) -> Mutant {
                 late.as_secs_f64(),
                 base.timing.peer_timeout.as_secs_f64()
             )
+        }
+        Class::Closed => {
+            answer = AnswerCase {
+                status: AnswerCase::CLOSED,
+                content_type: String::new(),
+                headers: Vec::new(),
+                body: String::new(),
+                delay: Duration::ZERO,
+            };
+            "the connection closed without an answer".into()
         }
     };
     Mutant {

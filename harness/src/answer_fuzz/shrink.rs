@@ -83,7 +83,7 @@ pub fn candidates(base: &Base, m: &Mutant) -> Vec<Mutant> {
                 }
             }
         }
-        Class::Empty => {}
+        Class::Empty | Class::Closed => {}
         _ => match a.body_json() {
             Some(Value::Object(object)) if object.len() > 1 => {
                 for key in object.keys() {

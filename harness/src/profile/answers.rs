@@ -10,7 +10,7 @@ use serde_json::Value;
 /// One answer of the mock peer, as the fuzzer varies it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerCase {
-    /// Status code.
+    /// Status code; [`AnswerCase::CLOSED`]: the connection is closed without an answer.
     pub status: u16,
     /// Content type (an empty one is sent as an empty header).
     pub content_type: String,
@@ -23,6 +23,9 @@ pub struct AnswerCase {
 }
 
 impl AnswerCase {
+    /// The status of "no answer: the connection is closed".
+    pub const CLOSED: u16 = crate::peers::PeerReply::CLOSED;
+
     /// A JSON answer, at once.
     pub fn json(status: u16, body: &Value) -> Self {
         Self {

@@ -109,11 +109,18 @@ impl AnswerOracle for NoticeAnswers {
     fn scenario(&self, case: &AnswerScenario<'_>) -> String {
         let quiet = quiet(case.answer, &case.timing);
         let within = quiet + case.answer.delay + Duration::from_secs(20);
-        let requirements = if case.control {
-            "[ON-CO-01]"
+        let checks = if case.control {
+            String::new()
         } else {
-            "[ON-CO-01, ON-CO-02, ON-CO-03]"
+            checks(case.answer, &case.timing)
         };
+        let mut requirements = vec!["ON-CO-01"];
+        for r in ["ON-CO-02", "ON-CO-03"] {
+            if checks.contains(&format!("requirement: {r}")) {
+                requirements.push(r);
+            }
+        }
+        let requirements = format!("[{}]", requirements.join(", "));
         let mut text = format!(
             "id: {id}\n\
              title: {title}\n\
@@ -141,9 +148,7 @@ impl AnswerOracle for NoticeAnswers {
             quiet = quiet.as_secs_f64(),
             within = within.as_secs_f64(),
         );
-        if !case.control {
-            text.push_str(&checks(case.answer, &case.timing));
-        }
+        text.push_str(&checks);
         text
     }
 }
