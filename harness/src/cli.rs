@@ -114,6 +114,9 @@ enum Command {
         /// (in `regressions/`).
         #[arg(long, default_value = "reports/fuzz")]
         report_dir: PathBuf,
+        /// With --answers: cases run at once against the built-in simulator.
+        #[arg(long, default_value_t = crate::answer_fuzz::run::PARALLEL)]
+        jobs: usize,
     },
     /// List the simulators' faults.
     Faults {
@@ -332,6 +335,7 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
             key,
             answers,
             report_dir,
+            jobs,
         } => {
             let p = protocol_and_role(&protocol, &role)?;
             let target = match target {
@@ -365,7 +369,7 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
                 seed,
             };
             if answers {
-                let run = crate::answer_fuzz::fuzz_answers(p, &request, &report_dir).await?;
+                let run = crate::answer_fuzz::fuzz_answers(p, &request, jobs, &report_dir).await?;
                 print!("{}", run.report.render());
                 for path in &run.regressions {
                     println!("regression: {}", path.display());

@@ -3,8 +3,6 @@
 
 use std::fmt::Write as _;
 
-use serde_json::Value;
-
 use crate::profile::{AnswerCase, AnswerOracle, AnswerScenario, AnswerTiming};
 use crate::scenario::loader::load_str;
 use crate::scenario::Scenario;
@@ -19,10 +17,9 @@ pub struct CaseError {
     pub why: String,
 }
 
-/// `answer` as a `peer_answer` answer in YAML flow style, on one line. Strings are
-/// written as JSON strings, which YAML reads as double-quoted scalars.
+/// `answer` as a `peer_answer` answer in YAML flow style, on one line.
 pub fn answer_yaml(answer: &AnswerCase) -> String {
-    let quote = |s: &str| Value::String(s.to_string()).to_string();
+    let quote = crate::yaml::quote;
     if answer.status == AnswerCase::CLOSED {
         return if answer.delay.is_zero() {
             "{close: true}".into()
@@ -96,6 +93,7 @@ pub fn load(text: &str, id: &str) -> Result<Scenario, CaseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use std::time::Duration;
 
     /// Every registered oracle's scenarios load, for the control and for a mutant of
@@ -129,13 +127,40 @@ mod tests {
         assert!(oracles >= 2, "{oracles}");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whatever the mutator makes, the scenario around it loads (huge bodies aside,
+        /// for speed: their text is a long run of one safe character).
+        #[test]
+        fn every_mutants_scenario_loads(seed in proptest::prelude::any::<u64>(), case in 0usize..10_000) {
+            use crate::answer_fuzz::mutate::{mutant, Base, Class};
+            let timing = AnswerTiming {
+                peer_timeout: Duration::from_secs(1),
+                silence: Duration::from_secs(1),
+            };
+            for profile in crate::protocols::all() {
+                for role in profile.roles() {
+                    let Some(oracle) = profile.answer_oracle(role.name) else {
+                        continue;
+                    };
+                    let m = mutant(&Base::of(oracle, timing), oracle, seed, case);
+                    if m.class != Class::Huge {
+                        let text = scenario_text(oracle, "case", &m.label, &m.answer, false, timing);
+                        proptest::prop_assert!(load(&text, "case").is_ok(), "{}", text);
+                    }
+                }
+            }
+        }
+
+    }
+
     #[test]
     fn the_answer_is_one_line_of_yaml_that_reads_back_exactly() {
         let answer = AnswerCase {
             status: 429,
             content_type: "text/plain".into(),
             headers: vec![("retry-after".into(), "2".into())],
-            body: "line\nbreak \"q\" \u{0}\u{1b}[31m é: - [x]".into(),
+            body: "line\nbreak \"q\" \u{0}\u{1b}[31m\u{7f}\u{85}\u{feff}\u{2028} é: - [x]".into(),
             delay: Duration::from_millis(1500),
         };
         let text = answer_yaml(&answer);

@@ -24,8 +24,9 @@ use crate::suite::SuiteError;
 use mutate::{Base, Class, Mutant};
 use run::{problem, Runner};
 
-/// Cases generated and run at a time (bounds memory: huge bodies are several MB).
-const CHUNK: usize = 64;
+/// Cases generated and run at a time, per run allowed at once (bounds memory: huge
+/// bodies are several MB).
+const CHUNK_PER_JOB: usize = 8;
 /// Shrinking rounds at most per finding.
 const SHRINK_ROUNDS: usize = 8;
 /// The most of an answer a finding shows.
@@ -167,11 +168,13 @@ impl Fuzzing<'_> {
     }
 }
 
-/// Fuzzes the answers `profile`'s mock peer gives the IUT `request` names; writes the
+/// Fuzzes the answers `profile`'s mock peer gives the IUT `request` names, `jobs` runs
+/// at once against the built-in simulator (one at a time against a target); writes the
 /// regression files into `report_dir/regressions/`.
 pub async fn fuzz_answers(
     profile: &'static dyn Profile,
     request: &FuzzRequest<'_>,
+    jobs: usize,
     report_dir: &Path,
 ) -> Result<AnswerRun, AnswerFuzzError> {
     let oracle = profile
@@ -185,7 +188,9 @@ pub async fn fuzz_answers(
         role: request.role.to_string(),
         target: request.target,
         faults: request.faults.clone(),
+        parallel: jobs.max(1),
     };
+    let chunk = CHUNK_PER_JOB * jobs.max(1);
     let timing = runner.timing().await?;
     let fuzzing = Fuzzing {
         oracle,
@@ -209,7 +214,7 @@ pub async fn fuzz_answers(
     let mut failed: Vec<(usize, Mutant, String)> = Vec::new();
     let mut next = 0;
     while next < request.cases {
-        let upto = (next + CHUNK).min(request.cases);
+        let upto = (next + chunk).min(request.cases);
         let mutants: Vec<(String, Mutant)> = (next..upto)
             .map(|i| {
                 let m = mutate::mutant(&fuzzing.base, oracle, request.seed, i);

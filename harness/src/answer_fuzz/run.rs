@@ -12,7 +12,7 @@ use crate::report::{Outcome, ScenarioResult};
 use crate::scenario::Scenario;
 use crate::suite::{run_external, run_pool, BuiltinRun, Job, SuiteError};
 
-/// Built-in runs at once (most of a run is waiting).
+/// Built-in runs at once by default (most of a run is waiting).
 pub const PARALLEL: usize = 8;
 
 /// Where the cases run.
@@ -26,6 +26,8 @@ pub struct Runner<'a> {
     pub target: Option<&'a Target>,
     /// Faults of the built-in simulator.
     pub faults: BTreeSet<&'static str>,
+    /// Built-in runs at once.
+    pub parallel: usize,
 }
 
 impl Runner<'_> {
@@ -73,7 +75,7 @@ impl Runner<'_> {
                 quiet: true,
             })
             .collect();
-        run_pool(runs, PARALLEL, &Silent).await
+        run_pool(runs, self.parallel, &Silent).await
     }
 }
 

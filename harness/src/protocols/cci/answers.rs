@@ -50,7 +50,7 @@ impl AnswerOracle for ConfirmAnswers {
                - name: B asks A\n    \
                  await_request: {{peer: csp-a}}\n",
             id = case.id,
-            title = Value::String(format!("B on A's answer: {}", case.label)),
+            title = crate::yaml::quote(&format!("B on A's answer: {}", case.label)),
             requirement = if case.control { "CCI-B-03" } else { "CCI-B-06" },
             answer = case.answer_yaml,
         );

@@ -143,7 +143,7 @@ impl AnswerOracle for NoticeAnswers {
                  check: \"{{{{ tries }}}}\"\n    \
                  expect: {{json: {{\"$\": {{min: 1}}}}}}\n",
             id = case.id,
-            title = Value::String(format!("The CO on the SP's answer: {}", case.label)),
+            title = crate::yaml::quote(&format!("The CO on the SP's answer: {}", case.label)),
             answer = case.answer_yaml,
             quiet = quiet.as_secs_f64(),
             within = within.as_secs_f64(),
