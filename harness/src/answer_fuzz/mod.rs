@@ -4,11 +4,12 @@
 //! written as a regression scenario. The valid answer runs before and after the cases
 //! as the positive control.
 //!
-//! Modules: `mutate` (the generic mutator), `case` (a case as a scenario), `run`
+//! Modules: `mutate` (the generic mutator), `parts` (what mutants are made of), `case` (a case as a scenario), `run`
 //! (where cases run), `shrink` (simpler answers), `regress` (regression files).
 
 pub mod case;
 pub mod mutate;
+pub mod parts;
 pub mod regress;
 pub mod run;
 pub mod shrink;

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::mutate::{at, with, Base, Class, Mutant, HUGE_MIN};
+use super::mutate::{Base, Class, Mutant, HUGE_MIN};
+use super::parts::{at, with};
 
 /// The least a slow answer stays past the IUT's timeout.
 const LEAST_LATE: Duration = Duration::from_millis(200);
