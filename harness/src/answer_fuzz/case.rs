@@ -129,8 +129,9 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
-        /// Whatever the mutator makes, the scenario around it loads (huge bodies aside,
-        /// for speed: their text is a long run of one safe character).
+        /// For every registered oracle, a mutant replays by seed and case, differs from
+        /// the valid answer, is never one the protocol acts on, and the scenario around
+        /// it loads (huge bodies aside, for speed: their text is one safe character).
         #[test]
         fn every_mutants_scenario_loads(seed in proptest::prelude::any::<u64>(), case in 0usize..10_000) {
             use crate::answer_fuzz::mutate::{mutant, Base, Class};
@@ -143,7 +144,11 @@ mod tests {
                     let Some(oracle) = profile.answer_oracle(role.name) else {
                         continue;
                     };
-                    let m = mutant(&Base::of(oracle, timing), oracle, seed, case);
+                    let base = Base::of(oracle, timing);
+                    let m = mutant(&base, oracle, seed, case);
+                    proptest::prop_assert_eq!(&m, &mutant(&base, oracle, seed, case));
+                    proptest::prop_assert_ne!(&m.answer, &base.valid);
+                    proptest::prop_assert!(!oracle.acts_on(&m.answer, &timing), "{:?}", m.label);
                     if m.class != Class::Huge {
                         let text = scenario_text(oracle, "case", &m.label, &m.answer, false, timing);
                         proptest::prop_assert!(load(&text, "case").is_ok(), "{}", text);
