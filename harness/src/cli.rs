@@ -374,6 +374,14 @@ async fn dispatch(command: Command, matches: &ArgMatches) -> anyhow::Result<Exit
                 for path in &run.regressions {
                     println!("regression: {}", path.display());
                 }
+                for f in &run.unconfirmed {
+                    println!(
+                        "unconfirmed (failed once, passed when run again): case {} ({}): {}",
+                        f.case,
+                        f.mutation.escape_debug(),
+                        f.problem.escape_debug()
+                    );
+                }
                 return Ok(Exit::Code(if run.report.findings.is_empty() {
                     0
                 } else {

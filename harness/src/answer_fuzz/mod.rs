@@ -1,7 +1,7 @@
 //! `crosscheck fuzz --answers`: fuzzes the answers the harness's mock peer gives an IUT
 //! that calls it. Each case is a generated scenario (the protocol's template around a
-//! mutant answer) run by the ordinary runner; a failing one is a finding, shrunk and
-//! written as a regression scenario. The valid answer runs before and after the cases
+//! mutant answer) run by the ordinary runner; a case that fails, and fails again when
+//! run once more, is a finding, shrunk and written as a regression scenario. The valid answer runs before and after the cases
 //! as the positive control.
 //!
 //! Modules: `mutate` (the generic mutator), `parts` (what mutants are made of), `case` (a case as a scenario), `run`
@@ -82,7 +82,13 @@ pub struct AnswerRun {
     pub report: FuzzReport,
     /// Regression scenarios written.
     pub regressions: Vec<PathBuf>,
+    /// Cases that failed once and passed when run again (a slow machine, or an IUT
+    /// that fails now and then): shown, not counted as findings.
+    pub unconfirmed: Vec<Finding>,
 }
+
+/// Failed cases (number, mutant, problem): confirmed by a second run, and not.
+type Confirmed = (Vec<(usize, Mutant, String)>, Vec<(usize, Mutant, String)>);
 
 /// One fuzzing run: the oracle, the runner and the answers' base.
 struct Fuzzing<'a> {
@@ -133,6 +139,32 @@ impl Fuzzing<'_> {
                 problem: self.redactor.redact(&problem),
             }),
         }
+    }
+
+    /// Runs the failed cases once more, `chunk` at a time: those that fail again, and
+    /// those that passed.
+    async fn confirm(
+        &self,
+        failed: Vec<(usize, Mutant, String)>,
+        chunk: usize,
+    ) -> Result<Confirmed, AnswerFuzzError> {
+        let (mut again, mut passed) = (Vec::new(), Vec::new());
+        let mut rest = failed.into_iter().peekable();
+        while rest.peek().is_some() {
+            let batch: Vec<(usize, Mutant, String)> = rest.by_ref().take(chunk).collect();
+            let mutants: Vec<(String, Mutant)> = batch
+                .iter()
+                .map(|(i, m, _)| (format!("{}-c{i}-again", self.prefix), m.clone()))
+                .collect();
+            let problems = self.try_all(&mutants).await?;
+            for ((i, m, first), second) in batch.into_iter().zip(problems) {
+                match second {
+                    Some(p) => again.push((i, m, p)),
+                    None => passed.push((i, m, first)),
+                }
+            }
+        }
+        Ok((again, passed))
     }
 
     /// The smallest answer of `m`'s class that still fails, with its problem.
@@ -230,7 +262,18 @@ pub async fn fuzz_answers(
         }
         next = upto;
     }
+    let (failed, passed) = fuzzing.confirm(failed, chunk).await?;
     fuzzing.control("after").await?;
+    let finding = |i: usize, m: &Mutant, p: String, tag: &str| Finding {
+        case: i,
+        mutation: format!("{}: {}{tag}", m.class.name(), m.label),
+        input: short(&case::answer_yaml(&m.answer), SHOWN),
+        problem: p,
+    };
+    let unconfirmed = passed
+        .into_iter()
+        .map(|(i, m, p)| finding(i, &m, p, ""))
+        .collect();
     let mut findings = Vec::new();
     let mut regressions = Vec::new();
     let mut shrunk: BTreeSet<Class> = BTreeSet::new();
@@ -244,12 +287,7 @@ pub async fn fuzz_answers(
         } else {
             (m, p, "")
         };
-        findings.push(Finding {
-            case: i,
-            mutation: format!("{}: {}{tag}", m.class.name(), m.label),
-            input: short(&case::answer_yaml(&m.answer), SHOWN),
-            problem: p,
-        });
+        findings.push(finding(i, &m, p, tag));
     }
     Ok(AnswerRun {
         report: FuzzReport {
@@ -258,5 +296,6 @@ pub async fn fuzz_answers(
             findings,
         },
         regressions,
+        unconfirmed,
     })
 }
