@@ -110,13 +110,18 @@ enum Command {
         /// IUT's peer would confirm).
         #[arg(long)]
         key: Option<String>,
-        /// Requests in flight at once.
+        /// Requests in flight at once (with --answers: cases run at once against the
+        /// built-in simulator; against a target they run one at a time).
         #[arg(long, default_value_t = crate::fuzz::DEFAULT_CONCURRENCY)]
         concurrency: usize,
         /// Connections: keep-alive, fresh (one per case) or auto (fresh when reused
         /// connections answer late).
         #[arg(long, default_value = "auto")]
         connections: String,
+        /// Fuzz the answers the harness's mock peer gives an IUT that calls it, not
+        /// what the IUT receives from the harness as a client.
+        #[arg(long)]
+        answers: bool,
         /// Where fuzz.json, fuzz.md and regressions/ go.
         #[arg(long, default_value = "reports/fuzz")]
         report_dir: PathBuf,
@@ -247,6 +252,10 @@ impl Command {
                 target, real_time, ..
             } => target.is_none() && !real_time,
             Command::Selftest { real_time, .. } => !real_time,
+            // Answer fuzzing runs scenarios against built-in simulators, like `run`.
+            Command::Fuzz {
+                answers, target, ..
+            } => *answers && target.is_none(),
             _ => false,
         }
     }
@@ -385,6 +394,7 @@ async fn dispatch(
             key,
             concurrency,
             connections,
+            answers,
             report_dir,
         } => {
             let p = protocol_and_role(&protocol, &role)?;
@@ -425,6 +435,35 @@ async fn dispatch(
                 faults: &faults,
                 start_from: key,
             };
+            if answers {
+                let run = crate::answer_fuzz::fuzz_answers(
+                    p,
+                    &request,
+                    (cases, seed),
+                    concurrency,
+                    &report_dir,
+                )
+                .await?;
+                let secrets = target
+                    .as_ref()
+                    .map(|t| t.secrets.clone())
+                    .unwrap_or_default();
+                let written = crate::fuzz::files::write_report(&run.report, secrets, &report_dir)?;
+                print!("{}", run.report.render());
+                for f in &run.unconfirmed {
+                    println!(
+                        "unconfirmed (failed once, passed when run again): case {} ({}: {}): {}",
+                        f.case.unwrap_or_default(),
+                        f.class,
+                        f.label.escape_debug(),
+                        f.problem.escape_debug()
+                    );
+                }
+                let written: Vec<String> =
+                    written.iter().map(|p| p.display().to_string()).collect();
+                println!("report: {}", written.join(", "));
+                return Ok(Exit::Code(if run.report.findings == 0 { 0 } else { 1 }));
+            }
             let Some(preparing) = p.fuzz(request) else {
                 bail!("{protocol} has no fuzz strategy yet");
             };

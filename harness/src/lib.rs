@@ -3,6 +3,7 @@
 //! It plays every party but the implementation under test, replays YAML scenarios
 //! against it, and reports pass/fail per scenario and per requirement.
 
+pub mod answer_fuzz;
 pub mod cli;
 pub mod clock;
 pub mod fuzz;

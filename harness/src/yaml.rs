@@ -1,6 +1,7 @@
 //! YAML loading with errors that name the file, line and column.
 
 use std::fmt;
+use std::fmt::Write as _;
 
 use serde::de::DeserializeOwned;
 
@@ -83,8 +84,46 @@ fn first_line(text: &str) -> String {
     }
 }
 
+/// `text` as a YAML double-quoted scalar on one line: every character YAML does not
+/// print as itself (controls, DEL, line and paragraph separators, the byte order mark,
+/// non-characters) escaped.
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            ' '..='~' => out.push(c),
+            '\u{2028}' | '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fefe}' | '\u{ff00}'..='\u{fffd}' => {
+                out.push(c)
+            }
+            '\u{10000}'.. => out.push(c),
+            _ if (c as u32) < 0x100 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            _ => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        #[test]
+        fn any_text_quoted_reads_back_exactly(text in "\\PC*|[\\x00-\\x{ffff}]{0,40}") {
+            let read: String = super::parse(&super::quote(&text), "t").expect("reads back");
+            proptest::prop_assert_eq!(read, text);
+        }
+    }
+
     use super::*;
 
     #[derive(Debug, serde::Deserialize)]

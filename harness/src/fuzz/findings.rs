@@ -200,6 +200,9 @@ impl FuzzReport {
             if let Some(s) = &f.shrunk {
                 let _ = writeln!(out, "    shrunk: {}", short(&s.input.escaped, 80));
             }
+            if let Some(path) = &f.regression {
+                let _ = writeln!(out, "    regression: {}", escaped(path));
+            }
         }
         if self.findings > shown_count {
             let _ = writeln!(

@@ -71,6 +71,19 @@ pub struct PeerReply {
 }
 
 impl PeerReply {
+    /// The status of [`PeerReply::closed`]: no status at all.
+    pub const CLOSED: u16 = 0;
+
+    /// No answer: the mock peer closes the connection before a complete answer.
+    pub fn closed() -> Self {
+        Self {
+            status: Self::CLOSED,
+            content_type: None,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
     /// A JSON answer.
     pub fn json(status: u16, body: &Value) -> Self {
         Self {
@@ -413,6 +426,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 
 impl IntoResponse for PeerReply {
     fn into_response(self) -> Response {
+        if self.status == Self::CLOSED {
+            // A body that fails before its first byte: the server drops the connection.
+            let failing = futures_util::stream::once(async {
+                Err::<axum::body::Bytes, _>(std::io::Error::other("closed without an answer"))
+            });
+            return Response::new(Body::from_stream(failing));
+        }
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Body::from(self.body)).into_response();
         if let Some(ct) = self
@@ -496,6 +516,28 @@ mod tests {
             .recv_timeout(Duration::from_secs(20))
             .expect("no deadlock: 800 requests taken within 20 s (0.2 s when it works)");
         assert_eq!(taken, 800);
+    }
+
+    #[tokio::test]
+    async fn a_closed_reply_leaves_the_client_without_an_answer() {
+        let peer = MockPeer::start("p", "127.0.0.1:0".parse().expect("addr"), not_found())
+            .await
+            .expect("starts");
+        peer.script([ScriptedAnswer {
+            delay: Duration::ZERO,
+            reply: Some(PeerReply::closed()),
+        }]);
+        let client = crate::http::HttpClient::new().expect("client");
+        let req = crate::http::HttpRequest {
+            method: "POST".into(),
+            url: format!("{}/x", peer.url()),
+            headers: vec![],
+            body: Some(b"{}".to_vec()),
+        };
+        let first = client.send(&req, Duration::from_secs(2)).await;
+        assert!(first.is_err(), "{first:?}");
+        let second = client.send(&req, Duration::from_secs(2)).await;
+        assert_eq!(second.map(|r| r.status).ok(), Some(404), "then the default");
     }
 
     #[tokio::test]

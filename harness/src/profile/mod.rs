@@ -3,6 +3,7 @@
 //! imports it, and it imports neither (only the shared utilities: `http`, `peers`,
 //! `server`, `yaml`, and the core of the target file).
 
+pub mod answers;
 pub mod binding;
 pub mod catalogue;
 #[cfg(test)]
@@ -21,6 +22,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
+pub use answers::{AnswerCase, AnswerOracle, AnswerScenario, AnswerTiming};
 pub use binding::{Binding, Credentials};
 pub use catalogue::{Level, Requirement};
 pub use fuzz::{Campaign, FuzzError, FuzzRequest};
@@ -129,6 +131,12 @@ pub trait Profile: Send + Sync + 'static {
         &'a self,
         _request: FuzzRequest<'a>,
     ) -> Option<BoxFuture<'a, Result<Box<dyn Campaign>, FuzzError>>> {
+        None
+    }
+
+    /// The answer fuzzer's oracle for `role` (`crosscheck fuzz --answers`), when an
+    /// IUT of that role calls the harness and the protocol supports it.
+    fn answer_oracle(&self, _role: &str) -> Option<&'static dyn AnswerOracle> {
         None
     }
 }

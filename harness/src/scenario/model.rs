@@ -142,6 +142,9 @@ pub struct AnswerFile {
     pub delay_seconds: Option<f64>,
     /// Use this answer for this many requests.
     pub times: Option<u32>,
+    /// Close the connection instead of answering (after the delay, if any).
+    #[serde(default)]
+    pub close: bool,
 }
 
 /// `await_request` as written.
@@ -374,6 +377,8 @@ pub struct Answer {
     pub delay: Duration,
     /// For how many requests.
     pub times: u32,
+    /// Close the connection instead of answering.
+    pub close: bool,
 }
 
 /// Script a mock peer.

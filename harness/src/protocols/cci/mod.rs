@@ -1,5 +1,6 @@
 //! CCI: cross-cloud interconnect, establishing customer intent (PROTOCOLS.md §1).
 
+pub mod answers;
 pub mod binding;
 pub mod faults;
 pub mod fuzz;

@@ -18,9 +18,9 @@ use super::{sim, target};
 use crate::http::HttpClient;
 use crate::profile::catalogue::must;
 use crate::profile::{
-    answer_variations, BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo, FaultTable,
-    FuzzError, FuzzRequest, NeedInfo, Prepared, Profile, Requirement, RoleSpec, RunningSim,
-    SimError, SimOption, TargetSection, VariantAxis, VariationInfo,
+    answer_variations, AnswerOracle, BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo,
+    FaultTable, FuzzError, FuzzRequest, NeedInfo, Prepared, Profile, Requirement, RoleSpec,
+    RunningSim, SimError, SimOption, TargetSection, VariantAxis, VariationInfo,
 };
 use crate::yaml::InputError;
 
@@ -296,5 +296,9 @@ impl Profile for Cci {
         request: FuzzRequest<'a>,
     ) -> Option<BoxFuture<'a, Result<Box<dyn Campaign>, FuzzError>>> {
         Some(Box::pin(super::fuzz_campaign::campaign(request)))
+    }
+
+    fn answer_oracle(&self, role: &str) -> Option<&'static dyn AnswerOracle> {
+        (role == "csp-b").then_some(&super::answers::ConfirmAnswers as &'static dyn AnswerOracle)
     }
 }

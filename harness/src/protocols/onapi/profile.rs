@@ -15,9 +15,9 @@ use super::variation::Variation;
 use crate::http::HttpClient;
 use crate::profile::catalogue::{must, should};
 use crate::profile::{
-    BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo, FaultTable, FuzzError, FuzzRequest,
-    Prepared, Profile, Requirement, RoleSpec, RunningSim, SimError, SimOption, TargetSection,
-    VariationInfo, VariationTable,
+    AnswerOracle, BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo, FaultTable, FuzzError,
+    FuzzRequest, Prepared, Profile, Requirement, RoleSpec, RunningSim, SimError, SimOption,
+    TargetSection, VariationInfo, VariationTable,
 };
 use crate::yaml::InputError;
 
@@ -221,5 +221,9 @@ impl Profile for Onapi {
         request: FuzzRequest<'a>,
     ) -> Option<BoxFuture<'a, Result<Box<dyn Campaign>, FuzzError>>> {
         Some(Box::pin(super::fuzz_campaign::campaign(request)))
+    }
+
+    fn answer_oracle(&self, role: &str) -> Option<&'static dyn AnswerOracle> {
+        (role == "co").then_some(&super::answers::NoticeAnswers as &'static dyn AnswerOracle)
     }
 }

@@ -340,6 +340,18 @@ impl StepContext<'_> {
         if a.json.is_some() && a.raw.is_some() {
             return Err(err(format!("{at}: give json or raw, not both")));
         }
+        if a.close
+            && (a.preset.is_some()
+                || a.status.is_some()
+                || a.json.is_some()
+                || a.raw.is_some()
+                || a.content_type.is_some()
+                || !a.headers.is_empty())
+        {
+            return Err(err(format!(
+                "{at}: close answers nothing: it takes only delay_seconds and times"
+            )));
+        }
         self.names_opt(
             &format!("{at}.preset"),
             a.preset.clone().map(Value::String).as_ref(),
@@ -368,6 +380,7 @@ impl StepContext<'_> {
             headers: headers(a.headers),
             delay,
             times: a.times.unwrap_or(1),
+            close: a.close,
         })
     }
 }

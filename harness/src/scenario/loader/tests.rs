@@ -163,3 +163,20 @@ fn a_one_requirement_scenario_charges_every_step_to_it() {
     let s = load("  - check: \"1\"\n    expect: {json: {\"$\": 1}}\n").expect("loads");
     assert_eq!(s[0].steps[0].requirement.as_deref(), Some("DEMO-01"));
 }
+
+#[test]
+fn a_closed_answer_takes_no_status_body_or_preset() {
+    assert!(
+        error("  - peer_answer: {answers: [{close: true, status: 200}]}\n")
+            .contains("close answers nothing")
+    );
+    let s = load("  - peer_answer: {answers: [{close: true, delay_seconds: 0.5, times: 2}]}\n")
+        .expect("loads");
+    match &s[0].steps[0].action {
+        Action::PeerAnswer(p) => {
+            assert!(p.answers[0].close);
+            assert_eq!(p.answers[0].times, 2);
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -35,6 +35,12 @@ fn scripted_answer(cx: &Ctx<'_>, step: &Step, a: &Answer) -> Result<ScriptedAnsw
         preset.delay += a.delay;
         return Ok(preset);
     }
+    if a.close {
+        return Ok(ScriptedAnswer {
+            delay: a.delay,
+            reply: Some(PeerReply::closed()),
+        });
+    }
     let mut headers = Vec::new();
     for (k, v) in &a.headers {
         headers.push((k.clone(), cx.text(step, v)?));
@@ -302,6 +308,15 @@ mod tests {
         assert_eq!(record.exchanges.len(), 2);
     }
 
+    fn post_x(base: &str) -> HttpRequest {
+        HttpRequest {
+            method: "POST".into(),
+            url: format!("{base}/x"),
+            headers: vec![],
+            body: None,
+        }
+    }
+
     #[tokio::test]
     async fn peer_answer_scripts_the_next_answers() {
         let t = stage(|_, _| {}).await;
@@ -310,12 +325,7 @@ mod tests {
         );
         assert_eq!(play(&s, &t.stage).await.ending, Ending::Passed);
         let peer = t.stage.peer(None).expect("peer");
-        let request = HttpRequest {
-            method: "POST".into(),
-            url: format!("{}/x", peer.url()),
-            headers: vec![],
-            body: None,
-        };
+        let request = post_x(&peer.url());
         let mut statuses = Vec::new();
         for _ in 0..3 {
             let r = t.stage.http.send(&request, Duration::from_secs(2)).await;
@@ -323,5 +333,16 @@ mod tests {
         }
         assert_eq!(statuses[..2], [503, 503]);
         assert_eq!(statuses[2], 200, "then the preset");
+    }
+
+    #[tokio::test]
+    async fn a_closed_answer_leaves_the_caller_without_one() {
+        let t = stage(|_, _| {}).await;
+        let s = scenario("  - peer_answer: {answers: [{close: true}]}\n");
+        assert_eq!(play(&s, &t.stage).await.ending, Ending::Passed);
+        let peer = t.stage.peer(None).expect("peer");
+        let request = post_x(&peer.url());
+        let first = t.stage.http.send(&request, Duration::from_secs(2)).await;
+        assert!(first.is_err(), "{first:?}");
     }
 }
