@@ -141,9 +141,10 @@ enum Command {
     Selftest {
         /// Scenario files or folders (default: scenarios/).
         paths: Vec<PathBuf>,
-        /// Runs at once (most of a run is waiting, so many fit on few cores).
-        #[arg(long, default_value_t = 128)]
-        jobs: usize,
+        /// Runs at once (default 32 on virtual time, where more only cost memory; 128
+        /// with --real-time, where most of a run is waiting, so many fit on few cores).
+        #[arg(long)]
+        jobs: Option<usize>,
         /// Where selftest.json and selftest.md go.
         #[arg(long, default_value = "reports/selftest")]
         report_dir: PathBuf,
@@ -504,6 +505,7 @@ async fn dispatch(
             let scenarios = load(paths)?;
             let started = Instant::now();
             let console = Console::from_env();
+            let jobs = jobs.unwrap_or(if virtual_time { 32 } else { 128 });
             let expected = crate::selftest::last_durations(&report_dir);
             let matrix = crate::selftest::run(&scenarios, jobs, &expected, &console).await?;
             console.finish();

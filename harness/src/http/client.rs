@@ -154,6 +154,7 @@ impl HttpClient {
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .connect_timeout(Duration::from_secs(5))
+            .pool_idle_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| TransportError::Invalid {
                 url: String::new(),
