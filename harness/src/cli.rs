@@ -522,7 +522,7 @@ async fn run(
                 .map_err(|e| anyhow!("invalid target file: {e}"))?;
             let name = target.name.clone();
             let role = (target.profile.name(), target.role.clone());
-            let results = suite::run_external(target, &scenarios, &console).await?;
+            let results = suite::run_external(target, &scenarios, &console, report_dir).await?;
             if results.is_empty() {
                 bail!("no scenario applies to the target's protocol, role and variant");
             }

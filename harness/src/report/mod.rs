@@ -194,6 +194,7 @@ mod tests {
             response_body: Some("{\"granted\":true}".into()),
             error: None,
             duration_ms: 3,
+            tls: None,
         });
         let mut errored = result("demo-down", Outcome::Errored);
         errored.reason =
