@@ -86,6 +86,17 @@ enum Command {
         /// needs a target file that says the same.
         #[arg(long)]
         variation: Vec<String>,
+        /// Serve HTTPS, with a certificate for the listen address from a CA generated
+        /// at start and written to --ca-out (point the harness's tls.ca_file at it).
+        #[arg(long)]
+        tls: bool,
+        /// Where --tls writes its CA certificate (PEM).
+        #[arg(long, default_value = "reports/sim-ca.pem", requires = "tls")]
+        ca_out: PathBuf,
+        /// With --tls, speak only this TLS version (1.2 or 1.3), e.g. to see a
+        /// tls.require_version of 1.3 fail.
+        #[arg(long, requires = "tls")]
+        tls_only: Option<String>,
     },
     /// Fuzz what the IUT receives with seeded mutants of a valid input.
     Fuzz {
@@ -345,8 +356,25 @@ async fn dispatch(
             listen,
             fault,
             variation,
+            tls,
+            ca_out,
+            tls_only,
         } => {
             let p = protocol_and_role(&protocol, &role)?;
+            let only = match tls_only.as_deref() {
+                None => None,
+                Some(v) => Some(
+                    crate::tls::TlsVersion::parse(v)
+                        .ok_or_else(|| anyhow!("--tls-only: `{v}` is not 1.2 or 1.3"))?,
+                ),
+            };
+            let scope = if tls {
+                let scope = crate::transport::sim_scope(&ca_out, only)?;
+                println!("serving HTTPS; trust the CA in {}", ca_out.display());
+                Some(scope)
+            } else {
+                None
+            };
             let settings = sim_settings(matches, p)?;
             let names: BTreeSet<String> = fault.iter().cloned().collect();
             let mut faults = p
@@ -357,8 +385,17 @@ async fn dispatch(
                 p.variations_for(&role, &names)
                     .map_err(|e| anyhow!("--variation: {e}"))?,
             );
-            let running = p.serve(&role, &faults, &settings, listen).await?;
-            println!("{}", running.banner);
+            let running =
+                crate::tls::scoped(scope, p.serve(&role, &faults, &settings, listen)).await?;
+            match tls {
+                true => println!(
+                    "{}",
+                    running
+                        .banner
+                        .replace(&format!("http://{listen}"), &format!("https://{listen}"))
+                ),
+                false => println!("{}", running.banner),
+            }
             tokio::signal::ctrl_c()
                 .await
                 .context("waiting for Ctrl-C")?;

@@ -11,7 +11,7 @@ use crate::peers::RecordedRequest;
 use crate::profile::target::Target;
 use crate::report::model::{Failure, Outcome, ScenarioResult};
 use crate::tls::{
-    check_handshakes, Connection, GeneratedCa, ServeTls, TlsError, TlsScope, TLS_CHECK,
+    check_handshakes, Connection, GeneratedCa, ServeTls, TlsError, TlsScope, TlsVersion, TLS_CHECK,
 };
 
 /// Where the mock peers' CA is written when the target does not say.
@@ -58,6 +58,17 @@ pub fn mock_serving(target: &Target, report_dir: &Path) -> Result<MockServing, T
         })),
         ca_written: Some(path),
     })
+}
+
+/// The TLS scope of `crosscheck sim --tls`: a CA generated now and written to `ca_out`,
+/// and servers speaking only `only` when given.
+pub fn sim_scope(ca_out: &Path, only: Option<TlsVersion>) -> Result<Arc<TlsScope>, TlsError> {
+    let ca = GeneratedCa::new()?;
+    ca.write(ca_out)?;
+    Ok(Arc::new(TlsScope {
+        serve: ServeTls::Generated(Box::new(ca)),
+        only,
+    }))
 }
 
 /// The connections a run had with the IUT: the harness's answered calls and the

@@ -1,0 +1,247 @@
+//! TLS over loopback with real handshakes: an HTTPS simulator passes with its CA, a
+//! TLS 1.2-only one fails a required TLS 1.3, a missing CA file is exit 2, and a mock
+//! peer serving HTTPS is reached by a client trusting the CA it wrote.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{crosscheck, free_port, start_sim, temp_dir, text};
+use crosscheck::http::{HttpClient, HttpRequest};
+use crosscheck::peers::{MockPeer, PeerReply};
+use crosscheck::tls::{
+    certificates, check_handshakes, scoped, ClientTls, Connection, GeneratedCa, ServeTls, TlsScope,
+    TlsVersion,
+};
+use serde_json::Value;
+
+/// A csp-a target over HTTPS at `api_port`, trusting `ca`, with `tls_extra` appended
+/// to its `tls:` section.
+fn https_target(api_port: u16, mock_port: u16, ca: &str, tls_extra: &str) -> String {
+    common::cci_a_target(
+        "https",
+        api_port,
+        mock_port,
+        &format!("tls:\n  ca_file: {ca}\n{tls_extra}"),
+    )
+}
+
+/// Starts `crosscheck sim cci --role csp-a --tls` (plus `extra`) on a free port; the
+/// port, the CA it wrote, the mock B's port and the process.
+fn https_sim(dir: &std::path::Path, extra: &[&str]) -> (u16, String, u16, common::Sim) {
+    let (api, mock_b) = (free_port(), free_port());
+    let ca = dir.join("sim-ca.pem").display().to_string();
+    let listen = format!("127.0.0.1:{api}");
+    let peer = format!("http://127.0.0.1:{mock_b}/v1");
+    let mut args = vec![
+        "cci",
+        "--role",
+        "csp-a",
+        "--listen",
+        &listen,
+        "--peer-base",
+        &peer,
+        "--tls",
+        "--ca-out",
+        &ca,
+    ];
+    args.extend(extra);
+    let sim = start_sim(&args, api);
+    (api, ca, mock_b, sim)
+}
+
+fn run(dir: &std::path::Path, target: &str, scenarios: &[&str]) -> (std::process::Output, Value) {
+    let path = dir.join("target.yaml");
+    std::fs::write(&path, target).expect("target");
+    let reports = dir.join("reports");
+    let mut args = vec!["run"];
+    args.extend(scenarios);
+    let (path, reports) = (path.display().to_string(), reports.display().to_string());
+    args.extend(["--target", &path, "--report-dir", &reports]);
+    let out = crosscheck(&args);
+    let report = std::fs::read_to_string(dir.join("reports/report.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    (out, report)
+}
+
+#[test]
+fn an_https_simulator_passes_with_its_ca_and_each_exchange_names_the_tls_it_used() {
+    let dir = temp_dir("tls-pass");
+    let (api, ca, mock_b, _sim) = https_sim(&dir, &[]);
+    let target = https_target(api, mock_b, &ca, "");
+    let (out, report) = run(
+        &dir,
+        &target,
+        &[
+            "scenarios/cci/csp-a/create-valid.yaml",
+            "scenarios/cci/csp-a/reuse.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let exchanges = report["scenarios"][0]["exchanges"]
+        .as_array()
+        .expect("exchanges");
+    let called = exchanges
+        .iter()
+        .find(|e| e["direction"] == "harness->iut")
+        .expect("a call to the IUT");
+    assert_eq!(called["tls"]["version"], "TLSv1_3", "{called}");
+    assert!(
+        called["tls"]["cipher"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("TLS13_")),
+        "{called}"
+    );
+    // With TLS 1.3 required, a scenario that only calls the IUT still passes.
+    let (out, _) = run(
+        &dir,
+        &https_target(api, mock_b, &ca, "  require_version: \"1.3\"\n"),
+        &["scenarios/cci/csp-a/create-refused.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn a_tls_1_2_only_server_fails_a_required_tls_1_3_with_a_clear_message() {
+    let dir = temp_dir("tls-old");
+    let (api, ca, mock_b, _sim) = https_sim(&dir, &["--tls-only", "1.2"]);
+    let target = https_target(api, mock_b, &ca, "  require_version: \"1.3\"\n");
+    let (out, report) = run(&dir, &target, &["scenarios/cci/csp-a/create-refused.yaml"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("[X-TLS]"), "{all}");
+    assert!(all.contains("TLS 1.3 or later"), "{all}");
+    assert!(all.contains("negotiated TLSv1_2"), "{all}");
+    let failure = &report["scenarios"][0]["failures"][0];
+    assert_eq!(failure["requirement"], "X-TLS", "{report}");
+    // Without the requirement the same server passes: only the version failed it.
+    let (out, _) = run(
+        &dir,
+        &https_target(api, mock_b, &ca, ""),
+        &["scenarios/cci/csp-a/create-refused.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn a_missing_ca_file_is_exit_2_naming_file_line_and_field() {
+    let dir = temp_dir("tls-missing-ca");
+    let target = https_target(1, 2, "no-such-ca.pem", "");
+    let (out, _) = run(&dir, &target, &["scenarios/cci/csp-a/create-valid.yaml"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    let line = target
+        .lines()
+        .position(|l| l.contains("ca_file"))
+        .expect("the line")
+        + 1;
+    assert!(
+        all.contains(&format!("target.yaml:{line}:")) && all.contains("tls.ca_file:"),
+        "{all}"
+    );
+    assert!(all.contains("no-such-ca.pem: cannot read"), "{all}");
+}
+
+/// A rustls client speaking only `version`, trusting `ca`.
+fn only(
+    version: &'static rustls::SupportedProtocolVersion,
+    ca: &std::path::Path,
+) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in certificates(ca).expect("the CA") {
+        roots.add(cert).expect("a root");
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[version])
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+#[tokio::test]
+async fn a_mock_peer_over_tls_is_reached_by_a_client_trusting_its_ca_and_knows_each_version() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = temp_dir("tls-mock");
+    let ca = GeneratedCa::new().expect("a CA");
+    let ca_path = dir.join("mock-ca.pem");
+    ca.write(&ca_path).expect("written");
+    let scope = Arc::new(TlsScope {
+        serve: ServeTls::Generated(Box::new(ca)),
+        only: None,
+    });
+    let ok = Arc::new(|_: &_| PeerReply::json(200, &serde_json::json!({"ok": true})));
+    let peer = scoped(
+        Some(scope),
+        MockPeer::start("peer", "127.0.0.1:0".parse().expect("addr"), ok),
+    )
+    .await
+    .expect("the mock starts");
+    assert!(peer.url().starts_with("https://"), "{}", peer.url());
+    // The harness's own client, trusting the written CA: TLS 1.3.
+    let client = HttpClient::with_tls(&ClientTls {
+        extra_roots: certificates(&ca_path).expect("CA"),
+        platform_roots: false,
+        identity: None,
+    })
+    .expect("client");
+    let request = HttpRequest {
+        method: "GET".into(),
+        url: format!("{}/hello", peer.url()),
+        headers: vec![],
+        body: None,
+    };
+    let answer = client
+        .send(&request, std::time::Duration::from_secs(5))
+        .await
+        .expect("answered");
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.tls.as_ref().map(|t| t.version.as_str()),
+        Some("TLSv1_3")
+    );
+    // An IUT offering only TLS 1.2 gets through, and is seen for what it offered.
+    let addr = peer.url().trim_start_matches("https://").to_string();
+    let tcp = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connects");
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
+    let mut tls = tokio_rustls::TlsConnector::from(only(&rustls::version::TLS12, &ca_path))
+        .connect(name, tcp)
+        .await
+        .expect("a TLS 1.2 handshake");
+    tls.write_all(b"GET /old HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .expect("sent");
+    let mut answer = Vec::new();
+    tls.read_to_end(&mut answer).await.expect("read");
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    let received = peer.requests();
+    let versions: Vec<&str> = received
+        .iter()
+        .filter_map(|r| r.tls.as_ref().map(|t| t.version.as_str()))
+        .collect();
+    assert_eq!(versions, ["TLSv1_3", "TLSv1_2"]);
+    let connections = received.iter().map(|r| Connection {
+        direction: "iut->peer",
+        url: &r.path,
+        handshake: r.tls.as_ref(),
+    });
+    let (expected, actual) =
+        check_handshakes(TlsVersion::Tls13, connections).expect("TLS 1.2 falls short");
+    assert!(
+        expected.contains("tls.require_version: \"1.3\""),
+        "{expected}"
+    );
+    assert!(
+        actual.starts_with("iut->peer /old negotiated TLSv1_2"),
+        "{actual}"
+    );
+}
