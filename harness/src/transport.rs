@@ -94,8 +94,9 @@ fn connections<'a>(
     called.chain(calls)
 }
 
-/// Fails `result` (charged to [`TLS_CHECK`]) when the target requires a TLS version and
-/// a connection of the run, either way, negotiated less (or no TLS at all).
+/// When the target requires a TLS version, judges `result` on it: [`TLS_CHECK`] joins
+/// the run's requirements, and the run fails (charged to it) when a connection of the
+/// run, either way, negotiated less (or no TLS at all).
 pub fn judge(
     result: &mut ScenarioResult,
     target: &Target,
@@ -107,6 +108,9 @@ pub fn judge(
     };
     if result.outcome == Outcome::Skipped {
         return;
+    }
+    if !result.requirements.iter().any(|r| r == TLS_CHECK) {
+        result.requirements.push(TLS_CHECK.into());
     }
     let direction = format!("iut->{peer}");
     let shortfall = check_handshakes(

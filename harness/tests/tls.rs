@@ -95,12 +95,13 @@ fn an_https_simulator_passes_with_its_ca_and_each_exchange_names_the_tls_it_used
         "{called}"
     );
     // With TLS 1.3 required, a scenario that only calls the IUT still passes.
-    let (out, _) = run(
+    let (out, report) = run(
         &dir,
         &https_target(api, mock_b, &ca, "  require_version: \"1.3\"\n"),
         &["scenarios/cci/csp-a/create-refused.yaml"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(report["requirements"]["X-TLS"], "passed", "{report}");
 }
 
 #[test]
@@ -116,6 +117,12 @@ fn a_tls_1_2_only_server_fails_a_required_tls_1_3_with_a_clear_message() {
     assert!(all.contains("negotiated TLSv1_2"), "{all}");
     let failure = &report["scenarios"][0]["failures"][0];
     assert_eq!(failure["requirement"], "X-TLS", "{report}");
+    // The requirement table shows the check failed, and the scenario's own
+    // requirement passed: every step held.
+    assert_eq!(report["requirements"]["X-TLS"], "failed", "{report}");
+    assert_eq!(report["requirements"]["CCI-A-02"], "passed", "{report}");
+    let summary = std::fs::read_to_string(dir.join("reports/summary.md")).expect("summary");
+    assert!(summary.contains("X-TLS"), "{summary}");
     // Without the requirement the same server passes: only the version failed it.
     let (out, _) = run(
         &dir,
