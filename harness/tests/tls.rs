@@ -10,8 +10,8 @@ use common::{crosscheck, free_port, start_sim, temp_dir, text};
 use crosscheck::http::{HttpClient, HttpRequest};
 use crosscheck::peers::{MockPeer, PeerReply};
 use crosscheck::tls::{
-    certificates, check_handshakes, scoped, ClientTls, Connection, GeneratedCa, ServeTls, TlsScope,
-    TlsVersion,
+    certificates, check_handshakes, pem, scoped, ClientTls, Connection, GeneratedCa, ServeTls,
+    TlsFile, TlsScope, TlsVersion,
 };
 use serde_json::Value;
 
@@ -151,6 +151,22 @@ fn a_missing_ca_file_is_exit_2_naming_file_line_and_field() {
     assert!(all.contains("no-such-ca.pem: cannot read"), "{all}");
 }
 
+/// GETs `url` with `client` and requires a 200 answer.
+async fn get(client: &HttpClient, url: &str) -> crosscheck::http::HttpResponse {
+    let request = HttpRequest {
+        method: "GET".into(),
+        url: url.to_string(),
+        headers: vec![],
+        body: None,
+    };
+    let answer = client
+        .send(&request, std::time::Duration::from_secs(5))
+        .await
+        .expect("answered");
+    assert_eq!(answer.status, 200);
+    answer
+}
+
 /// A rustls client speaking only `version`, trusting `ca`.
 fn only(
     version: &'static rustls::SupportedProtocolVersion,
@@ -195,17 +211,7 @@ async fn a_mock_peer_over_tls_is_reached_by_a_client_trusting_its_ca_and_knows_e
         identity: None,
     })
     .expect("client");
-    let request = HttpRequest {
-        method: "GET".into(),
-        url: format!("{}/hello", peer.url()),
-        headers: vec![],
-        body: None,
-    };
-    let answer = client
-        .send(&request, std::time::Duration::from_secs(5))
-        .await
-        .expect("answered");
-    assert_eq!(answer.status, 200);
+    let answer = get(&client, &format!("{}/hello", peer.url())).await;
     assert_eq!(
         answer.tls.as_ref().map(|t| t.version.as_str()),
         Some("TLSv1_3")
@@ -250,5 +256,79 @@ async fn a_mock_peer_over_tls_is_reached_by_a_client_trusting_its_ca_and_knows_e
     assert!(
         actual.starts_with("iut->peer /old negotiated TLSv1_2"),
         "{actual}"
+    );
+}
+
+#[tokio::test]
+async fn the_targets_client_certificate_is_presented_for_mutual_tls() {
+    use tokio::io::AsyncWriteExt;
+    let dir = temp_dir("tls-mutual");
+    let ca = GeneratedCa::new().expect("a CA");
+    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    let server = ca.server_identity(loopback).expect("server certificate");
+    let harness = ca.server_identity(loopback).expect("client certificate");
+    let write = |name: &str, text: String| {
+        std::fs::write(dir.join(name), text).expect("written");
+    };
+    write("ca.pem", ca.pem());
+    write("harness.pem", pem("CERTIFICATE", &harness.chain[0]));
+    write(
+        "harness-key.pem",
+        pem("PRIVATE KEY", harness.key().secret_der()),
+    );
+    // A server that wants a client certificate from the CA, and reports the one it got.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.der()).expect("root");
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        Arc::clone(&provider),
+    )
+    .build()
+    .expect("verifier");
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(server.chain.clone(), server.key())
+        .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind(loopback)
+        .await
+        .expect("binds");
+    let port = listener.local_addr().expect("addr").port();
+    let (seen, mut presented) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, seen) = (acceptor.clone(), seen.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let cert = tls.get_ref().1.peer_certificates().map(|c| c[0].clone());
+                let _ = seen.send(cert);
+                let _ = tls
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                    )
+                    .await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    let file = dir.join("target.yaml").display().to_string();
+    let section: TlsFile = crosscheck::yaml::parse(
+        "ca_file: ca.pem\nplatform_roots: false\nclient_cert: harness.pem\nclient_key: harness-key.pem\n",
+        &file,
+    )
+    .expect("parses");
+    let settings = section.into_settings(&file).expect("reads every file");
+    let client = HttpClient::with_tls(&settings.client).expect("client");
+    get(&client, &format!("https://127.0.0.1:{port}/")).await;
+    let got = presented.recv().await.expect("a handshake");
+    assert_eq!(
+        got.as_ref(),
+        Some(&harness.chain[0]),
+        "the harness's certificate"
     );
 }

@@ -204,6 +204,7 @@ mod tests {
             .server_identity("127.0.0.1:8443".parse().expect("addr"))
             .expect("leaf");
         assert_eq!(identity.chain.len(), 2);
+        assert!(format!("{identity:?}").contains("key: \"(secret)\""));
         let dir = std::env::temp_dir().join(format!("crosscheck-ca-{}", uuid::Uuid::new_v4()));
         let path = dir.join("mock-ca.pem");
         ca.write(&path).expect("written");
