@@ -97,6 +97,11 @@ enum Command {
         /// tls.require_version of 1.3 fail.
         #[arg(long, requires = "tls")]
         tls_only: Option<String>,
+        /// Also trust the CA certificates in this file when calling peers over HTTPS,
+        /// read at each handshake (so it may be written later: e.g. the mock peers' CA
+        /// that `run` writes to <report-dir>/mock-ca.pem).
+        #[arg(long)]
+        peer_ca: Option<PathBuf>,
     },
     /// Fuzz what the IUT receives with seeded mutants of a valid input.
     Fuzz {
@@ -359,7 +364,11 @@ async fn dispatch(
             tls,
             ca_out,
             tls_only,
+            peer_ca,
         } => {
+            if let Some(path) = peer_ca {
+                crate::http::trust_late_ca(path);
+            }
             let p = protocol_and_role(&protocol, &role)?;
             let only = match tls_only.as_deref() {
                 None => None,

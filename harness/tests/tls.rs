@@ -26,17 +26,23 @@ fn https_target(api_port: u16, mock_port: u16, ca: &str, tls_extra: &str) -> Str
     )
 }
 
-/// Starts `crosscheck sim cci --role csp-a --tls` (plus `extra`) on a free port; the
-/// port, the CA it wrote, the mock B's port and the process.
-fn https_sim(dir: &std::path::Path, extra: &[&str]) -> (u16, String, u16, common::Sim) {
-    let (api, mock_b) = (free_port(), free_port());
+/// Starts `crosscheck sim cci --role ROLE --tls` (plus `extra`) on a free port, its
+/// peer at `peer_scheme://127.0.0.1:PORT/v1`; the port, the CA it wrote, the peer's
+/// port and the process.
+fn https_sim(
+    dir: &std::path::Path,
+    role: &str,
+    peer_scheme: &str,
+    extra: &[&str],
+) -> (u16, String, u16, common::Sim) {
+    let (api, mock) = (free_port(), free_port());
     let ca = dir.join("sim-ca.pem").display().to_string();
     let listen = format!("127.0.0.1:{api}");
-    let peer = format!("http://127.0.0.1:{mock_b}/v1");
+    let peer = format!("{peer_scheme}://127.0.0.1:{mock}/v1");
     let mut args = vec![
         "cci",
         "--role",
-        "csp-a",
+        role,
         "--listen",
         &listen,
         "--peer-base",
@@ -47,7 +53,7 @@ fn https_sim(dir: &std::path::Path, extra: &[&str]) -> (u16, String, u16, common
     ];
     args.extend(extra);
     let sim = start_sim(&args, api);
-    (api, ca, mock_b, sim)
+    (api, ca, mock, sim)
 }
 
 fn run(dir: &std::path::Path, target: &str, scenarios: &[&str]) -> (std::process::Output, Value) {
@@ -66,10 +72,18 @@ fn run(dir: &std::path::Path, target: &str, scenarios: &[&str]) -> (std::process
     (out, report)
 }
 
+/// The first scenario's first exchange in `direction`.
+fn first_exchange<'a>(report: &'a Value, direction: &str) -> &'a Value {
+    report["scenarios"][0]["exchanges"]
+        .as_array()
+        .and_then(|all| all.iter().find(|e| e["direction"] == direction))
+        .unwrap_or_else(|| panic!("no {direction} exchange in {report}"))
+}
+
 #[test]
 fn an_https_simulator_passes_with_its_ca_and_each_exchange_names_the_tls_it_used() {
     let dir = temp_dir("tls-pass");
-    let (api, ca, mock_b, _sim) = https_sim(&dir, &[]);
+    let (api, ca, mock_b, _sim) = https_sim(&dir, "csp-a", "http", &[]);
     let target = https_target(api, mock_b, &ca, "");
     let (out, report) = run(
         &dir,
@@ -80,13 +94,7 @@ fn an_https_simulator_passes_with_its_ca_and_each_exchange_names_the_tls_it_used
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let exchanges = report["scenarios"][0]["exchanges"]
-        .as_array()
-        .expect("exchanges");
-    let called = exchanges
-        .iter()
-        .find(|e| e["direction"] == "harness->iut")
-        .expect("a call to the IUT");
+    let called = first_exchange(&report, "harness->iut");
     assert_eq!(called["tls"]["version"], "TLSv1_3", "{called}");
     assert!(
         called["tls"]["cipher"]
@@ -107,7 +115,7 @@ fn an_https_simulator_passes_with_its_ca_and_each_exchange_names_the_tls_it_used
 #[test]
 fn a_tls_1_2_only_server_fails_a_required_tls_1_3_with_a_clear_message() {
     let dir = temp_dir("tls-old");
-    let (api, ca, mock_b, _sim) = https_sim(&dir, &["--tls-only", "1.2"]);
+    let (api, ca, mock_b, _sim) = https_sim(&dir, "csp-a", "http", &["--tls-only", "1.2"]);
     let target = https_target(api, mock_b, &ca, "  require_version: \"1.3\"\n");
     let (out, report) = run(&dir, &target, &["scenarios/cci/csp-a/create-refused.yaml"]);
     let all = text(&out);
@@ -130,6 +138,29 @@ fn a_tls_1_2_only_server_fails_a_required_tls_1_3_with_a_clear_message() {
         &["scenarios/cci/csp-a/create-refused.yaml"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn tls_both_ways_an_https_csp_b_calls_the_https_mock_a_trusting_the_ca_the_run_wrote() {
+    let dir = temp_dir("tls-both");
+    let mock_ca = dir.join("mock-ca.pem").display().to_string();
+    let (customer, sim_ca, mock_a, _sim) =
+        https_sim(&dir, "csp-b", "https", &["--peer-ca", &mock_ca]);
+    let listen = format!("127.0.0.1:{customer}");
+    let target = std::fs::read_to_string(common::root().join("fixtures/targets/cci-csp-b.yaml"))
+        .expect("fixture")
+        .replace("http://127.0.0.1:18090", &format!("https://{listen}"))
+        .replace("18180", &mock_a.to_string())
+        + &format!(
+            "tls:\n  ca_file: {sim_ca}\n  mock_https: true\n  mock_ca_out: {mock_ca}\n  require_version: \"1.3\"\n"
+        );
+    let (out, report) = run(&dir, &target, &["scenarios/cci/csp-b/accept-valid.yaml"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains(&format!("trust their CA: {mock_ca}")), "{all}");
+    assert_eq!(report["requirements"]["X-TLS"], "passed", "{report}");
+    let received = first_exchange(&report, "iut->csp-a");
+    assert_eq!(received["tls"]["version"], "TLSv1_3", "{received}");
 }
 
 #[test]

@@ -126,8 +126,9 @@ fn default_tls_config() -> Result<rustls::ClientConfig, TransportError> {
     made.clone().map_err(config_error)
 }
 
-/// A TLS configuration trusting and presenting what `tls` says, speaking TLS 1.2 and
-/// 1.3 (so that an IUT that negotiates 1.2 is reached and judged) and HTTP/1.1.
+/// A TLS configuration trusting and presenting what `tls` says (and the process's late
+/// CA file, if set: [`super::trust_late_ca`]), speaking TLS 1.2 and 1.3 (so that an
+/// IUT that negotiates 1.2 is reached and judged) and HTTP/1.1.
 fn tls_config(tls: &ClientTls) -> Result<rustls::ClientConfig, TransportError> {
     ensure_crypto_provider();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -150,6 +151,14 @@ fn tls_config(tls: &ClientTls) -> Result<rustls::ClientConfig, TransportError> {
         )
         .build()
         .map_err(config_error)?
+    };
+    let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> = match super::late_ca() {
+        Some(path) => Arc::new(super::LateCaFile {
+            path,
+            first: verifier,
+            provider: Arc::clone(&provider),
+        }),
+        None => verifier,
     };
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
