@@ -96,7 +96,7 @@ enum Command {
         /// With --tls, speak only this TLS version (1.2 or 1.3), e.g. to see a
         /// tls.require_version of 1.3 fail.
         #[arg(long, requires = "tls")]
-        tls_only: Option<String>,
+        tls_only: Option<crate::tls::TlsVersion>,
         /// Also trust the CA certificates in this file when calling peers over HTTPS,
         /// read at each handshake (so it may be written later: e.g. the mock peers' CA
         /// that `run` writes to <report-dir>/mock-ca.pem).
@@ -366,24 +366,8 @@ async fn dispatch(
             tls_only,
             peer_ca,
         } => {
-            if let Some(path) = peer_ca {
-                crate::http::trust_late_ca(path);
-            }
             let p = protocol_and_role(&protocol, &role)?;
-            let only = match tls_only.as_deref() {
-                None => None,
-                Some(v) => Some(
-                    crate::tls::TlsVersion::parse(v)
-                        .ok_or_else(|| anyhow!("--tls-only: `{v}` is not 1.2 or 1.3"))?,
-                ),
-            };
-            let scope = if tls {
-                let scope = crate::transport::sim_scope(&ca_out, only)?;
-                println!("serving HTTPS; trust the CA in {}", ca_out.display());
-                Some(scope)
-            } else {
-                None
-            };
+            let scope = crate::transport::sim_tls(tls.then_some(&*ca_out), tls_only, peer_ca)?;
             let settings = sim_settings(matches, p)?;
             let names: BTreeSet<String> = fault.iter().cloned().collect();
             let mut faults = p
@@ -396,13 +380,9 @@ async fn dispatch(
             );
             let running =
                 crate::tls::scoped(scope, p.serve(&role, &faults, &settings, listen)).await?;
+            let https = (format!("http://{listen}"), format!("https://{listen}"));
             match tls {
-                true => println!(
-                    "{}",
-                    running
-                        .banner
-                        .replace(&format!("http://{listen}"), &format!("https://{listen}"))
-                ),
+                true => println!("{}", running.banner.replace(&https.0, &https.1)),
                 false => println!("{}", running.banner),
             }
             tokio::signal::ctrl_c()

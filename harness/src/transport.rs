@@ -60,15 +60,28 @@ pub fn mock_serving(target: &Target, report_dir: &Path) -> Result<MockServing, T
     })
 }
 
-/// The TLS scope of `crosscheck sim --tls`: a CA generated now and written to `ca_out`,
-/// and servers speaking only `only` when given.
-pub fn sim_scope(ca_out: &Path, only: Option<TlsVersion>) -> Result<Arc<TlsScope>, TlsError> {
+/// The TLS of `crosscheck sim`: with `ca_out` (`--tls`), a scope whose servers present
+/// a certificate from a CA generated now and written there (the path is printed),
+/// speaking only `only` when given; with `peer_ca`, the simulator's own calls also
+/// trust that CA file, read at each handshake.
+pub fn sim_tls(
+    ca_out: Option<&Path>,
+    only: Option<TlsVersion>,
+    peer_ca: Option<PathBuf>,
+) -> Result<Option<Arc<TlsScope>>, TlsError> {
+    if let Some(path) = peer_ca {
+        crate::http::trust_late_ca(path);
+    }
+    let Some(ca_out) = ca_out else {
+        return Ok(None);
+    };
     let ca = GeneratedCa::new()?;
     ca.write(ca_out)?;
-    Ok(Arc::new(TlsScope {
+    println!("serving HTTPS; trust the CA in {}", ca_out.display());
+    Ok(Some(Arc::new(TlsScope {
         serve: ServeTls::Generated(Box::new(ca)),
         only,
-    }))
+    })))
 }
 
 /// The connections a run had with the IUT: the harness's answered calls and the

@@ -39,6 +39,14 @@ impl TlsVersion {
     }
 }
 
+impl std::str::FromStr for TlsVersion {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text).ok_or_else(|| format!("`{text}` is not 1.2 or 1.3"))
+    }
+}
+
 /// The negotiated parameters of one TLS connection, as exchanges record them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Handshake {
