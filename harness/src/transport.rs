@@ -142,3 +142,29 @@ pub fn judge(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::demo::profiles;
+
+    #[test]
+    fn a_generated_mock_ca_is_written_to_the_report_dir_by_default() {
+        let dir = std::env::temp_dir().join(format!("crosscheck-mock-ca-{}", uuid::Uuid::new_v4()));
+        let text = "protocol: demo\nrole: server\nservice_base: http://127.0.0.1:1\ncredentials:\n  harness: {token: a}\n  iut: {token: b}\ntls: {mock_https: true}\n";
+        let target = Target::parse(text, "demo.yaml", profiles(), &|_| None).expect("parses");
+        let serving = mock_serving(&target, &dir).expect("serving");
+        assert_eq!(serving.ca_written, Some(dir.join(DEFAULT_MOCK_CA)));
+        assert!(crate::tls::certificates(&dir.join(DEFAULT_MOCK_CA)).is_ok());
+        assert!(serving.scope.is_some());
+        let plain = Target::parse(
+            &text.replace("tls: {mock_https: true}\n", ""),
+            "demo.yaml",
+            profiles(),
+            &|_| None,
+        )
+        .expect("parses");
+        assert!(mock_serving(&plain, &dir).expect("plain").scope.is_none());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
