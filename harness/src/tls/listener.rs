@@ -146,10 +146,16 @@ impl TlsListener {
                         Ok(Ok(stream)) => {
                             let _ = tx.send((stream, remote)).await;
                         }
-                        Ok(Err(e)) => {
-                            tracing::info!(%remote, error = %e, "TLS handshake failed");
+                        // A client that connects and leaves (a port check) is no news.
+                        Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                            tracing::debug!(%remote, "closed before a TLS handshake");
                         }
-                        Err(_) => tracing::info!(
+                        // Shown by default: e.g. an IUT that does not trust the CA, or
+                        // offers no TLS version the server speaks, says so here.
+                        Ok(Err(e)) => {
+                            tracing::warn!(%remote, error = %e, "TLS handshake failed");
+                        }
+                        Err(_) => tracing::warn!(
                             %remote,
                             "TLS handshake not finished within {HANDSHAKE_TIMEOUT:?}"
                         ),
