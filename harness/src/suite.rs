@@ -300,10 +300,6 @@ pub async fn run_external(
     let http = HttpClient::with_tls(&target.tls.client)?;
     let serving = transport::mock_serving(&target, report_dir)?;
     if let Some(ca) = &serving.ca_written {
-        tracing::info!(
-            "the mock peers serve HTTPS; their CA is in {}",
-            ca.display()
-        );
         println!("mock peers serve HTTPS; trust their CA: {}", ca.display());
     }
     let peer_name = target.counterpart_role();
