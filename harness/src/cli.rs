@@ -86,6 +86,22 @@ enum Command {
         /// needs a target file that says the same.
         #[arg(long)]
         variation: Vec<String>,
+        /// Serve HTTPS, with a certificate for the listen address from a CA generated
+        /// at start and written to --ca-out (point the harness's tls.ca_file at it).
+        #[arg(long)]
+        tls: bool,
+        /// Where --tls writes its CA certificate (PEM).
+        #[arg(long, default_value = "reports/sim-ca.pem", requires = "tls")]
+        ca_out: PathBuf,
+        /// With --tls, speak only this TLS version (1.2 or 1.3), e.g. to see a
+        /// tls.require_version of 1.3 fail.
+        #[arg(long, requires = "tls")]
+        tls_only: Option<crate::tls::TlsVersion>,
+        /// Also trust the CA certificates in this file when calling peers over HTTPS,
+        /// read at each handshake (so it may be written later: e.g. the mock peers' CA
+        /// that `run` writes to <report-dir>/mock-ca.pem).
+        #[arg(long)]
+        peer_ca: Option<PathBuf>,
     },
     /// Fuzz what the IUT receives with seeded mutants of a valid input.
     Fuzz {
@@ -365,8 +381,13 @@ async fn dispatch(
             listen,
             fault,
             variation,
+            tls,
+            ca_out,
+            tls_only,
+            peer_ca,
         } => {
             let p = protocol_and_role(&protocol, &role)?;
+            let scope = crate::transport::sim_tls(tls.then_some(&*ca_out), tls_only, peer_ca)?;
             let settings = sim_settings(matches, p)?;
             let names: BTreeSet<String> = fault.iter().cloned().collect();
             let mut faults = p
@@ -377,8 +398,13 @@ async fn dispatch(
                 p.variations_for(&role, &names)
                     .map_err(|e| anyhow!("--variation: {e}"))?,
             );
-            let running = p.serve(&role, &faults, &settings, listen).await?;
-            println!("{}", running.banner);
+            let running =
+                crate::tls::scoped(scope, p.serve(&role, &faults, &settings, listen)).await?;
+            let https = (format!("http://{listen}"), format!("https://{listen}"));
+            match tls {
+                true => println!("{}", running.banner.replace(&https.0, &https.1)),
+                false => println!("{}", running.banner),
+            }
             tokio::signal::ctrl_c()
                 .await
                 .context("waiting for Ctrl-C")?;
@@ -596,7 +622,7 @@ async fn run(
                 .map_err(|e| anyhow!("invalid target file: {e}"))?;
             let name = target.name.clone();
             let role = (target.profile.name(), target.role.clone());
-            let results = suite::run_external(target, &scenarios, &console).await?;
+            let results = suite::run_external(target, &scenarios, &console, report_dir).await?;
             if results.is_empty() {
                 bail!("no scenario applies to the target's protocol, role and variant");
             }

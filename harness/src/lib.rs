@@ -18,4 +18,6 @@ pub mod scenario;
 pub mod selftest;
 pub mod server;
 pub mod suite;
+pub mod tls;
+pub mod transport;
 pub mod yaml;

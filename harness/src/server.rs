@@ -10,6 +10,8 @@ use tokio::task::JoinHandle;
 pub struct Served {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Whether it speaks HTTPS.
+    pub https: bool,
     task: JoinHandle<()>,
 }
 
@@ -20,23 +22,42 @@ impl Drop for Served {
 }
 
 impl Served {
-    /// `http://ADDR`.
+    /// `http://ADDR`, or `https://ADDR` when it speaks HTTPS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 }
 
 /// Binds `listen` (port 0 for an ephemeral port) and serves `app` there; `what` names
-/// the server in the log line if it stops.
+/// the server in the log line if it stops. Inside a TLS scope ([`crate::tls::scoped`])
+/// it serves HTTPS, with a certificate for the address it bound, and each request
+/// carries what its handshake settled.
 pub async fn serve(app: Router, listen: SocketAddr, what: &'static str) -> std::io::Result<Served> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::warn!(server = what, error = %e, "server stopped");
+    let task = match crate::tls::current() {
+        None => tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::warn!(server = what, error = %e, "server stopped");
+            }
+        }),
+        Some(tls) => {
+            let config = tls.config_for(addr).map_err(std::io::Error::other)?;
+            let listener = crate::tls::TlsListener::new(listener, config)?;
+            let app = app.into_make_service_with_connect_info::<crate::tls::Negotiated>();
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::warn!(server = what, error = %e, "server stopped");
+                }
+            })
         }
-    });
-    Ok(Served { addr, task })
+    };
+    Ok(Served {
+        addr,
+        https: crate::tls::current().is_some(),
+        task,
+    })
 }
 
 /// A legal way of answering that the reference simulators do not use by default: the

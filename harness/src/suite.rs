@@ -19,6 +19,7 @@ use crate::profile::{loopback, Profile, SimError};
 use crate::report::console::Observer;
 use crate::report::{LateRequest, Outcome, ScenarioResult};
 use crate::scenario::{run_scenario, Scenario, Stage};
+use crate::transport;
 
 /// Why a run could not be carried out at all.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +38,9 @@ pub enum SuiteError {
         /// Why.
         source: SimError,
     },
+    /// The mock peers' TLS could not be set up (a certificate, or writing its CA).
+    #[error("tls: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     /// A scenario task panicked or was cancelled.
     #[error("a scenario task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
@@ -288,13 +292,20 @@ async fn run_one(
 
 /// Runs scenarios one at a time against an external target, with the mock peer on
 /// the address the target names (so the IUT can be pointed at it); tells `observer` of
-/// each run as it ends.
+/// each run as it ends. With `tls.mock_https` the mock peer serves HTTPS and its CA is
+/// written (by default into `report_dir`); with `tls.require_version` every run is
+/// judged on the TLS versions its connections negotiated.
 pub async fn run_external(
     target: Target,
     scenarios: &[Arc<Scenario>],
     observer: &dyn Observer,
+    report_dir: &std::path::Path,
 ) -> Result<Vec<ScenarioResult>, SuiteError> {
-    let http = HttpClient::new()?;
+    let http = HttpClient::with_tls(&target.tls.client)?;
+    let serving = transport::mock_serving(&target, report_dir)?;
+    if let Some(ca) = &serving.ca_written {
+        println!("mock peers serve HTTPS; trust their CA: {}", ca.display());
+    }
     let peer_name = target.counterpart_role();
     let listen: SocketAddr = match target.mock_peers.get(peer_name) {
         Some(a) => *a,
@@ -309,8 +320,7 @@ pub async fn run_external(
         }
     };
     let section = target.section.clone();
-    let counterpart = section
-        .start_counterpart(&target, listen)
+    let counterpart = crate::tls::scoped(serving.scope, section.start_counterpart(&target, listen))
         .await
         .map_err(|source| SuiteError::Counterpart {
             peer: peer_name,
@@ -337,8 +347,9 @@ pub async fn run_external(
             settle(&peer, quiet, &stage.redactor, &mut results).await;
         }
         peer.begin_run(&s.id);
-        let result = run_scenario(s, &stage, s.id.clone()).await;
+        let mut result = run_scenario(s, &stage, s.id.clone()).await;
         peer.end_run();
+        transport::judge(&mut result, &stage.target, peer.name(), &peer.requests());
         observer.finished(&result);
         results.push(result);
     }

@@ -6,16 +6,7 @@ use common::{crosscheck, free_port, root, sim, temp_dir, text};
 use serde_json::Value;
 
 fn target_a(api_port: u16, mock_b_port: u16, extra: &str) -> String {
-    format!(
-        "protocol: cci\nrole: csp-a\ndialect: seed\n\
-         api_base: http://127.0.0.1:{api_port}/v1\n\
-         customer_base: http://127.0.0.1:{api_port}/customer\n\
-         test_base: http://127.0.0.1:{api_port}/test\n\
-         providers: {{iut: csp-a, harness: csp-b, other: csp-c}}\n\
-         environments:\n  - {{id: env-ab-1, sizes: [50, 100, 500, 1000]}}\n  - {{id: env-ab-2, sizes: [1000, 10000]}}\n\
-         credentials:\n  harness: {{token: sim-token-b}}\n  iut: {{token: sim-token-a}}\n\
-         mock_peers:\n  csp-b: {{listen: \"127.0.0.1:{mock_b_port}\"}}\n{extra}"
-    )
+    common::cci_a_target("http", api_port, mock_b_port, extra)
 }
 
 #[test]

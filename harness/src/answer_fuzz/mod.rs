@@ -240,6 +240,7 @@ pub async fn fuzz_answers(
         target: request.target,
         faults: request.faults.clone(),
         parallel: jobs.max(1),
+        report_dir,
     };
     let chunk = CHUNK_PER_JOB * jobs.max(1);
     let timing = runner.timing().await?;

@@ -28,6 +28,8 @@ pub struct Runner<'a> {
     pub faults: BTreeSet<&'static str>,
     /// Built-in runs at once.
     pub parallel: usize,
+    /// Where a target's HTTPS mock peer writes its CA.
+    pub report_dir: &'a std::path::Path,
 }
 
 impl Runner<'_> {
@@ -58,7 +60,7 @@ impl Runner<'_> {
     pub async fn run(&self, scenarios: Vec<Scenario>) -> Result<Vec<ScenarioResult>, SuiteError> {
         let scenarios: Vec<Arc<Scenario>> = scenarios.into_iter().map(Arc::new).collect();
         if let Some(target) = self.target {
-            return run_external(target.clone(), &scenarios, &Silent).await;
+            return run_external(target.clone(), &scenarios, &Silent, self.report_dir).await;
         }
         let variant = self.variant();
         let runs = scenarios

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::tls::Handshake;
+
 /// How much of a body an exchange record keeps.
 const KEPT_BODY_CHARS: usize = 2048;
 
@@ -30,6 +32,9 @@ pub struct Exchange {
     pub error: Option<String>,
     /// How long it took.
     pub duration_ms: u64,
+    /// What the TLS handshake settled (absent: plain HTTP, or no connection).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<Handshake>,
 }
 
 /// Replaces secret values with `***` wherever they appear.

@@ -336,6 +336,8 @@ impl Lean {
             body,
             json,
             elapsed: started.elapsed(),
+            // The lean client speaks plain HTTP only.
+            tls: None,
         })
     }
 }

@@ -4,6 +4,8 @@
 mod client;
 mod exchange;
 mod lean;
+mod trust;
 
 pub use client::{HttpClient, HttpRequest, HttpResponse, TransportError, BODY_CAP};
 pub use exchange::{Exchange, Redactor};
+pub use trust::{late_ca, trust_late_ca, LateCaFile};

@@ -44,6 +44,8 @@ pub struct RecordedRequest {
     pub json: Option<Value>,
     /// When it arrived.
     pub at: Instant,
+    /// What the TLS handshake of its connection settled (`None`: plain HTTP).
+    pub tls: Option<crate::tls::Handshake>,
 }
 
 impl RecordedRequest {
@@ -354,6 +356,7 @@ impl MockPeer {
 /// Reads an incoming request into a [`RecordedRequest`] (body capped at 2 MiB); the
 /// error is the answer to give when the body is too large.
 pub async fn read_request(request: Request, seq: usize) -> Result<RecordedRequest, Response> {
+    let tls = crate::tls::negotiated(&request);
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, REQUEST_CAP)
         .await
@@ -379,6 +382,7 @@ pub async fn read_request(request: Request, seq: usize) -> Result<RecordedReques
         json: serde_json::from_slice(&body).ok(),
         body,
         at: Instant::now(),
+        tls,
     })
 }
 

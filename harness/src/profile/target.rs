@@ -13,6 +13,7 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use crate::profile::{Profile, RoleSpec, TargetSection};
+use crate::tls::{TlsFile, TlsSettings};
 use crate::yaml::{self, InputError};
 
 /// The names every target's credentials may have besides the protocol's own.
@@ -94,6 +95,9 @@ pub struct Target {
     pub bindings: BTreeMap<String, BindingOverride>,
     /// Every secret value, for redaction.
     pub secrets: Vec<String>,
+    /// HTTPS both ways: what the harness trusts and presents, the TLS version it
+    /// requires of the IUT, and whether the mock peers serve HTTPS.
+    pub tls: TlsSettings,
     /// The protocol's own fields.
     pub section: Arc<dyn TargetSection>,
 }
@@ -174,6 +178,8 @@ struct CoreFile {
     real_wait_limit_seconds: Option<u64>,
     #[serde(default)]
     bindings: BTreeMap<String, BindingOverride>,
+    #[serde(default)]
+    tls: TlsFile,
 }
 
 /// Top-level fields of the core (bases, `{name}_base`, are added per protocol).
@@ -186,6 +192,7 @@ const CORE_FIELDS: &[&str] = &[
     "timeouts",
     "real_wait_limit_seconds",
     "bindings",
+    "tls",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -444,6 +451,7 @@ impl CoreFile {
             })?;
             mock_peers.insert(name, addr);
         }
+        let tls = self.tls.into_settings(file)?;
         let section = profile.parse_target(text, file, role_name)?;
         secrets.extend(section.secrets());
         Ok(Target {
@@ -490,6 +498,7 @@ impl CoreFile {
             )?,
             bindings: self.bindings,
             secrets,
+            tls,
             section,
         })
     }

@@ -44,7 +44,7 @@ Scenarios: {{ s.total }} total, {{ s.passed }} passed, {{ s.failed }} failed, {{
 {% for f in r.failures %}<p>[{{ f.requirement }}] {{ f.step }}<br>expected: <code>{{ f.expected }}</code><br>actual: <code>{{ f.actual }}</code></p>
 {% endfor %}{% for w in r.warnings %}<p>warning [{{ w.requirement }}] {{ w.step }}<br>expected: <code>{{ w.expected }}</code><br>actual: <code>{{ w.actual }}</code></p>
 {% endfor %}{% if r.exchanges %}<details><summary>{{ r.exchanges | length }} exchanges</summary>
-{% for e in r.exchanges %}<pre>{{ e.step }} {{ e.direction }}
+{% for e in r.exchanges %}<pre>{{ e.step }} {{ e.direction }}{% if e.tls %} ({{ e.tls.version }}, {{ e.tls.cipher }}){% endif %}
 {{ e.method }} {{ e.url }}{% if e.request_body %}
 {{ e.request_body }}{% endif %}{% if e.status %}
 → {{ e.status }} in {{ e.duration_ms }} ms{% endif %}{% if e.response_body %}

@@ -194,6 +194,10 @@ mod tests {
             response_body: Some("{\"granted\":true}".into()),
             error: None,
             duration_ms: 3,
+            tls: Some(crate::tls::Handshake {
+                version: "TLSv1_3".into(),
+                cipher: "TLS13_AES_256_GCM_SHA384".into(),
+            }),
         });
         let mut errored = result("demo-down", Outcome::Errored);
         errored.reason =
@@ -298,5 +302,6 @@ mod tests {
         let failed = &json["scenarios"][1];
         assert_eq!(failed["failures"][0]["expected"], "$.granted == false");
         assert_eq!(failed["exchanges"][0]["status"], 200);
+        assert_eq!(failed["exchanges"][0]["tls"]["version"], "TLSv1_3");
     }
 }

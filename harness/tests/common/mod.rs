@@ -109,3 +109,18 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// A CCI csp-a target for the simulator at `scheme://127.0.0.1:api_port`, its mock B on
+/// `mock_b_port`, with `extra` appended.
+pub fn cci_a_target(scheme: &str, api_port: u16, mock_b_port: u16, extra: &str) -> String {
+    format!(
+        "protocol: cci\nrole: csp-a\ndialect: seed\n\
+         api_base: {scheme}://127.0.0.1:{api_port}/v1\n\
+         customer_base: {scheme}://127.0.0.1:{api_port}/customer\n\
+         test_base: {scheme}://127.0.0.1:{api_port}/test\n\
+         providers: {{iut: csp-a, harness: csp-b, other: csp-c}}\n\
+         environments:\n  - {{id: env-ab-1, sizes: [50, 100, 500, 1000]}}\n  - {{id: env-ab-2, sizes: [1000, 10000]}}\n\
+         credentials:\n  harness: {{token: sim-token-b}}\n  iut: {{token: sim-token-a}}\n\
+         mock_peers:\n  csp-b: {{listen: \"127.0.0.1:{mock_b_port}\"}}\n{extra}"
+    )
+}

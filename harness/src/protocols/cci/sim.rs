@@ -195,6 +195,7 @@ pub fn builtin_target(role: &str, dialect: Dialect, shape: &Shape) -> Target {
         quiet_between: Duration::ZERO,
         quiet_limit: Duration::ZERO,
         bindings: BTreeMap::new(),
+        tls: Default::default(),
         secrets: vec![
             world::TOKEN_A.into(),
             world::TOKEN_B.into(),

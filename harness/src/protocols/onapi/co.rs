@@ -314,6 +314,7 @@ mod tests {
             body: vec![],
             json: None,
             elapsed: Duration::ZERO,
+            tls: None,
         }
     }
 

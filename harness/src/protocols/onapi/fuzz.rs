@@ -327,6 +327,7 @@ mod tests {
             body: body.as_bytes().to_vec(),
             json: serde_json::from_str(body).ok(),
             elapsed: std::time::Duration::ZERO,
+            tls: None,
         })
     }
 

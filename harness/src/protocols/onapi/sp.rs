@@ -264,6 +264,7 @@ mod tests {
             body: body.to_vec(),
             json: serde_json::from_slice(body).ok(),
             at: Instant::now(),
+            tls: None,
         }
     }
 

@@ -170,6 +170,7 @@ pub fn builtin_target(role: &str) -> Target {
         quiet_between: Duration::ZERO,
         quiet_limit: Duration::ZERO,
         bindings: BTreeMap::new(),
+        tls: Default::default(),
         secrets: vec![TOKEN_CO.into(), TOKEN_NO_RIGHT.into()],
         section: Arc::new(OnapiTarget),
     }

@@ -598,6 +598,7 @@ mod tests {
             body: body.as_bytes().to_vec(),
             json: serde_json::from_str(body).ok(),
             elapsed: Duration::ZERO,
+            tls: None,
         })
     }
 

@@ -303,6 +303,7 @@ pub fn builtin_target() -> Target {
         quiet_between: Duration::ZERO,
         quiet_limit: Duration::ZERO,
         bindings: BTreeMap::new(),
+        tls: Default::default(),
         secrets: vec![
             TOKEN_CONSUMER_1.into(),
             TOKEN_CONSUMER_2.into(),

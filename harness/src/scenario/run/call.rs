@@ -201,6 +201,7 @@ async fn send(
             .err()
             .map(|e| redactor.redact(&e.to_string())),
         duration_ms: millis(started.elapsed()),
+        tls: result.as_ref().ok().and_then(|r| r.tls.clone()),
     };
     if record || result.is_err() {
         cx.exchanges.push(exchange);

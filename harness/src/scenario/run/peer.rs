@@ -209,6 +209,7 @@ fn record_request(cx: &mut Ctx<'_>, step: &Step, peer: &str, request: &RecordedR
         response_body: None,
         error: None,
         duration_ms: 0,
+        tls: request.tls.clone(),
     });
 }
 
