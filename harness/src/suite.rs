@@ -365,7 +365,7 @@ async fn settle(
         owner.late_traffic.push(LateRequest {
             peer: peer.name().to_string(),
             method: late.method,
-            path: redactor.redact(&late.path),
+            path: redactor.show(&late.path),
             arrived_during: late.during,
         });
     }

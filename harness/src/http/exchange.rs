@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::printable::{printable, text_of};
+
 /// How much of a body an exchange record keeps.
 const KEPT_BODY_CHARS: usize = 2048;
 
@@ -59,10 +61,16 @@ impl Redactor {
         out
     }
 
-    /// Redacts and truncates a body for the report.
+    /// The text with every secret replaced and every control character escaped
+    /// ([`printable`]): how any text from an IUT is shown.
+    pub fn show(&self, text: &str) -> String {
+        printable(&self.redact(text)).into_owned()
+    }
+
+    /// Redacts and truncates a body for the report: control characters escaped, and
+    /// bytes that are not UTF-8 decoded lossily and marked ([`text_of`]).
     pub fn body(&self, bytes: &[u8]) -> String {
-        let text = String::from_utf8_lossy(bytes);
-        let redacted = self.redact(&text);
+        let redacted = self.redact(&text_of(bytes));
         if redacted.chars().count() > KEPT_BODY_CHARS {
             let kept: String = redacted.chars().take(KEPT_BODY_CHARS).collect();
             format!("{kept}… ({} bytes in all)", bytes.len())

@@ -3,6 +3,7 @@
 
 mod client;
 mod exchange;
+pub mod printable;
 
 pub use client::{HttpClient, HttpRequest, HttpResponse, TransportError, BODY_CAP};
 pub use exchange::{Exchange, Redactor};

@@ -281,6 +281,14 @@ mod tests {
     }
 
     #[test]
+    fn markdown_cells_escape_pipes_backticks_html_and_controls() {
+        assert_eq!(
+            markdown::cell("a|b`c<i>&\n\u{1b}[2J\0"),
+            "a\\|b\\`c&lt;i&gt;&amp; \\x1b[2J\\0"
+        );
+    }
+
+    #[test]
     fn json_has_the_design_fields() {
         let json: serde_json::Value =
             serde_json::from_str(&Format::Json.render(&sample()).expect("renders")).expect("json");

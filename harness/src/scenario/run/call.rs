@@ -192,14 +192,11 @@ async fn send(
         step: cx.label(step),
         direction: "harness->iut".into(),
         method: request.method.clone(),
-        url: redactor.redact(&request.url),
+        url: redactor.show(&request.url),
         request_body: request.body.as_deref().map(|b| redactor.body(b)),
         status: result.as_ref().ok().map(|r| r.status),
         response_body: result.as_ref().ok().map(|r| redactor.body(&r.body)),
-        error: result
-            .as_ref()
-            .err()
-            .map(|e| redactor.redact(&e.to_string())),
+        error: result.as_ref().err().map(|e| redactor.show(&e.to_string())),
         duration_ms: millis(started.elapsed()),
     };
     if record || result.is_err() {

@@ -197,7 +197,7 @@ fn record_request(cx: &mut Ctx<'_>, step: &Step, peer: &str, request: &RecordedR
         step: cx.label(step),
         direction: format!("iut->{peer}"),
         method: request.method.clone(),
-        url: request.path.clone(),
+        url: cx.stage.redactor.show(&request.path),
         request_body: Some(cx.stage.redactor.body(&request.body)),
         status: None,
         response_body: None,
