@@ -3,6 +3,7 @@
 
 mod client;
 mod exchange;
+pub mod fingerprint;
 pub mod printable;
 
 pub use client::{HttpClient, HttpRequest, HttpResponse, TransportError, BODY_CAP};

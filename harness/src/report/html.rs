@@ -26,7 +26,8 @@ details { margin: .5rem 0 1rem; }
 <body>
 <h1>crosscheck: <span class="{{ verdict | lower }}">{{ verdict }}</span></h1>
 <p>Target: {{ report.target }}<br>Started: {{ report.started_at }}, took {{ (report.duration_ms / 1000) | round(1) }} s<br>
-Scenarios: {{ s.total }} total, {{ s.passed }} passed, {{ s.failed }} failed, {{ s.errored }} errored, {{ s.skipped }} skipped, {{ s.warnings }} warnings</p>
+crosscheck {{ report.harness_version }}, suite <code>{{ report.suite_digest }}</code><br>
+{{ runs | capitalize }}: {{ s.passed }} passed, {{ s.failed }} failed, {{ s.errored }} errored, {{ s.skipped }} skipped, {{ s.warnings }} warnings</p>
 <h2>Requirements</h2>
 <table><tr><th>requirement</th><th>status</th><th>what it asks</th><th>why</th></tr>
 {% for r in requirements %}<tr><td>{{ r.id }}</td><td class="{{ r.status | replace(' ', '-') }}">{{ r.status }}</td><td>{{ r.gist }}</td><td>{% for w in r.reasons %}{{ w }}{% if not loop.last %}<br>{% endif %}{% endfor %}</td></tr>
@@ -81,6 +82,7 @@ pub fn render(report: &RunReport) -> Result<String, super::ReportError> {
         minijinja::context! {
             report => report,
             s => &report.summary,
+            runs => report.summary.runs_of_scenarios(),
             requirements => requirements,
             verdict => if report.all_passed() { "PASS" } else { "FAIL" },
             all_passed => report.all_passed(),

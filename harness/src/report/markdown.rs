@@ -35,13 +35,23 @@ pub fn render(report: &RunReport) -> String {
     let _ = writeln!(out, "- started: {}", report.started_at);
     let _ = writeln!(
         out,
+        "- crosscheck {}, suite {}",
+        report.harness_version, report.suite_digest
+    );
+    let _ = writeln!(
+        out,
         "- duration: {:.1} s",
         report.duration_ms as f64 / 1000.0
     );
     let _ = writeln!(
         out,
-        "- scenarios: {} total, {} passed, {} failed, {} errored, {} skipped, {} warnings\n",
-        s.total, s.passed, s.failed, s.errored, s.skipped, s.warnings
+        "- {}: {} passed, {} failed, {} errored, {} skipped, {} warnings\n",
+        s.runs_of_scenarios(),
+        s.passed,
+        s.failed,
+        s.errored,
+        s.skipped,
+        s.warnings
     );
     let _ = writeln!(out, "## Requirements\n");
     let _ = writeln!(out, "| requirement | status | what it asks | why |");
