@@ -46,12 +46,17 @@ crosscheck {{ report.harness_version }}, suite <code>{{ report.suite_digest }}</
 {% endfor %}{% for w in r.warnings %}<p>warning [{{ w.requirement }}] {{ w.step }}<br>expected: <code>{{ w.expected }}</code><br>actual: <code>{{ w.actual }}</code></p>
 {% endfor %}{% if r.exchanges %}<details><summary>{{ r.exchanges | length }} exchanges</summary>
 {% for e in r.exchanges %}<pre>{{ e.step }} {{ e.direction }}
-{{ e.method }} {{ e.url }}{% if e.request_body %}
+{{ e.method }} {{ e.url }}{% for h in e.request_headers %}
+{{ h.name }}: {{ h.value }}{% endfor %}{% if e.request_body %}
+
 {{ e.request_body }}{% endif %}{% if e.status %}
-→ {{ e.status }} in {{ e.duration_ms }} ms{% endif %}{% if e.response_body %}
+→ {{ e.status }} in {{ e.duration_ms }} ms{% endif %}{% for h in e.response_headers %}
+{{ h.name }}: {{ h.value }}{% endfor %}{% if e.response_body %}
+
 {{ e.response_body }}{% endif %}{% if e.error %}
 error: {{ e.error }}{% endif %}</pre>
-{% endfor %}</details>{% endif %}
+{% if e.curl %}<details><summary>again with curl</summary><pre>{{ e.curl }}</pre></details>
+{% endif %}{% endfor %}</details>{% endif %}
 {% endfor %}
 </body>
 </html>

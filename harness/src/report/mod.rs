@@ -190,11 +190,19 @@ mod tests {
             direction: "harness->iut".into(),
             method: "POST".into(),
             url: "http://127.0.0.1:1/api/tickets/redeem".into(),
+            request_headers: vec![crate::http::Header {
+                name: "authorization".into(),
+                value: "Bearer sha256:1a2b3c4d".into(),
+            }],
             request_body: Some("{\"ticket\":\"abc\"}".into()),
             status: Some(200),
+            response_headers: vec![],
             response_body: Some("{\"granted\":true}".into()),
             error: None,
             duration_ms: 3,
+            curl: Some(
+                "printf '{\"ticket\":\"abc\"}' | curl -sS -i -X 'POST' 'http://127.0.0.1:1/api/tickets/redeem' \\\n  -H 'authorization: Bearer '\"$CROSSCHECK_TOKEN_HARNESS\" \\\n  --data-binary @-".into(),
+            ),
         });
         let mut errored = result("demo-down", Outcome::Errored);
         errored.reason =
