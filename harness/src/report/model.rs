@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::status::{self, RequirementStatus};
+use crate::http::printable::printable;
 use crate::http::Exchange;
 
 /// How a scenario ended.
@@ -161,7 +162,8 @@ pub struct RunReport {
     pub suite_digest: String,
     /// What was tested.
     pub target: String,
-    /// The target's name: the target file's `name`, or `built-in simulators`.
+    /// The target's name: the target file's `name`, or `built-in simulators` (control
+    /// characters escaped, as in `target`).
     pub target_name: String,
     /// RFC 3339 start time.
     pub started_at: String,
@@ -221,8 +223,8 @@ impl RunReport {
             harness_version: env!("CARGO_PKG_VERSION"),
             suite: suite.to_string(),
             suite_digest: String::new(),
-            target: target.to_string(),
-            target_name: target.to_string(),
+            target: printable(target).into_owned(),
+            target_name: printable(target).into_owned(),
             started_at,
             duration_ms,
             summary,
@@ -242,7 +244,7 @@ impl RunReport {
 
     /// This report with the target's own name (the target file's `name`).
     pub fn with_target_name(mut self, name: &str) -> Self {
-        self.target_name = name.to_string();
+        self.target_name = printable(name).into_owned();
         self
     }
 
