@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::http::printable::printable;
 use crate::http::Redactor;
 use crate::http::{HttpClient, TransportError};
 use crate::nulls::{self, NullKind, NullServer};
@@ -132,7 +133,7 @@ fn errored(job: &Job, reason: String) -> ScenarioResult {
         requirements: job.scenario.requirements.clone(),
         outcome: Outcome::Errored,
         duration_ms: 0,
-        reason: Some(reason),
+        reason: Some(printable(&reason).into_owned()),
         failures: vec![],
         warnings: vec![],
         exchanges: vec![],
