@@ -187,25 +187,26 @@ async fn send(
             peer.claim(answered.iter().map(String::as_str));
         }
     }
-    let redactor = &cx.stage.redactor;
-    let exchange = Exchange {
-        step: cx.label(step),
-        direction: "harness->iut".into(),
-        method: request.method.clone(),
-        url: redactor.show(&request.url),
-        request_headers: Header::shown(&request.headers, redactor),
-        request_body: request.body.as_deref().map(|b| redactor.body(b)),
-        status: result.as_ref().ok().map(|r| r.status),
-        response_headers: result
-            .as_ref()
-            .map(|r| Header::shown(&r.headers, redactor))
-            .unwrap_or_default(),
-        response_body: result.as_ref().ok().map(|r| redactor.body(&r.body)),
-        error: result.as_ref().err().map(|e| redactor.show(&e.to_string())),
-        duration_ms: millis(started.elapsed()),
-        curl: Some(curl::command(request, redactor)),
-    };
+    // Polls make many calls and keep few: only a kept call is written down.
     if record || result.is_err() {
+        let redactor = &cx.stage.redactor;
+        let exchange = Exchange {
+            step: cx.label(step),
+            direction: "harness->iut".into(),
+            method: request.method.clone(),
+            url: redactor.show(&request.url),
+            request_headers: Header::shown(&request.headers, redactor),
+            request_body: request.body.as_deref().map(|b| redactor.body(b)),
+            status: result.as_ref().ok().map(|r| r.status),
+            response_headers: result
+                .as_ref()
+                .map(|r| Header::shown(&r.headers, redactor))
+                .unwrap_or_default(),
+            response_body: result.as_ref().ok().map(|r| redactor.body(&r.body)),
+            error: result.as_ref().err().map(|e| redactor.show(&e.to_string())),
+            duration_ms: millis(started.elapsed()),
+            curl: Some(curl::command(request, redactor)),
+        };
         cx.exchanges.push(exchange);
     }
     result.map_err(|e| cx.errored(step, e))
