@@ -5,9 +5,12 @@
 use super::client::HttpRequest;
 use super::redact::{Piece, Redactor};
 
+/// The longest body a command writes out; a longer one is read from a file.
+const INLINE_BODY_BYTES: usize = 64 * 1024;
+
 /// The command that sends `request` again. A body goes through `printf` (octal
 /// escapes for anything but printable ASCII, `%s` for each secret) into
-/// `curl --data-binary @-`.
+/// `curl --data-binary @-`; one over 64 KiB is read from `request-body.bin`.
 pub fn command(request: &HttpRequest, redactor: &Redactor) -> String {
     let mut curl = format!(
         "curl -sS -i -X {} {}",
@@ -22,6 +25,12 @@ pub fn command(request: &HttpRequest, redactor: &Redactor) -> String {
     let Some(body) = &request.body else {
         return curl;
     };
+    if body.len() > INLINE_BODY_BYTES {
+        return format!(
+            "# the body ({} bytes) is too long to write out: save it as request-body.bin\n{curl} \\\n  --data-binary @request-body.bin",
+            body.len()
+        );
+    }
     let mut format = String::new();
     let mut args = String::new();
     for piece in redactor.pieces(body) {
@@ -142,6 +151,17 @@ mod tests {
         );
         assert!(c.ends_with("--data-binary @-"), "{c}");
         assert!(!c.contains("tok-1") && !c.bytes().any(|b| b < 0x20 && b != b'\n'));
+    }
+
+    #[test]
+    fn a_long_body_is_read_from_a_file() {
+        let body = vec![b'x'; INLINE_BODY_BYTES + 1];
+        let c = command(&request(Some(&body)), &redactor());
+        assert!(c.starts_with("# the body (65537 bytes)"), "{c}");
+        assert!(
+            c.ends_with("--data-binary @request-body.bin") && c.len() < 400,
+            "{c}"
+        );
     }
 
     #[test]
