@@ -308,7 +308,9 @@ async fn dispatch(
             let output = Output {
                 dir: &report_dir,
                 formats: &formats,
-                suite_digest: suite_digest(&scenarios)?,
+                suite_digest: report::digest::of_sources(
+                    scenarios.iter().map(|s| s.source.as_str()),
+                )?,
             };
             if let Some(p) = &protocol {
                 protocols::find(p)
@@ -506,25 +508,6 @@ struct Output<'a> {
     formats: &'a [Format],
     /// The digest of every scenario file loaded, before filters and partitions.
     suite_digest: String,
-}
-
-/// The digest of the files `scenarios` were loaded from ([`report::digest`]).
-fn suite_digest(scenarios: &[Arc<Scenario>]) -> anyhow::Result<String> {
-    let files: BTreeSet<&str> = scenarios
-        .iter()
-        .map(|s| {
-            s.source
-                .rsplit_once(':')
-                .map_or(s.source.as_str(), |(f, _)| f)
-        })
-        .collect();
-    let contents = files
-        .iter()
-        .map(|f| std::fs::read(f).with_context(|| format!("cannot read {f}")))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(report::digest::suite_digest(
-        contents.iter().map(Vec::as_slice),
-    ))
 }
 
 async fn run(

@@ -11,6 +11,35 @@ pub fn suite_digest<'a>(files: impl IntoIterator<Item = &'a [u8]>) -> String {
     format!("sha256:{}", sha256_hex(each.join("\n").as_bytes()))
 }
 
+/// A scenario file that could not be read again for the digest.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {path} for the suite's digest: {source}")]
+pub struct DigestError {
+    /// The file.
+    pub path: String,
+    /// Why.
+    pub source: std::io::Error,
+}
+
+/// The digest of the files scenarios were loaded from, given their `source`s
+/// (`file:line`; a file holding several scenarios counts once).
+pub fn of_sources<'a>(sources: impl IntoIterator<Item = &'a str>) -> Result<String, DigestError> {
+    let files: std::collections::BTreeSet<&str> = sources
+        .into_iter()
+        .map(|s| s.rsplit_once(':').map_or(s, |(file, _)| file))
+        .collect();
+    let contents = files
+        .into_iter()
+        .map(|path| {
+            std::fs::read(path).map_err(|source| DigestError {
+                path: path.to_string(),
+                source,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(suite_digest(contents.iter().map(Vec::as_slice)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -24,5 +53,19 @@ mod tests {
         assert_eq!(digest, suite_digest([b, a]));
         assert_ne!(digest, suite_digest([a]));
         assert_ne!(digest, suite_digest([a, b"id: b2".as_slice()]));
+    }
+
+    #[test]
+    fn sources_name_each_file_once_and_a_missing_one_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("crosscheck-digest-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("two.yaml");
+        std::fs::write(&file, "id: a").expect("written");
+        let path = file.display().to_string();
+        let twice = of_sources([format!("{path}:1").as_str(), format!("{path}:9").as_str()]);
+        assert_eq!(twice.expect("read"), suite_digest([b"id: a".as_slice()]));
+        let missing = dir.join("gone.yaml").display().to_string() + ":1";
+        assert!(of_sources([missing.as_str()]).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
