@@ -341,6 +341,13 @@ async fn dispatch(
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let mut scenarios = load(paths)?;
+            let output = Output {
+                dir: &report_dir,
+                formats: &formats,
+                suite_digest: report::digest::of_sources(
+                    scenarios.iter().map(|s| s.source.as_str()),
+                )?,
+            };
             if let Some(p) = &protocol {
                 protocols::find(p)
                     .ok_or_else(|| anyhow!("--protocol: unknown `{p}` ({})", protocols::names()))?;
@@ -364,16 +371,7 @@ async fn dispatch(
             if scenarios.is_empty() {
                 bail!("no scenario matches the filters");
             }
-            run(
-                scenarios,
-                target,
-                jobs,
-                strict,
-                &report_dir,
-                &formats,
-                virtual_time,
-            )
-            .await
+            run(scenarios, target, jobs, strict, &output, virtual_time).await
         }
         Command::Sim {
             protocol,
@@ -604,19 +602,27 @@ fn chosen(protocol: Option<&str>) -> anyhow::Result<Vec<&'static dyn Profile>> {
     ])
 }
 
+/// Where and how `run` writes its reports.
+struct Output<'a> {
+    dir: &'a std::path::Path,
+    formats: &'a [Format],
+    /// The digest of every scenario file loaded, before filters and partitions.
+    suite_digest: String,
+}
+
 async fn run(
     scenarios: Vec<Arc<Scenario>>,
     target: Option<PathBuf>,
     jobs: usize,
     strict: bool,
-    report_dir: &std::path::Path,
-    formats: &[Format],
+    output: &Output<'_>,
     virtual_time: bool,
 ) -> anyhow::Result<Exit> {
+    let (report_dir, formats) = (output.dir, output.formats);
     let started_at = jiff::Timestamp::now().to_string();
     let started = Instant::now();
     let console = Console::from_env();
-    let (target_name, roles, results) = match target {
+    let (target, target_name, roles, results) = match target {
         Some(path) => {
             let target = Target::load(&path, protocols::all())
                 .map_err(|e| anyhow!("invalid target file: {e}"))?;
@@ -626,7 +632,7 @@ async fn run(
             if results.is_empty() {
                 bail!("no scenario applies to the target's protocol, role and variant");
             }
-            (name, vec![role], results)
+            (name.clone(), name, vec![role], results)
         }
         None => {
             let roles: BTreeSet<(&'static str, String)> = scenarios
@@ -642,6 +648,7 @@ async fn run(
             let shown: Vec<String> = roles.iter().map(|(p, r)| format!("{p} {r}")).collect();
             (
                 format!("built-in simulators ({})", shown.join(", ")),
+                "built-in simulators".to_string(),
                 roles.into_iter().collect::<Vec<_>>(),
                 results,
             )
@@ -656,12 +663,14 @@ async fn run(
     let ids = coverage::requirement_ids(&prefixes, &results);
     let report = RunReport::new(
         "crosscheck",
-        &target_name,
+        &target,
         started_at,
         started.elapsed().as_millis() as u64,
         &ids,
         results,
     )
+    .with_suite_digest(output.suite_digest.clone())
+    .with_target_name(&target_name)
     .with_strict(strict)
     .with_virtual_time(virtual_time);
     let written = report::write(&report, report_dir, formats)?;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::http::printable::printable;
 use crate::http::Redactor;
 use crate::http::{HttpClient, TransportError};
 use crate::nulls::{self, NullKind, NullServer};
@@ -136,7 +137,7 @@ fn errored(job: &Job, reason: String) -> ScenarioResult {
         requirements: job.scenario.requirements.clone(),
         outcome: Outcome::Errored,
         duration_ms: 0,
-        reason: Some(reason),
+        reason: Some(printable(&reason).into_owned()),
         failures: vec![],
         warnings: vec![],
         exchanges: vec![],
@@ -380,7 +381,7 @@ async fn settle(
         owner.late_traffic.push(LateRequest {
             peer: peer.name().to_string(),
             method: late.method,
-            path: redactor.redact(&late.path),
+            path: redactor.show(&late.path),
             arrived_during: late.during,
         });
     }

@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use crate::tls::Handshake;
 
-/// How much of a body an exchange record keeps.
-const KEPT_BODY_CHARS: usize = 2048;
+use super::printable::printable;
+use super::redact::Redactor;
 
 /// One request and its answer (or transport error), as the report shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -18,12 +18,16 @@ pub struct Exchange {
     pub method: String,
     /// Full URL or path.
     pub url: String,
+    /// Request headers, credentials shown as fingerprints.
+    pub request_headers: Vec<Header>,
     /// Request body, truncated and redacted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_body: Option<String>,
     /// Response status, if an answer came.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    /// Response headers, credentials shown as fingerprints (empty without an answer).
+    pub response_headers: Vec<Header>,
     /// Response body, truncated and redacted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_body: Option<String>,
@@ -35,66 +39,30 @@ pub struct Exchange {
     /// What the TLS handshake settled (absent: plain HTTP, or no connection).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<Handshake>,
+    /// A shell command that sends the request again (calls the harness made), secrets
+    /// read from environment variables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curl: Option<String>,
 }
 
-/// Replaces secret values with `***` wherever they appear.
-#[derive(Debug, Clone, Default)]
-pub struct Redactor {
-    secrets: Vec<String>,
+/// One header as the report shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Header {
+    /// Name, lower case.
+    pub name: String,
+    /// Value; a fingerprint for credentials.
+    pub value: String,
 }
 
-impl Redactor {
-    /// A redactor for these secrets; empty strings are ignored.
-    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
-        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
-        // Longest first, so a secret that contains another is removed whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        secrets.dedup();
-        Self { secrets }
-    }
-
-    /// The text with every secret replaced.
-    pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), "***");
-            }
-        }
-        out
-    }
-
-    /// Redacts and truncates a body for the report.
-    pub fn body(&self, bytes: &[u8]) -> String {
-        let text = String::from_utf8_lossy(bytes);
-        let redacted = self.redact(&text);
-        if redacted.chars().count() > KEPT_BODY_CHARS {
-            let kept: String = redacted.chars().take(KEPT_BODY_CHARS).collect();
-            format!("{kept}… ({} bytes in all)", bytes.len())
-        } else {
-            redacted
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redacts_every_secret_and_truncates() {
-        let r = Redactor::new([
-            "token-b".to_string(),
-            "token-b-long".to_string(),
-            String::new(),
-        ]);
-        assert_eq!(
-            r.redact("Bearer token-b-long and token-b"),
-            "Bearer *** and ***"
-        );
-        let long = "x".repeat(5000);
-        let kept = r.body(long.as_bytes());
-        assert!(kept.ends_with("(5000 bytes in all)"));
-        assert!(kept.len() < 2200);
+impl Header {
+    /// Every header of `headers` as the report shows it.
+    pub fn shown(headers: &[(String, String)], redactor: &Redactor) -> Vec<Header> {
+        headers
+            .iter()
+            .map(|(name, value)| Header {
+                name: printable(&name.to_ascii_lowercase()).into_owned(),
+                value: redactor.header(name, value),
+            })
+            .collect()
     }
 }

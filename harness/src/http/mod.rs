@@ -2,10 +2,15 @@
 //! every exchange with secrets redacted.
 
 mod client;
+pub mod curl;
 mod exchange;
+pub mod fingerprint;
 mod lean;
+pub mod printable;
+mod redact;
 mod trust;
 
 pub use client::{HttpClient, HttpRequest, HttpResponse, TransportError, BODY_CAP};
-pub use exchange::{Exchange, Redactor};
+pub use exchange::{Exchange, Header};
+pub use redact::{Piece, Redactor};
 pub use trust::{late_ca, trust_late_ca, LateCaFile};

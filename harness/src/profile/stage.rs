@@ -90,12 +90,26 @@ pub struct Stage {
     pub redactor: Redactor,
 }
 
+/// The target's redactor: its secrets, each credential named (for reproducing
+/// commands) and its header shown as a fingerprint.
+fn redactor(target: &Target) -> Redactor {
+    let named = [
+        ("harness", &target.harness_credential),
+        ("iut", &target.iut_credential),
+    ]
+    .into_iter()
+    .chain(target.credentials.iter().map(|(n, c)| (n.as_str(), c)));
+    named.fold(Redactor::new(target.secrets.clone()), |r, (name, c)| {
+        r.with_credential(name, &c.header, &c.value)
+    })
+}
+
 impl Stage {
     /// A stage with one mock peer; the redactor comes from the target's secrets.
     pub fn new(target: Target, counterpart: Counterpart, http: HttpClient) -> Self {
         let peer = counterpart.peer;
         Self {
-            redactor: Redactor::new(target.secrets.clone()),
+            redactor: redactor(&target),
             peers: BTreeMap::from([(peer.name().to_string(), peer)]),
             target: Arc::new(target),
             protocol: counterpart.protocol,

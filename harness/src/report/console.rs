@@ -136,8 +136,8 @@ impl Console {
             self.paint("1;31", "FAIL")
         };
         format!(
-            "{verdict}: {} scenarios: {} passed, {} failed, {} errored, {} skipped, {} warnings ({:.1} s{}); reports: {}",
-            s.total,
+            "{verdict}: {}: {} passed, {} failed, {} errored, {} skipped, {} warnings ({:.1} s{}); reports: {}",
+            s.runs_of_scenarios(),
             s.passed,
             s.failed,
             s.errored,

@@ -26,7 +26,8 @@ details { margin: .5rem 0 1rem; }
 <body>
 <h1>crosscheck: <span class="{{ verdict | lower }}">{{ verdict }}</span></h1>
 <p>Target: {{ report.target }}<br>Started: {{ report.started_at }}, took {{ (report.duration_ms / 1000) | round(1) }} s<br>
-Scenarios: {{ s.total }} total, {{ s.passed }} passed, {{ s.failed }} failed, {{ s.errored }} errored, {{ s.skipped }} skipped, {{ s.warnings }} warnings</p>
+crosscheck {{ report.harness_version }}, suite <code>{{ report.suite_digest }}</code><br>
+{{ runs | capitalize }}: {{ s.passed }} passed, {{ s.failed }} failed, {{ s.errored }} errored, {{ s.skipped }} skipped, {{ s.warnings }} warnings</p>
 <h2>Requirements</h2>
 <table><tr><th>requirement</th><th>status</th><th>what it asks</th><th>why</th></tr>
 {% for r in requirements %}<tr><td>{{ r.id }}</td><td class="{{ r.status | replace(' ', '-') }}">{{ r.status }}</td><td>{{ r.gist }}</td><td>{% for w in r.reasons %}{{ w }}{% if not loop.last %}<br>{% endif %}{% endfor %}</td></tr>
@@ -45,12 +46,17 @@ Scenarios: {{ s.total }} total, {{ s.passed }} passed, {{ s.failed }} failed, {{
 {% endfor %}{% for w in r.warnings %}<p>warning [{{ w.requirement }}] {{ w.step }}<br>expected: <code>{{ w.expected }}</code><br>actual: <code>{{ w.actual }}</code></p>
 {% endfor %}{% if r.exchanges %}<details><summary>{{ r.exchanges | length }} exchanges</summary>
 {% for e in r.exchanges %}<pre>{{ e.step }} {{ e.direction }}{% if e.tls %} ({{ e.tls.version }}, {{ e.tls.cipher }}){% endif %}
-{{ e.method }} {{ e.url }}{% if e.request_body %}
+{{ e.method }} {{ e.url }}{% for h in e.request_headers %}
+{{ h.name }}: {{ h.value }}{% endfor %}{% if e.request_body %}
+
 {{ e.request_body }}{% endif %}{% if e.status %}
-→ {{ e.status }} in {{ e.duration_ms }} ms{% endif %}{% if e.response_body %}
+→ {{ e.status }} in {{ e.duration_ms }} ms{% endif %}{% for h in e.response_headers %}
+{{ h.name }}: {{ h.value }}{% endfor %}{% if e.response_body %}
+
 {{ e.response_body }}{% endif %}{% if e.error %}
 error: {{ e.error }}{% endif %}</pre>
-{% endfor %}</details>{% endif %}
+{% if e.curl %}<details><summary>again with curl</summary><pre>{{ e.curl }}</pre></details>
+{% endif %}{% endfor %}</details>{% endif %}
 {% endfor %}
 </body>
 </html>
@@ -81,6 +87,7 @@ pub fn render(report: &RunReport) -> Result<String, super::ReportError> {
         minijinja::context! {
             report => report,
             s => &report.summary,
+            runs => report.summary.runs_of_scenarios(),
             requirements => requirements,
             verdict => if report.all_passed() { "PASS" } else { "FAIL" },
             all_passed => report.all_passed(),

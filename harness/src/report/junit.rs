@@ -13,6 +13,11 @@ use super::model::{Outcome, RunReport, ScenarioResult};
 pub fn render(report: &RunReport) -> Result<String, super::ReportError> {
     let mut junit = Report::new(report.suite.as_str());
     junit.set_time(Duration::from_millis(report.duration_ms));
+    // A start time that is not RFC 3339 (never from `run`) leaves the timestamp out.
+    let started = chrono::DateTime::parse_from_rfc3339(&report.started_at).ok();
+    if let Some(t) = started {
+        junit.set_timestamp(t);
+    }
     let mut suites: BTreeMap<String, Vec<&ScenarioResult>> = BTreeMap::new();
     for s in &report.scenarios {
         suites
@@ -22,6 +27,13 @@ pub fn render(report: &RunReport) -> Result<String, super::ReportError> {
     }
     for (name, runs) in suites {
         let mut suite = TestSuite::new(name.as_str());
+        // Runs go in parallel, so a suite's time is the sum of its runs' times.
+        suite.set_time(Duration::from_millis(
+            runs.iter().map(|s| s.duration_ms).sum(),
+        ));
+        if let Some(t) = started {
+            suite.set_timestamp(t);
+        }
         // The status of each requirement these runs cover, as the whole report has it.
         let covered: std::collections::BTreeSet<&String> =
             runs.iter().flat_map(|s| s.requirements.iter()).collect();
@@ -47,8 +59,8 @@ pub fn render(report: &RunReport) -> Result<String, super::ReportError> {
                     let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     if let Some(first) = s.failures.first() {
                         st.set_message(format!(
-                            "{} {}: expected {}",
-                            first.requirement, first.step, first.expected
+                            "[{}] {}: expected {}, got {}",
+                            first.requirement, first.step, first.expected, first.actual
                         ));
                     }
                     st.set_description(
@@ -81,14 +93,20 @@ pub fn render(report: &RunReport) -> Result<String, super::ReportError> {
                         .join("\n"),
                 );
             }
-            case.set_classname(match &s.variant {
-                Some(v) => format!("{}.{}.{v}", s.protocol, s.role),
-                None => format!("{}.{}", s.protocol, s.role),
-            });
+            case.set_classname(classname(s));
             case.set_time(Duration::from_millis(s.duration_ms));
             suite.add_test_case(case);
         }
         junit.add_test_suite(suite);
     }
     Ok(junit.to_string()?)
+}
+
+/// `protocol.role`, and `.variant` when the protocol has a variant axis (an empty or
+/// `-` variant is no variant).
+fn classname(s: &ScenarioResult) -> String {
+    match s.variant.as_deref().map(str::trim) {
+        Some(v) if !v.is_empty() && v != "-" => format!("{}.{}.{v}", s.protocol, s.role),
+        _ => format!("{}.{}", s.protocol, s.role),
+    }
 }

@@ -3,11 +3,26 @@
 use std::fmt::Write as _;
 
 use super::model::{Outcome, RunReport};
+use crate::http::printable::printable;
 use crate::protocols;
 
-/// `text` made safe for one cell of a Markdown table.
+/// `text` made safe for one cell of a Markdown table (or one list item): pipes and
+/// backticks escaped, HTML shown as text, line breaks as spaces, control characters as
+/// escapes.
 pub(crate) fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(text.len());
+    for c in printable(text).chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '`' => out.push_str("\\`"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Renders the report as Markdown.
@@ -16,8 +31,13 @@ pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     let verdict = if report.all_passed() { "PASS" } else { "FAIL" };
     let _ = writeln!(out, "# crosscheck: {verdict}\n");
-    let _ = writeln!(out, "- target: {}", report.target);
+    let _ = writeln!(out, "- target: {}", cell(&report.target));
     let _ = writeln!(out, "- started: {}", report.started_at);
+    let _ = writeln!(
+        out,
+        "- crosscheck {}, suite {}",
+        report.harness_version, report.suite_digest
+    );
     let _ = writeln!(
         out,
         "- duration: {:.1} s",
@@ -25,8 +45,13 @@ pub fn render(report: &RunReport) -> String {
     );
     let _ = writeln!(
         out,
-        "- scenarios: {} total, {} passed, {} failed, {} errored, {} skipped, {} warnings\n",
-        s.total, s.passed, s.failed, s.errored, s.skipped, s.warnings
+        "- {}: {} passed, {} failed, {} errored, {} skipped, {} warnings\n",
+        s.runs_of_scenarios(),
+        s.passed,
+        s.failed,
+        s.errored,
+        s.skipped,
+        s.warnings
     );
     let _ = writeln!(out, "## Requirements\n");
     let _ = writeln!(out, "| requirement | status | what it asks | why |");

@@ -3,6 +3,7 @@
 
 pub mod console;
 pub mod coverage;
+pub mod digest;
 pub mod html;
 pub mod junit;
 pub mod markdown;
@@ -189,8 +190,13 @@ mod tests {
             direction: "harness->iut".into(),
             method: "POST".into(),
             url: "http://127.0.0.1:1/api/tickets/redeem".into(),
+            request_headers: vec![crate::http::Header {
+                name: "authorization".into(),
+                value: "Bearer sha256:1a2b3c4d".into(),
+            }],
             request_body: Some("{\"ticket\":\"abc\"}".into()),
             status: Some(200),
+            response_headers: vec![],
             response_body: Some("{\"granted\":true}".into()),
             error: None,
             duration_ms: 3,
@@ -198,6 +204,9 @@ mod tests {
                 version: "TLSv1_3".into(),
                 cipher: "TLS13_AES_256_GCM_SHA384".into(),
             }),
+            curl: Some(
+                "printf '{\"ticket\":\"abc\"}' | curl -sS -i -X 'POST' 'http://127.0.0.1:1/api/tickets/redeem' \\\n  -H 'authorization: Bearer '\"$CROSSCHECK_TOKEN_HARNESS\" \\\n  --data-binary @-".into(),
+            ),
         });
         let mut errored = result("demo-down", Outcome::Errored);
         errored.reason =
@@ -219,7 +228,7 @@ mod tests {
             path: "/tickets/t-1 | retry".into(),
             arrived_during: Some("demo-down".into()),
         });
-        RunReport::new(
+        let mut report = RunReport::new(
             "crosscheck",
             "sample target",
             "2026-11-22T00:00:00Z".into(),
@@ -227,6 +236,10 @@ mod tests {
             &["X-01", "X-02", "X-03", "X-04"],
             vec![passed, failed, errored, skipped, warned],
         )
+        .with_suite_digest("sha256:5a3c".into());
+        // Fixed, so the snapshots stay when the version moves.
+        report.harness_version = "0.0.0-test";
+        report
     }
 
     #[test]
@@ -236,6 +249,7 @@ mod tests {
             r.summary,
             Summary {
                 total: 5,
+                scenarios: 5,
                 passed: 2,
                 failed: 1,
                 errored: 1,
@@ -282,6 +296,52 @@ mod tests {
         let html = Format::Html.render(&report).expect("renders");
         assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"));
         insta::assert_snapshot!(html);
+    }
+
+    #[test]
+    fn junit_suites_have_time_and_timestamp_and_failures_show_both_sides() {
+        let mut report = sample();
+        report.scenarios[0].variant = None;
+        let xml = Format::Junit.render(&report).expect("renders");
+        assert!(xml.contains(r#"classname="demo.server""#), "{xml}");
+        assert!(xml.contains(r#"classname="demo.server.alpha""#), "{xml}");
+        let suite = xml
+            .lines()
+            .find(|l| l.contains("<testsuite "))
+            .expect("a suite");
+        assert!(suite.contains(r#"time="0.060""#), "{suite}");
+        assert!(
+            suite.contains(r#"timestamp="2026-11-22T00:00:00"#),
+            "{suite}"
+        );
+        assert!(
+            xml.contains("expected $.granted == false, got $.granted == true"),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn runs_and_scenarios_are_counted_apart() {
+        let mut twice = result("demo-ok", Outcome::Passed);
+        twice.id = "demo-ok[beta]".into();
+        let runs = vec![result("demo-ok", Outcome::Passed), twice];
+        let r = RunReport::new("crosscheck", "t", "now".into(), 1, &["X-01"], runs);
+        assert_eq!((r.summary.total, r.summary.scenarios), (2, 1));
+        assert_eq!(r.summary.runs_of_scenarios(), "2 runs of 1 scenario");
+        assert_eq!(sample().summary.runs_of_scenarios(), "5 scenarios");
+        let line = console::Console::new(console::Mode::Plain, false).summary_line(&r, &[]);
+        assert!(
+            line.starts_with("PASS: 2 runs of 1 scenario: 2 passed"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn markdown_cells_escape_pipes_backticks_html_and_controls() {
+        assert_eq!(
+            markdown::cell("a|b`c<i>&\n\u{1b}[2J\0"),
+            "a\\|b\\`c&lt;i&gt;&amp; \\x1b[2J\\0"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::status::{self, RequirementStatus};
+use crate::http::printable::printable;
 use crate::http::Exchange;
 
 /// How a scenario ended.
@@ -111,8 +112,10 @@ pub struct LateRequest {
 /// Totals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
-    /// Scenario runs.
+    /// Scenario runs (a scenario runs once per variant).
     pub total: usize,
+    /// Distinct scenarios among the runs.
+    pub scenarios: usize,
     /// Passed.
     pub passed: usize,
     /// Failed.
@@ -125,13 +128,43 @@ pub struct Summary {
     pub warnings: usize,
 }
 
+impl Summary {
+    /// `81 runs of 57 scenarios`, or `57 scenarios` when each ran once.
+    pub fn runs_of_scenarios(&self) -> String {
+        let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+        if self.total == self.scenarios {
+            plural(self.scenarios, "scenario")
+        } else {
+            format!(
+                "{} of {}",
+                plural(self.total, "run"),
+                plural(self.scenarios, "scenario")
+            )
+        }
+    }
+}
+
+/// The version of report.json's shape (`schemas/report.schema.json`): raised when a
+/// field changes meaning or goes; fields are only ever added within one version.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunReport {
+    /// The version of report.json's shape ([`SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// The version of crosscheck that ran.
+    pub harness_version: &'static str,
     /// Suite name.
     pub suite: String,
+    /// `sha256:` and the digest of every scenario file loaded (before filters and
+    /// partitions select runs), so partial reports of one suite carry the same digest.
+    pub suite_digest: String,
     /// What was tested.
     pub target: String,
+    /// The target's name: the target file's `name`, or `built-in simulators` (control
+    /// characters escaped, as in `target`).
+    pub target_name: String,
     /// RFC 3339 start time.
     pub started_at: String,
     /// Wall time.
@@ -161,8 +194,11 @@ impl RunReport {
         requirement_ids: &[&str],
         scenarios: Vec<ScenarioResult>,
     ) -> Self {
+        let distinct: std::collections::BTreeSet<&str> =
+            scenarios.iter().map(|s| s.scenario.as_str()).collect();
         let mut summary = Summary {
             total: scenarios.len(),
+            scenarios: distinct.len(),
             ..Summary::default()
         };
         for s in &scenarios {
@@ -183,8 +219,12 @@ impl RunReport {
             requirements.insert(id, state);
         }
         Self {
+            schema_version: SCHEMA_VERSION,
+            harness_version: env!("CARGO_PKG_VERSION"),
             suite: suite.to_string(),
-            target: target.to_string(),
+            suite_digest: String::new(),
+            target: printable(target).into_owned(),
+            target_name: printable(target).into_owned(),
             started_at,
             duration_ms,
             summary,
@@ -194,6 +234,18 @@ impl RunReport {
             clock: "real",
             scenarios,
         }
+    }
+
+    /// This report with the suite's digest ([`super::digest::suite_digest`]).
+    pub fn with_suite_digest(mut self, digest: String) -> Self {
+        self.suite_digest = digest;
+        self
+    }
+
+    /// This report with the target's own name (the target file's `name`).
+    pub fn with_target_name(mut self, name: &str) -> Self {
+        self.target_name = printable(name).into_owned();
+        self
     }
 
     /// This report with its runs timed on virtual time, or on real time.

@@ -116,7 +116,7 @@ pub fn decide(
         requirements: who.requirements,
         outcome,
         duration_ms: u64::try_from(record.duration.as_millis()).unwrap_or(u64::MAX),
-        reason: reason.map(|r| redactor.redact(&r)),
+        reason: reason.map(|r| redactor.show(&r)),
         failures: failures
             .into_iter()
             .map(|f| redacted(f, redactor))
@@ -131,10 +131,11 @@ pub fn decide(
     }
 }
 
-/// `f` with secrets removed from what it shows.
+/// `f` with secrets removed from what it shows, and control characters escaped.
 fn redacted(mut f: Failure, redactor: &Redactor) -> Failure {
-    f.actual = redactor.redact(&f.actual);
-    f.expected = redactor.redact(&f.expected);
+    f.step = redactor.show(&f.step);
+    f.actual = redactor.show(&f.actual);
+    f.expected = redactor.show(&f.expected);
     f
 }
 
@@ -198,6 +199,28 @@ mod tests {
         assert_eq!(r.failures[0].step, "step 2 \"x\" (line 9)");
         assert!(r.warnings.is_empty());
         assert_eq!(r.reason, None);
+    }
+
+    #[test]
+    fn what_an_iut_said_reaches_the_result_with_controls_escaped() {
+        let ending = Ending::Failed {
+            step: "step 1".into(),
+            requirement: "M-1".into(),
+            unmet: vec![Unmet {
+                expected: "status 200".into(),
+                actual: "body `\u{1b}[2Jsekrit\0`".into(),
+            }],
+        };
+        let redactor = Redactor::new(["sekrit".to_string()]);
+        let r = decide(who(&["M-1"]), record(ending), &levels, &redactor);
+        assert_eq!(r.failures[0].actual, "body `\\x1b[2J***\\0`");
+        let r = decide(
+            who(&["M-1"]),
+            record(Ending::Errored("no answer: \u{7}\u{202e}".into())),
+            &levels,
+            &redactor,
+        );
+        assert_eq!(r.reason.as_deref(), Some("no answer: \\x07\\u{202e}"));
     }
 
     #[test]

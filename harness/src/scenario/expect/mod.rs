@@ -20,6 +20,7 @@ pub use compile::SchemaLookup;
 
 use super::model::CompileError;
 use super::template::{has_template, TemplateError, Templates, Text};
+use crate::http::Redactor;
 
 /// What an expectation is checked against.
 #[derive(Debug, Clone, Default)]
@@ -149,6 +150,8 @@ pub struct Scope<'a> {
     pub templates: &'a Templates,
     /// The variables.
     pub vars: &'a Map<String, Value>,
+    /// Which headers carry credentials: a mismatch shows their value as a fingerprint.
+    pub redactor: &'a Redactor,
 }
 
 /// Why an expectation could not be checked: a template did not render, or its
@@ -230,9 +233,16 @@ impl Expect {
             };
             let found = s.header(&name).map(|v| Value::String(v.to_string()));
             if !m.test(found.as_ref()) {
+                // A wrong credential is shown as a fingerprint, never in clear.
+                let shown = match s.header(&name) {
+                    Some(v) if scope.redactor.is_credential_header(&name) => {
+                        Some(Value::String(scope.redactor.header(&name, v)))
+                    }
+                    _ => found,
+                };
                 out.push(Mismatch {
                     expected: format!("header {name} {}", m.show()),
-                    actual: format!("header {name} {}", show(found.as_ref())),
+                    actual: format!("header {name} {}", show(shown.as_ref())),
                 });
             }
         }

@@ -20,6 +20,7 @@ fn check_with(e: &Expect, s: &Subject<'_>, vars: &Map<String, Value>) -> Vec<Mis
         Scope {
             templates: &templates,
             vars,
+            redactor: &Redactor::default(),
         },
     )
     .expect("checks")
@@ -174,6 +175,7 @@ fn fixed_parts_compile_once_and_templated_parts_when_checked() {
             Scope {
                 templates: &templates,
                 vars: &wrong,
+                redactor: &Redactor::default(),
             },
         )
         .expect_err("bad regex once rendered");
@@ -193,4 +195,26 @@ fn templated_parts_are_still_checked_where_they_can_be() {
     .is_err());
     assert!(Expect::compile(&json!({"content_type": ["{{ x }}"]}), &schemas).is_err());
     assert!(Expect::compile(&json!({"status": ["{{ x }}"]}), &schemas).is_err());
+}
+
+#[test]
+fn a_wrong_credential_is_shown_as_a_fingerprint() {
+    let e = Expect::compile(
+        &json!({"headers": {"authorization": "Bearer right-token"}}),
+        &schemas,
+    )
+    .expect("parses");
+    let headers = vec![(
+        "authorization".to_string(),
+        "Bearer wrong-token".to_string(),
+    )];
+    let body = json!({});
+    let mismatches = check(&e, &subject(200, &headers, &body));
+    assert_eq!(mismatches.len(), 1);
+    let actual = &mismatches[0].actual;
+    assert!(!actual.contains("wrong-token"), "{actual}");
+    assert!(
+        actual.contains(&crate::http::fingerprint::credential("Bearer wrong-token")),
+        "{actual}"
+    );
 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::capture::{save, Found};
 use super::{millis, Ctx, Stop};
-use crate::http::{Exchange, HttpRequest, HttpResponse};
+use crate::http::{curl, Exchange, Header, HttpRequest, HttpResponse};
 use crate::profile::target::Credential;
 use crate::profile::Credentials;
 use crate::scenario::expect::Subject;
@@ -187,23 +187,27 @@ async fn send(
             peer.claim(answered.iter().map(String::as_str));
         }
     }
-    let redactor = &cx.stage.redactor;
-    let exchange = Exchange {
-        step: cx.label(step),
-        direction: "harness->iut".into(),
-        method: request.method.clone(),
-        url: redactor.redact(&request.url),
-        request_body: request.body.as_deref().map(|b| redactor.body(b)),
-        status: result.as_ref().ok().map(|r| r.status),
-        response_body: result.as_ref().ok().map(|r| redactor.body(&r.body)),
-        error: result
-            .as_ref()
-            .err()
-            .map(|e| redactor.redact(&e.to_string())),
-        duration_ms: millis(started.elapsed()),
-        tls: result.as_ref().ok().and_then(|r| r.tls.clone()),
-    };
+    // Polls make many calls and keep few: only a kept call is written down.
     if record || result.is_err() {
+        let redactor = &cx.stage.redactor;
+        let exchange = Exchange {
+            step: cx.label(step),
+            direction: "harness->iut".into(),
+            method: request.method.clone(),
+            url: redactor.show(&request.url),
+            request_headers: Header::shown(&request.headers, redactor),
+            request_body: request.body.as_deref().map(|b| redactor.body(b)),
+            status: result.as_ref().ok().map(|r| r.status),
+            response_headers: result
+                .as_ref()
+                .map(|r| Header::shown(&r.headers, redactor))
+                .unwrap_or_default(),
+            response_body: result.as_ref().ok().map(|r| redactor.body(&r.body)),
+            error: result.as_ref().err().map(|e| redactor.show(&e.to_string())),
+            duration_ms: millis(started.elapsed()),
+            tls: result.as_ref().ok().and_then(|r| r.tls.clone()),
+            curl: Some(curl::command(request, redactor)),
+        };
         cx.exchanges.push(exchange);
     }
     result.map_err(|e| cx.errored(step, e))
@@ -269,6 +273,25 @@ mod tests {
             record.exchanges[0].request_body.as_deref(),
             Some("{\"a\":1}")
         );
+        // Headers are recorded, the credential as a fingerprint; curl reads it from
+        // the environment.
+        let e = &record.exchanges[0];
+        let auth = e
+            .request_headers
+            .iter()
+            .find(|h| h.name == "authorization")
+            .expect("the credential header is recorded");
+        assert_eq!(
+            auth.value,
+            crate::http::fingerprint::credential("Bearer t-harness")
+        );
+        assert!(
+            e.response_headers.iter().any(|h| h.name == "content-type"),
+            "{e:?}"
+        );
+        let curl = e.curl.as_deref().expect("a curl command");
+        assert!(curl.contains("\"$CROSSCHECK_TOKEN_HARNESS\""), "{curl}");
+        assert!(!format!("{e:?}").contains("t-harness"), "{e:?}");
         let bad = scenario(
             "  - call: submit\n    with: {ticket: {a: 1}}\n    expect: {status: 201, json: {\"$.reference\": r-2}}\n",
         );

@@ -267,6 +267,7 @@ impl<'a> Ctx<'a> {
         let scope = Scope {
             templates: &self.templates,
             vars,
+            redactor: &self.stage.redactor,
         };
         expect
             .check(subject, scope)

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::capture::{save, Found};
 use super::{Ctx, Stop};
-use crate::http::Exchange;
+use crate::http::{Exchange, Header};
 use crate::peers::{PeerReply, RecordedRequest, ScriptedAnswer};
 use crate::scenario::expect::{Mismatch, Subject};
 use crate::scenario::model::{Answer, AwaitRequest, Body, Drain, NoRequests, PeerAnswer, Step};
@@ -203,13 +203,16 @@ fn record_request(cx: &mut Ctx<'_>, step: &Step, peer: &str, request: &RecordedR
         step: cx.label(step),
         direction: format!("iut->{peer}"),
         method: request.method.clone(),
-        url: request.path.clone(),
+        url: cx.stage.redactor.show(&request.path),
+        request_headers: Header::shown(&request.headers, &cx.stage.redactor),
         request_body: Some(cx.stage.redactor.body(&request.body)),
         status: None,
+        response_headers: Vec::new(),
         response_body: None,
         error: None,
         duration_ms: 0,
         tls: request.tls.clone(),
+        curl: None,
     });
 }
 
