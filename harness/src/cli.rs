@@ -296,6 +296,30 @@ fn runtime_for(virtual_time: bool) -> std::io::Result<tokio::runtime::Runtime> {
     }
 }
 
+/// The first line (1-based) of the file at `path` that contains `needle`.
+fn line_of(path: &std::path::Path, needle: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+}
+
+/// Fails unless `dir` can be created and written, so a run does not end by losing its
+/// reports.
+fn check_writable(dir: &std::path::Path, flag: &str) -> anyhow::Result<()> {
+    let probe = dir.join(".crosscheck-write-check");
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b""))
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| anyhow!("{flag} {}: cannot write there: {e}", dir.display()))
+}
+
+/// Fails on `--jobs 0`.
+fn check_jobs(jobs: usize) -> anyhow::Result<()> {
+    if jobs == 0 {
+        bail!("--jobs must be at least 1");
+    }
+    Ok(())
+}
+
 fn scenario_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     if paths.is_empty() {
         vec![PathBuf::from("scenarios")]
@@ -332,6 +356,8 @@ async fn dispatch(
             format,
             ..
         } => {
+            check_jobs(jobs)?;
+            check_writable(&report_dir, "--report-dir")?;
             let formats = format
                 .iter()
                 .map(|f| {
@@ -530,6 +556,8 @@ async fn dispatch(
             let started = Instant::now();
             let console = Console::from_env();
             let jobs = jobs.unwrap_or(if virtual_time { 32 } else { 128 });
+            check_jobs(jobs)?;
+            check_writable(&report_dir, "--report-dir")?;
             let expected = crate::selftest::last_durations(&report_dir);
             let matrix = crate::selftest::run(&scenarios, jobs, &expected, &console).await?;
             console.finish();
@@ -628,7 +656,18 @@ async fn run(
                 .map_err(|e| anyhow!("invalid target file: {e}"))?;
             let name = target.name.clone();
             let role = (target.profile.name(), target.role.clone());
-            let results = suite::run_external(target, &scenarios, &console, report_dir).await?;
+            let listens = target.mock_peers.clone();
+            let results = match suite::run_external(target, &scenarios, &console, report_dir).await
+            {
+                Err(e @ suite::SuiteError::Counterpart { peer, .. }) => {
+                    let line = listens
+                        .get(peer)
+                        .and_then(|addr| line_of(&path, &addr.to_string()))
+                        .map_or(String::new(), |l| format!(":{l}"));
+                    bail!("{}{line}: {e}", path.display());
+                }
+                other => other?,
+            };
             if results.is_empty() {
                 bail!("no scenario applies to the target's protocol, role and variant");
             }

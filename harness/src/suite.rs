@@ -31,13 +31,14 @@ pub enum SuiteError {
     /// The target does not say where the mock peer listens, and the IUT calls it.
     #[error("the target must say where the harness's mock {0} listens (mock_peers.{0}.listen), so the IUT can be pointed at it")]
     NoMockPeerAddress(&'static str),
-    /// The mock counterpart could not start.
-    #[error("mock_peers.{peer}: {source}")]
+    /// The mock counterpart could not start (`why` is not a `source`: its text is the
+    /// whole message, so it is not repeated).
+    #[error("mock_peers.{peer}.listen: {why}")]
     Counterpart {
         /// The mock peer's name.
         peer: &'static str,
         /// Why.
-        source: SimError,
+        why: SimError,
     },
     /// The mock peers' TLS could not be set up (a certificate, or writing its CA).
     #[error("tls: {0}")]
@@ -323,9 +324,9 @@ pub async fn run_external(
     let section = target.section.clone();
     let counterpart = crate::tls::scoped(serving.scope, section.start_counterpart(&target, listen))
         .await
-        .map_err(|source| SuiteError::Counterpart {
+        .map_err(|why| SuiteError::Counterpart {
             peer: peer_name,
-            source,
+            why,
         })?;
     let peer = counterpart.peer.clone();
     let variant = target.variant().map(str::to_string);
