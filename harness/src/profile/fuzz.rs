@@ -354,6 +354,27 @@ pub fn body_candidates(input: &[u8], still_invalid: impl Fn(&[u8]) -> bool) -> V
         .collect()
 }
 
+/// The head of the regression scenario written for `case`, up to `steps:`: id, title,
+/// protocol, role, requirements, needs (if any), tags, and a note saying what the input
+/// in it is.
+pub fn regression_head(
+    case: &RegressionCase<'_>,
+    (protocol, role): (&str, &str),
+    requirements: &str,
+    needs: Option<&str>,
+    input_is: &str,
+) -> String {
+    let needs = needs.map_or(String::new(), |n| format!("needs: {n}\n"));
+    format!(
+        "id: {id}\ntitle: \"fuzz finding: {label}\"\nprotocol: {protocol}\nrole: {role}\n\
+         requirements: {requirements}\n{needs}tags: [fuzz, regression]\nnotes: >\n  \
+         Written by crosscheck fuzz (oracle: {oracle}); {input_is}\nsteps:\n",
+        id = case.id,
+        label = case.label.replace(['"', '\\'], "'"),
+        oracle = case.oracle,
+    )
+}
+
 /// `text` as a scenario's `raw:` value: a quoted YAML string, inside a minijinja
 /// `raw` block when it holds template syntax.
 pub fn yaml_raw(text: &str) -> String {

@@ -402,21 +402,12 @@ impl Campaign for CciCampaign {
 }
 
 fn header(case: &RegressionCase<'_>, role: &str, requirement: &str) -> String {
-    format!(
-        r#"id: {id}
-title: "fuzz finding: {label}"
-protocol: cci
-role: {role}
-requirements: [{requirement}]
-tags: [fuzz, regression]
-notes: >
-  Written by crosscheck fuzz (oracle: {oracle}); the key is the shrunk input, or the
-  named variant of a freshly issued key when the finding was a variant of the key.
-steps:
-"#,
-        id = case.id,
-        label = case.label.replace(['"', '\\'], "'"),
-        oracle = case.oracle,
+    fuzz::regression_head(
+        case,
+        ("cci", role),
+        &format!("[{requirement}]"),
+        None,
+        "the key is the shrunk input, or the named variant of a freshly issued key when the finding was a variant of the key.",
     )
 }
 

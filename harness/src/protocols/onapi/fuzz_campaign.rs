@@ -110,7 +110,7 @@ impl Campaign for SpCampaign {
 fn regression_yaml(case: &RegressionCase<'_>, text: &str) -> String {
     let (requirements, expect) = if case.via == WELL_FORMED {
         (
-            "[ON-SP-01, ON-SP-02]",
+            "[ON-SP-01, ON-SP-02]".to_string(),
             "    expect: {requirement: ON-SP-02, status: 200}\n".to_string(),
         )
     } else {
@@ -120,23 +120,21 @@ fn regression_yaml(case: &RegressionCase<'_>, text: &str) -> String {
             "ON-SP-04"
         };
         (
-            if malformed == "ON-SP-03" { "[ON-SP-01, ON-SP-03, ON-SP-07]" } else { "[ON-SP-01, ON-SP-04, ON-SP-07]" },
+            format!("[ON-SP-01, {malformed}, ON-SP-07]"),
             format!(
                 "    expect:\n      - {{requirement: {malformed}, status: 400}}\n      - {{requirement: ON-SP-07, content_type: application/json, json: {{\"$.cause\": {{type: string}}}}}}\n"
             ),
         )
     };
+    let head = fuzz::regression_head(
+        case,
+        ("onapi", "sp"),
+        &requirements,
+        None,
+        "the notice is the shrunk input.",
+    );
     format!(
-        r#"id: {id}
-title: "fuzz finding: {label}"
-protocol: onapi
-role: sp
-requirements: {requirements}
-tags: [fuzz, regression]
-notes: >
-  Written by crosscheck fuzz (oracle: {oracle}); the notice is the shrunk input.
-steps:
-  - name: a valid notice is taken (positive control)
+        r#"{head}  - name: a valid notice is taken (positive control)
     requirement: ON-SP-01
     call: send_notice
     with: {{notice: "{{{{ valid_notice() }}}}"}}
@@ -149,9 +147,6 @@ steps:
       headers: {{content-type: application/json}}
       raw: {raw}
 {expect}"#,
-        id = case.id,
-        label = case.label.replace(['"', '\\'], "'"),
-        oracle = case.oracle,
         raw = fuzz::yaml_raw(text),
     )
 }

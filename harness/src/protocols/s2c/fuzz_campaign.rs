@@ -254,26 +254,20 @@ fn regression_yaml(case: &RegressionCase<'_>, text: &str) -> String {
             ),
         )
     };
-    let expect_note = case.oracle;
+    let head = fuzz::regression_head(
+        case,
+        ("s2c", "provider"),
+        "[S2C-03]",
+        Some(needs),
+        "the body is the shrunk input.",
+    );
     format!(
-        r#"id: {id}
-title: "fuzz finding: {label}"
-protocol: s2c
-role: provider
-requirements: [S2C-03]
-needs: {needs}
-tags: [fuzz, regression]
-notes: >
-  Written by crosscheck fuzz (oracle: {expect_note}); the body is the shrunk input.
-steps:
-  - name: the valid body is created (positive control)
+        r#"{head}  - name: the valid body is created (positive control)
     call: create_session
     with: {{body: "{{{{ valid_session(60) }}}}"}}
     expect: {{status: 2xx}}
     save: {{id: out.session_id}}
-{send}"#,
-        id = case.id,
-        label = case.label.replace(['"', '\\'], "'"),
+{send}"#
     )
 }
 
