@@ -184,12 +184,14 @@ impl Fuzzing<'_> {
         Ok((again, passed))
     }
 
-    /// The smallest answer of `m`'s class that still fails, with its problem.
+    /// The smallest answer of `m`'s class that still fails, with its problem and the
+    /// candidates tried.
     async fn shrink(
         &self,
         mut m: Mutant,
         mut why: String,
-    ) -> Result<(Mutant, String), AnswerFuzzError> {
+    ) -> Result<(Mutant, String, usize), AnswerFuzzError> {
+        let mut tried = 0;
         for round in 0..SHRINK_ROUNDS {
             let candidates: Vec<(String, Mutant)> = shrink::candidates(&self.base, &m)
                 .into_iter()
@@ -200,6 +202,7 @@ impl Fuzzing<'_> {
             if candidates.is_empty() {
                 break;
             }
+            tried += candidates.len();
             let problems = self.try_all(&candidates).await?;
             let smallest = candidates
                 .into_iter()
@@ -214,7 +217,7 @@ impl Fuzzing<'_> {
                 _ => break,
             }
         }
-        Ok((m, why))
+        Ok((m, why, tried))
     }
 }
 
@@ -296,14 +299,14 @@ pub async fn fuzz_answers(
         count += 1;
         let mut found = finding(i, &m, p.clone());
         if shrunk.insert(m.class) {
-            let (small, why) = fuzzing.shrink(m, p).await?;
+            let (small, why, tried) = fuzzing.shrink(m, p).await?;
             let id = format!("{}-c{i}", fuzzing.prefix);
             let text = fuzzing.text(&id, &small, false);
             let path = regress::write(report_dir, &id, &text, seed, i)?;
             found.shrunk = Some(Shrunk {
                 input: Input::new(case::answer_yaml(&small.answer).into_bytes(), None),
                 problem: why,
-                steps: SHRINK_ROUNDS,
+                steps: tried,
             });
             found.regression = Some(path.display().to_string());
             regressions.push(path);

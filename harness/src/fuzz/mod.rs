@@ -9,6 +9,7 @@ pub mod findings;
 pub mod pool;
 pub mod shrink;
 
+use futures_util::stream::{self, StreamExt};
 use tokio::time::Instant;
 
 pub use connection::Policy;
@@ -108,10 +109,21 @@ pub async fn run(campaign: &dyn Campaign, options: Options) -> Result<FuzzReport
     }
     let mut groups = tally.kept.into_groups();
     if options.shrink {
-        for f in groups.iter_mut().flat_map(|g| g.kept.iter_mut()) {
-            if f.case.is_some() {
-                f.shrunk = shrink_one(campaign, http, f).await;
-            }
+        // Findings shrink side by side, `concurrency` at a time (each one's candidates in
+        // order, so the result does not depend on timing): an oracle that waits for the
+        // IUT to settle makes every failing candidate slow.
+        let mut found: Vec<&mut Finding> = groups
+            .iter_mut()
+            .flat_map(|g| g.kept.iter_mut())
+            .filter(|f| f.case.is_some())
+            .collect();
+        let shrunk: Vec<Option<Shrunk>> =
+            stream::iter(found.iter().map(|f| shrink_one(campaign, http, f)))
+                .buffered(options.concurrency.max(1))
+                .collect()
+                .await;
+        for (f, s) in found.iter_mut().zip(shrunk) {
+            f.shrunk = s;
         }
     }
     Ok(FuzzReport {

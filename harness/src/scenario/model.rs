@@ -293,6 +293,9 @@ pub struct Save {
     pub source: String,
     /// Where its value comes from, compiled.
     pub from: SaveFrom,
+    /// Written with a trailing `?`: a missing value saves `null` instead of failing the
+    /// step (for steps whose answer may legally carry it or not).
+    pub optional: bool,
 }
 
 /// Where a saved value comes from.

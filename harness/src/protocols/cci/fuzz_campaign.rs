@@ -389,7 +389,11 @@ impl Campaign for CciCampaign {
     fn regression(&self, case: &RegressionCase<'_>) -> Option<String> {
         let text = std::str::from_utf8(case.input).ok()?;
         if !self.issuer {
-            return (case.via == DESCRIBE).then(|| describe_regression(case, text));
+            return Some(if case.via == DESCRIBE {
+                describe_regression(case, text)
+            } else {
+                accept_regression(case, text)
+            });
         }
         Some(confirm_regression(case, text))
     }
@@ -497,6 +501,43 @@ fn describe_regression(case: &RegressionCase<'_>, text: &str) -> String {
         - {{status: 4xx, content_type: application/json}}
 "#,
         key = fuzz::yaml_raw(text)
+    ));
+    out
+}
+
+/// A fuzzed key on the customer's accept: refused (a 4xx with a JSON body), or accepted
+/// with a connection to follow that B deletes once A says keyValid false, never
+/// negotiated; the untouched key is accepted afterwards (the positive control).
+fn accept_regression(case: &RegressionCase<'_>, text: &str) -> String {
+    let mut out = header(case, "csp-b", "CCI-B-04");
+    out.push_str(&format!(
+        r#"  - let: {{key: "{{{{ issue_key() }}}}"}}
+  - name: accept the fuzzed key
+    call: accept_key
+    with: {{key: {key}}}
+    expect:
+      any_of:
+        - {{status: 4xx, content_type: application/json}}
+        - {{status: 2xx}}
+    save: {{accepted: status, conn: "out.connectionId?"}}
+  - name: an accepted key leaves a connection to follow
+    check: "{{{{ accepted >= 300 or conn is string }}}}"
+    expect: {{json: {{"$": true}}}}
+  - name: the accepted connection is deleted, never negotiated
+    for_each: "{{{{ [conn] if accepted < 300 else [] }}}}"
+    as: accepted_connection
+    steps:
+      - name: B's connection disappears
+        poll:
+          call: get_connection
+          with: {{id: "{{{{ accepted_connection }}}}"}}
+          until: {{any_of: [{{status: 404}}, {{status: 200, json: {{"$.state": DELETED}}}}]}}
+  - name: the untouched key is still accepted
+    call: accept_key
+    with: {{key: "{{{{ key }}}}"}}
+    expect: {{status: [201, 202]}}
+"#,
+        key = regression_key(case.class, case.label, text)
     ));
     out
 }

@@ -102,7 +102,11 @@ pub(super) fn compile_save(
     save: BTreeMap<String, String>,
 ) -> Result<Vec<Save>, CompileError> {
     let mut out = Vec::new();
-    for (name, source) in save {
+    for (name, written) in save {
+        let (source, optional) = match written.strip_suffix('?') {
+            Some(s) => (s.trim_end().to_string(), true),
+            None => (written.clone(), false),
+        };
         let from = if kind == "drain_requests" {
             if !["count", "arrivals", "bodies"].contains(&source.as_str()) {
                 return Err(err(format!(
@@ -126,7 +130,12 @@ pub(super) fn compile_save(
         } else {
             SaveFrom::Path(JsonPath::parse(&source).map_err(|e| err(format!("save {name}: {e}")))?)
         };
-        out.push(Save { name, source, from });
+        out.push(Save {
+            name,
+            source: written,
+            from,
+            optional,
+        });
     }
     Ok(out)
 }

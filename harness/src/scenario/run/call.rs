@@ -435,6 +435,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_optional_save_takes_null_when_the_value_is_missing() {
+        let t = stage(|_, _| {}).await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(400).set_body_string("no JSON here"))
+            .mount(&t.iut)
+            .await;
+        let s = scenario(concat!(
+            "  - http: {method: get, base: service, path: /}\n",
+            "    save: {code: status, id: \"$.id?\", ref: \"header.x-ref ?\"}\n",
+            "  - check: \"{{ [code, id, ref] }}\"\n",
+            "    expect: {json: {\"$\": [400, null, null]}}\n",
+        ));
+        let record = play(&s, &t.stage).await;
+        assert_eq!(record.ending, Ending::Passed, "{record:?}");
+    }
+
+    #[tokio::test]
     async fn a_custom_auth_map_sends_its_header() {
         let t = stage(|_, _| {}).await;
         Mock::given(method("GET"))

@@ -79,6 +79,9 @@ pub(super) fn save(cx: &mut Ctx<'_>, step: &Step, found: &Found<'_>) -> Result<(
             Some(v) => {
                 cx.vars.insert(s.name.clone(), v);
             }
+            None if s.optional => {
+                cx.vars.insert(s.name.clone(), Value::Null);
+            }
             None => {
                 return Err(cx.fail(
                     step,
