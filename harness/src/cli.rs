@@ -17,7 +17,7 @@ use crate::profile::target::Target;
 use crate::profile::{FuzzRequest, Profile};
 use crate::protocols;
 use crate::report::console::{Console, Observer as _};
-use crate::report::{self, coverage, Format, RunReport};
+use crate::report::{self, coverage, Format, Partition, RunReport, Selection};
 use crate::scenario::{load_paths, Scenario};
 use crate::suite;
 
@@ -53,19 +53,20 @@ enum Command {
         /// Run only part K of N of the scenarios (e.g. 2/4).
         #[arg(long)]
         partition: Option<String>,
-        /// Where reports go.
-        #[arg(long, default_value = "reports/latest")]
-        report_dir: PathBuf,
-        /// SHOULD warnings fail the run (exit 1).
-        #[arg(long)]
-        strict: bool,
-        /// Formats: json, junit, md, html (comma separated).
-        #[arg(long, default_value = "json,junit,md,html", value_delimiter = ',')]
-        format: Vec<String>,
+        #[command(flatten)]
+        report: ReportOptions,
         /// Run the built-in simulators on real time instead of virtual time (runs
         /// against --target always use real time).
         #[arg(long)]
         real_time: bool,
+    },
+    /// Merge the reports of a partitioned run (`run --partition K/N`) into one.
+    Merge {
+        /// Folders, each holding the report.json of one part.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[command(flatten)]
+        report: ReportOptions,
     },
     /// Serve a reference simulator until interrupted. Each protocol adds its own
     /// settings (listed below).
@@ -178,6 +179,20 @@ enum Command {
         /// Scenario files or folders (default: scenarios/).
         paths: Vec<PathBuf>,
     },
+}
+
+/// Where and how `run` and `merge` write their reports.
+#[derive(Debug, clap::Args)]
+struct ReportOptions {
+    /// Where reports go.
+    #[arg(long, default_value = "reports/latest")]
+    report_dir: PathBuf,
+    /// SHOULD warnings fail the run (exit 1); a merge is strict also when a part was.
+    #[arg(long)]
+    strict: bool,
+    /// Formats: json, junit, md, html (comma separated).
+    #[arg(long, default_value = "json,junit,md,html", value_delimiter = ',')]
+    format: Vec<String>,
 }
 
 /// Why the command stopped: bad input (exit 2) or a verdict.
@@ -351,28 +366,26 @@ async fn dispatch(
             tag,
             jobs,
             partition,
-            report_dir,
-            strict,
-            format,
+            report,
             ..
         } => {
             check_jobs(jobs)?;
-            check_writable(&report_dir, "--report-dir")?;
-            let formats = format
-                .iter()
-                .map(|f| {
-                    Format::from_name(f).ok_or_else(|| {
-                        anyhow!("--format: unknown format `{f}` (json, junit, md, html)")
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let formats = report.formats()?;
+            let (report_dir, strict) = (report.report_dir, report.strict);
             let mut scenarios = load(paths)?;
-            let output = Output {
+            let mut output = Output {
                 dir: &report_dir,
                 formats: &formats,
                 suite_digest: report::digest::of_sources(
                     scenarios.iter().map(|s| s.source.as_str()),
                 )?,
+                selection: Selection {
+                    protocol: protocol.clone(),
+                    role: role.clone(),
+                    tags: tag.clone(),
+                },
+                partition: None,
+                roles: BTreeSet::new(),
             };
             if let Some(p) = &protocol {
                 protocols::find(p)
@@ -385,8 +398,15 @@ async fn dispatch(
             if !tag.is_empty() {
                 scenarios.retain(|s| tag.iter().any(|t| s.tags.contains(t)));
             }
+            // Every part names the roles of the whole selection, so parts agree on the
+            // target and the requirements they are judged against.
+            output.roles = scenarios
+                .iter()
+                .map(|s| (s.profile.name(), s.role.clone()))
+                .collect();
             if let Some(p) = &partition {
                 let (k, n) = suite::partition(p).map_err(|e| anyhow!("--partition: {e}"))?;
+                output.partition = Some(Partition { index: k, count: n });
                 scenarios = scenarios
                     .into_iter()
                     .enumerate()
@@ -398,6 +418,11 @@ async fn dispatch(
                 bail!("no scenario matches the filters");
             }
             run(scenarios, target, jobs, strict, &output, virtual_time).await
+        }
+        Command::Merge { dirs, report: out } => {
+            let formats = out.formats()?;
+            let report = report::merge::merge_dirs(&dirs, out.strict)?;
+            finish(&report, &out.report_dir, &formats, &Console::from_env())
         }
         Command::Sim {
             protocol,
@@ -636,6 +661,41 @@ struct Output<'a> {
     formats: &'a [Format],
     /// The digest of every scenario file loaded, before filters and partitions.
     suite_digest: String,
+    /// The filters that chose the runs.
+    selection: Selection,
+    /// Which part this is, with --partition.
+    partition: Option<Partition>,
+    /// The (protocol, IUT role) pairs of the filtered scenarios, before --partition.
+    roles: BTreeSet<(&'static str, String)>,
+}
+
+impl ReportOptions {
+    /// The formats of `--format`, once `--report-dir` is known to be writable.
+    fn formats(&self) -> anyhow::Result<Vec<Format>> {
+        check_writable(&self.report_dir, "--report-dir")?;
+        self.format
+            .iter()
+            .map(|f| {
+                Format::from_name(f).ok_or_else(|| {
+                    anyhow!("--format: unknown format `{f}` (json, junit, md, html)")
+                })
+            })
+            .collect()
+    }
+}
+
+/// Writes `report` in every format, prints the requirements and summary lines, and
+/// gives the exit code: 0 when it passed, 1 otherwise.
+fn finish(
+    report: &RunReport,
+    dir: &std::path::Path,
+    formats: &[Format],
+    console: &Console,
+) -> anyhow::Result<Exit> {
+    let written = report::write(report, dir, formats)?;
+    println!("{}", console.requirements_line(report));
+    println!("{}", console.summary_line(report, &written));
+    Ok(Exit::Code(if report.all_passed() { 0 } else { 1 }))
 }
 
 async fn run(
@@ -674,10 +734,7 @@ async fn run(
             (name.clone(), name, vec![role], results)
         }
         None => {
-            let roles: BTreeSet<(&'static str, String)> = scenarios
-                .iter()
-                .map(|s| (s.profile.name(), s.role.clone()))
-                .collect();
+            let roles = output.roles.clone();
             let names: Vec<String> = roles.iter().map(|(_, r)| r.clone()).collect();
             let plan = suite::plan_builtin(&scenarios, &names);
             console.planned(plan.len());
@@ -711,9 +768,7 @@ async fn run(
     .with_suite_digest(output.suite_digest.clone())
     .with_target_name(&target_name)
     .with_strict(strict)
-    .with_virtual_time(virtual_time);
-    let written = report::write(&report, report_dir, formats)?;
-    println!("{}", console.requirements_line(&report));
-    println!("{}", console.summary_line(&report, &written));
-    Ok(Exit::Code(if report.all_passed() { 0 } else { 1 }))
+    .with_virtual_time(virtual_time)
+    .with_selection(output.selection.clone(), output.partition);
+    finish(&report, report_dir, formats, &console)
 }

@@ -201,6 +201,20 @@ fn a_built_in_run_writes_a_report_the_schema_accepts() {
     assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
     let part = read_report(&again);
     assert_eq!(part["suite_digest"], report["suite_digest"]);
+    // A part says which it is; the schema knows the field and its shape.
+    assert_eq!(
+        part["partition"],
+        serde_json::json!({"index": 2, "count": 3})
+    );
+    assert_eq!(part["selection"], serde_json::json!({"tags": []}));
+    assert!(
+        report.get("partition").is_none(),
+        "a whole run has no partition"
+    );
+    assert_eq!(schema_errors(&part), Vec::<String>::new());
+    let mut bad = part.clone();
+    bad["partition"] = serde_json::json!({"index": 0, "count": 3, "of": "?"});
+    assert_eq!(schema_errors(&bad).len(), 2, "{:?}", schema_errors(&bad));
     assert!(part["summary"]["total"].as_u64() < report["summary"]["total"].as_u64());
     let runs = report["summary"]["total"].as_u64().unwrap_or(0);
     let scenarios = report["summary"]["scenarios"].as_u64().unwrap_or(0);

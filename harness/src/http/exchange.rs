@@ -1,6 +1,6 @@
 //! What the report keeps of each HTTP exchange, with secrets removed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::tls::Handshake;
 
@@ -8,7 +8,7 @@ use super::printable::printable;
 use super::redact::Redactor;
 
 /// One request and its answer (or transport error), as the report shows it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Exchange {
     /// The step that made or observed the exchange.
     pub step: String,
@@ -46,7 +46,7 @@ pub struct Exchange {
 }
 
 /// One header as the report shows it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Header {
     /// Name, lower case.
     pub name: String,

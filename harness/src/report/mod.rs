@@ -7,6 +7,7 @@ pub mod digest;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod merge;
 pub mod model;
 pub mod status;
 pub mod verdict;
@@ -14,7 +15,9 @@ pub mod verdict;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use model::{Failure, LateRequest, Outcome, RunReport, ScenarioResult, Summary};
+pub use model::{
+    Failure, LateRequest, Outcome, Partition, RunReport, ScenarioResult, Selection, Summary,
+};
 
 /// Why a report could not be rendered or written.
 #[derive(Debug, thiserror::Error)]
@@ -238,7 +241,7 @@ mod tests {
         )
         .with_suite_digest("sha256:5a3c".into());
         // Fixed, so the snapshots stay when the version moves.
-        report.harness_version = "0.0.0-test";
+        report.harness_version = "0.0.0-test".into();
         report
     }
 

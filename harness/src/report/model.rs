@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::status::{self, RequirementStatus};
 use crate::http::printable::printable;
 use crate::http::Exchange;
 
 /// How a scenario ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// Every step held.
@@ -35,7 +35,7 @@ impl Outcome {
 }
 
 /// One unmet expectation, located.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     /// Step label: number, name, source line (and loop item).
     pub step: String,
@@ -56,7 +56,7 @@ pub fn charged(requirement: &str) -> impl Iterator<Item = &str> {
 }
 
 /// One scenario run against one target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioResult {
     /// Unique in the report: the scenario id, with the variant in brackets when the
     /// protocol has a variant axis.
@@ -89,14 +89,14 @@ pub struct ScenarioResult {
     pub exchanges: Vec<Exchange>,
     /// Requests of this run that reached a mock peer after it had ended (against an
     /// external target): set aside, never taken by a later run.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub late_traffic: Vec<LateRequest>,
     /// Where the scenario is defined.
     pub source: String,
 }
 
 /// A request that belongs to a run but reached a mock peer after that run had ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LateRequest {
     /// The mock peer it reached.
     pub peer: String,
@@ -110,7 +110,7 @@ pub struct LateRequest {
 }
 
 /// Totals.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// Scenario runs (a scenario runs once per variant).
     pub total: usize,
@@ -149,12 +149,12 @@ impl Summary {
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A whole run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
     /// The version of report.json's shape ([`SCHEMA_VERSION`]).
     pub schema_version: u32,
     /// The version of crosscheck that ran.
-    pub harness_version: &'static str,
+    pub harness_version: String,
     /// Suite name.
     pub suite: String,
     /// `sha256:` and the digest of every scenario file loaded (before filters and
@@ -171,7 +171,7 @@ pub struct RunReport {
     pub duration_ms: u64,
     /// The clock each run's `duration_ms` was measured on: `real`, or `virtual` (built-in
     /// runs: waits take no wall time, durations are what they would take on real time).
-    pub clock: &'static str,
+    pub clock: String,
     /// Totals.
     pub summary: Summary,
     /// Requirement id → `passed`, `failed`, `warning`, `skipped` or `not covered`.
@@ -180,8 +180,55 @@ pub struct RunReport {
     pub requirement_reasons: BTreeMap<String, Vec<String>>,
     /// Whether SHOULD warnings fail the run (`--strict`).
     pub strict: bool,
+    /// The filters that chose the runs among the scenario files `suite_digest` names.
+    #[serde(default)]
+    pub selection: Selection,
+    /// Which part of a partitioned run this is (absent: a whole run, or a merge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
     /// Every scenario run.
     pub scenarios: Vec<ScenarioResult>,
+}
+
+/// Part `index` of `count` (`run --partition K/N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Partition {
+    /// K, from 1.
+    pub index: usize,
+    /// N.
+    pub count: usize,
+}
+
+/// The filters of `run` (`--protocol`, `--role`, `--tag`), which every part of one
+/// partitioned run shares.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Selection {
+    /// `--protocol`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// `--role`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// `--tag` (any of them), in the order given.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl std::fmt::Display for Selection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(p) = &self.protocol {
+            parts.push(format!("--protocol {p}"));
+        }
+        if let Some(r) = &self.role {
+            parts.push(format!("--role {r}"));
+        }
+        parts.extend(self.tags.iter().map(|t| format!("--tag {t}")));
+        match parts.is_empty() {
+            true => f.write_str("no filter"),
+            false => f.write_str(&parts.join(" ")),
+        }
+    }
 }
 
 impl RunReport {
@@ -220,7 +267,7 @@ impl RunReport {
         }
         Self {
             schema_version: SCHEMA_VERSION,
-            harness_version: env!("CARGO_PKG_VERSION"),
+            harness_version: env!("CARGO_PKG_VERSION").to_string(),
             suite: suite.to_string(),
             suite_digest: String::new(),
             target: printable(target).into_owned(),
@@ -231,7 +278,9 @@ impl RunReport {
             requirements,
             requirement_reasons,
             strict: false,
-            clock: "real",
+            selection: Selection::default(),
+            partition: None,
+            clock: "real".to_string(),
             scenarios,
         }
     }
@@ -250,7 +299,15 @@ impl RunReport {
 
     /// This report with its runs timed on virtual time, or on real time.
     pub fn with_virtual_time(mut self, virtual_time: bool) -> Self {
-        self.clock = if virtual_time { "virtual" } else { "real" };
+        self.clock = if virtual_time { "virtual" } else { "real" }.to_string();
+        self
+    }
+
+    /// This report with the filters that chose its runs and, for part of a partitioned
+    /// run, which part.
+    pub fn with_selection(mut self, selection: Selection, partition: Option<Partition>) -> Self {
+        self.selection = selection;
+        self.partition = partition;
         self
     }
 

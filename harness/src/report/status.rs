@@ -5,14 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::model::{charged, Outcome, ScenarioResult};
 use crate::tls::TLS_CHECK;
 
 /// The status of one requirement over a whole run. Later variants win when runs
 /// disagree: one failure makes a requirement failed whatever else passed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RequirementStatus {
     /// No run checked it.
     #[serde(rename = "not covered")]

@@ -1,6 +1,6 @@
 //! What a TLS handshake settled: the protocol version and the cipher suite.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A TLS protocol version the harness can require or report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -48,7 +48,7 @@ impl std::str::FromStr for TlsVersion {
 }
 
 /// The negotiated parameters of one TLS connection, as exchanges record them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handshake {
     /// `TLSv1_3`, `TLSv1_2`, ... as rustls names it.
     pub version: String,
