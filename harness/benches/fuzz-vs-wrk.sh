@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 CASES=${1:-100000}
 DURATION=${2:-10s}
-BIN=target/release/crosscheck
+BIN=${CROSSCHECK_BIN:-target/release/crosscheck}
 [ -x "$BIN" ] || cargo build --release
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 2; }
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

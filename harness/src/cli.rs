@@ -262,14 +262,14 @@ pub fn main() -> ExitCode {
     let runtime = match runtime_for(virtual_time) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            tell!("error: cannot start the async runtime: {e}");
             return ExitCode::from(2);
         }
     };
     match runtime.block_on(dispatch(cli.command, &matches, virtual_time)) {
         Ok(Exit::Code(c)) => ExitCode::from(c),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            tell!("error: {e:#}");
             ExitCode::from(2)
         }
     }
@@ -451,8 +451,8 @@ async fn dispatch(
                 crate::tls::scoped(scope, p.serve(&role, &faults, &settings, listen)).await?;
             let https = (format!("http://{listen}"), format!("https://{listen}"));
             match tls {
-                true => println!("{}", running.banner.replace(&https.0, &https.1)),
-                false => println!("{}", running.banner),
+                true => say!("{}", running.banner.replace(&https.0, &https.1)),
+                false => say!("{}", running.banner),
             }
             tokio::signal::ctrl_c()
                 .await
@@ -525,9 +525,9 @@ async fn dispatch(
                     .map(|t| t.secrets.clone())
                     .unwrap_or_default();
                 let written = crate::fuzz::files::write_report(&run.report, secrets, &report_dir)?;
-                print!("{}", run.report.render());
+                show!("{}", run.report.render());
                 for f in &run.unconfirmed {
-                    println!(
+                    say!(
                         "unconfirmed (failed once, passed when run again): case {} ({}: {}): {}",
                         f.case.unwrap_or_default(),
                         f.class,
@@ -537,7 +537,7 @@ async fn dispatch(
                 }
                 let written: Vec<String> =
                     written.iter().map(|p| p.display().to_string()).collect();
-                println!("report: {}", written.join(", "));
+                say!("report: {}", written.join(", "));
                 return Ok(Exit::Code(if run.report.findings == 0 { 0 } else { 1 }));
             }
             let Some(preparing) = p.fuzz(request) else {
@@ -555,17 +555,17 @@ async fn dispatch(
             crate::fuzz::files::write_regressions(&mut report, campaign.as_ref(), &report_dir)?;
             let written =
                 crate::fuzz::files::write_report(&report, campaign.secrets(), &report_dir)?;
-            print!("{}", report.render());
+            show!("{}", report.render());
             let written: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-            println!("report: {}", written.join(", "));
+            say!("report: {}", written.join(", "));
             Ok(Exit::Code(if report.findings == 0 { 0 } else { 1 }))
         }
         Command::Faults { protocol } => {
-            print!("{}", crate::listing::faults(&chosen(protocol.as_deref())?));
+            show!("{}", crate::listing::faults(&chosen(protocol.as_deref())?));
             Ok(Exit::Code(0))
         }
         Command::Variations { protocol } => {
-            print!(
+            show!(
                 "{}",
                 crate::listing::variations(&chosen(protocol.as_deref())?)
             );
@@ -587,10 +587,10 @@ async fn dispatch(
             let matrix = crate::selftest::run(&scenarios, jobs, &expected, &console).await?;
             console.finish();
             let seconds = started.elapsed().as_secs_f64();
-            print!("{}", matrix.render());
+            show!("{}", matrix.render());
             let written = crate::selftest::write(&matrix, seconds, &report_dir)?;
             let written: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-            println!(
+            say!(
                 "self-test took {seconds:.1} s; matrix: {}",
                 written.join(", ")
             );
@@ -600,7 +600,7 @@ async fn dispatch(
             let scenarios = load(paths)?;
             for s in &scenarios {
                 let variants: Vec<&str> = s.variants.iter().map(|v| v.unwrap_or("-")).collect();
-                println!(
+                say!(
                     "{:<32} {:<5} {:<6} [{}] {} — {}",
                     s.id,
                     s.profile.name(),
@@ -610,19 +610,19 @@ async fn dispatch(
                     s.title
                 );
             }
-            println!();
+            say!("");
             let rows = coverage::of_catalogue(
                 scenarios
                     .iter()
                     .map(|s| (s.id.as_str(), s.requirements.as_slice())),
             );
-            print!("{}", coverage::render(&rows, scenarios.len()));
+            show!("{}", coverage::render(&rows, scenarios.len()));
             Ok(Exit::Code(0))
         }
         Command::Check { paths } => {
             let scenarios = load(paths)?;
             let steps: usize = scenarios.iter().map(|s| s.steps.len()).sum();
-            println!(
+            say!(
                 "{} scenarios, {steps} top-level steps: all valid",
                 scenarios.len()
             );
@@ -693,8 +693,8 @@ fn finish(
     console: &Console,
 ) -> anyhow::Result<Exit> {
     let written = report::write(report, dir, formats)?;
-    println!("{}", console.requirements_line(report));
-    println!("{}", console.summary_line(report, &written));
+    say!("{}", console.requirements_line(report));
+    say!("{}", console.summary_line(report, &written));
     Ok(Exit::Code(if report.all_passed() { 0 } else { 1 }))
 }
 

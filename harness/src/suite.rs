@@ -306,7 +306,7 @@ pub async fn run_external(
     let http = HttpClient::with_tls(&target.tls.client)?;
     let serving = transport::mock_serving(&target, report_dir)?;
     if let Some(ca) = &serving.ca_written {
-        println!("mock peers serve HTTPS; trust their CA: {}", ca.display());
+        say!("mock peers serve HTTPS; trust their CA: {}", ca.display());
     }
     let peer_name = target.counterpart_role();
     let listen: SocketAddr = match target.mock_peers.get(peer_name) {

@@ -77,7 +77,7 @@ pub fn sim_tls(
     };
     let ca = GeneratedCa::new()?;
     ca.write(ca_out)?;
-    println!("serving HTTPS; trust the CA in {}", ca_out.display());
+    say!("serving HTTPS; trust the CA in {}", ca_out.display());
     Ok(Some(Arc::new(TlsScope {
         serve: ServeTls::Generated(Box::new(ca)),
         only,

@@ -513,3 +513,29 @@ fn separate_onapi_sp_and_co_pass_clean_and_fail_precisely_under_faults() {
         );
     }
 }
+
+/// A reader that quits early (`crosscheck run | head -1`) costs the run nothing: no
+/// panic on the closed pipe, the reports written, the exit code the verdict's.
+#[test]
+fn a_closed_stdout_neither_panics_nor_changes_the_verdict() {
+    let dir = temp_dir("closed-stdout");
+    for args in [
+        vec!["list"],
+        vec!["run", "--report-dir", dir.to_str().expect("utf-8")],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crosscheck"))
+            .args(&args)
+            .current_dir(root())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        // Close the reading end before the binary writes anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("exits");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+    assert!(dir.join("report.json").is_file());
+}

@@ -220,7 +220,7 @@ impl Observer for Console {
                 for line in self.problem_lines(result) {
                     match guard.as_ref() {
                         Some(bar) => bar.println(line),
-                        None => eprintln!("{line}"),
+                        None => tell!("{line}"),
                     }
                 }
                 if let Some(bar) = guard.as_ref() {
@@ -229,9 +229,9 @@ impl Observer for Console {
                 }
             }
             Mode::Plain => {
-                eprintln!("{}", self.plain_line(result));
+                tell!("{}", self.plain_line(result));
                 for line in self.problem_lines(result) {
-                    eprintln!("  {line}");
+                    tell!("  {line}");
                 }
             }
         }
