@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::fuzz::{self as keys, Seedling, REENCODED, TWEAKED};
+use super::fuzz::{self as keys, Seedling};
+use super::fuzz_regress as regress;
 use super::key::Dialect;
 use super::sim;
 use super::target::CciTarget;
@@ -390,12 +391,12 @@ impl Campaign for CciCampaign {
         let text = std::str::from_utf8(case.input).ok()?;
         if !self.issuer {
             return Some(if case.via == DESCRIBE {
-                describe_regression(case, text)
+                regress::describe(case, text)
             } else {
-                accept_regression(case, text)
+                regress::accept(case, text)
             });
         }
-        Some(confirm_regression(case, text))
+        Some(regress::confirm(case, text))
     }
 
     fn secrets(&self) -> Vec<String> {
@@ -403,143 +404,6 @@ impl Campaign for CciCampaign {
         out.extend(self.customer_credential.iter().map(|c| c.1.clone()));
         out
     }
-}
-
-fn header(case: &RegressionCase<'_>, role: &str, requirement: &str) -> String {
-    fuzz::regression_head(
-        case,
-        ("cci", role),
-        &format!("[{requirement}]"),
-        None,
-        "the key is the shrunk input, or the named variant of a freshly issued key when the finding was a variant of the key.",
-    )
-}
-
-/// The key a regression confirms: the named variant of a fresh key for variants that
-/// only exist relative to an issued key, else the input as it was.
-fn regression_key(class: &str, label: &str, text: &str) -> String {
-    let name = label.replace(['"', '\'', '\\'], "");
-    match class {
-        REENCODED => format!(
-            "\"{{{{ (reencodings(key) | selectattr('name', 'eq', '{name}') | first).key }}}}\""
-        ),
-        TWEAKED => format!(
-            "\"{{{{ (field_tweaks(key) | selectattr('name', 'eq', '{name}') | first).key }}}}\""
-        ),
-        _ => fuzz::yaml_raw(text),
-    }
-}
-
-fn confirm_regression(case: &RegressionCase<'_>, text: &str) -> String {
-    let mut out = header(
-        case,
-        "csp-a",
-        if case.via == CONFIRM_BODY {
-            "CCI-A-13"
-        } else {
-            "CCI-A-08"
-        },
-    );
-    out.push_str(
-        r#"  - name: create a connection
-    call: create_connection
-    with: {environment: "{{ env }}", size: "{{ size }}", account: "{{ customer_account }}"}
-    expect: {status: 201}
-    save: {key: out.activationKey}
-"#,
-    );
-    let expect = r#"        expect:
-          any_of:
-            - {status: 400, content_type: application/json}
-            - {status: 200, content_type: application/json, json: {"$.keyValid": false}}
-"#;
-    if case.via == CONFIRM_BODY {
-        out.push_str(&format!(
-            r#"  - name: send the fuzzed confirm body
-    http:
-      method: POST
-      base: api
-      path: "/providers/{{{{ provider_harness }}}}/environments/{{{{ env }}}}/ConfirmActivationKey"
-      headers: {{content-type: application/json}}
-      raw: {raw}
-{expect}"#,
-            raw = fuzz::yaml_raw(text),
-            expect = expect.replace("        ", "    "),
-        ));
-    } else {
-        out.push_str(&format!(
-            r#"  - name: confirm the fuzzed key
-    call: confirm_key
-    with:
-      caller: "{{{{ provider_harness }}}}"
-      environment: "{{{{ env }}}}"
-      key: {key}
-{expect}"#,
-            key = regression_key(case.class, case.label, text),
-            expect = expect.replace("        ", "    "),
-        ));
-    }
-    out.push_str(
-        r#"  - name: the exact key still confirms
-    call: confirm_key
-    with: {caller: "{{ provider_harness }}", environment: "{{ env }}", key: "{{ key }}"}
-    expect: {status: 200, json: {"$.keyValid": true}}
-"#,
-    );
-    out
-}
-
-fn describe_regression(case: &RegressionCase<'_>, text: &str) -> String {
-    let mut out = header(case, "csp-b", "CCI-B-01");
-    out.push_str(&format!(
-        r#"  - name: describe the fuzzed key
-    call: describe_key
-    with: {{key: {key}}}
-    expect:
-      any_of:
-        - {{status: 2xx}}
-        - {{status: 4xx, content_type: application/json}}
-"#,
-        key = fuzz::yaml_raw(text)
-    ));
-    out
-}
-
-/// A fuzzed key on the customer's accept: refused (a 4xx with a JSON body), or accepted
-/// with a connection to follow that B deletes once A says keyValid false, never
-/// negotiated; the untouched key is accepted afterwards (the positive control).
-fn accept_regression(case: &RegressionCase<'_>, text: &str) -> String {
-    let mut out = header(case, "csp-b", "CCI-B-04");
-    out.push_str(&format!(
-        r#"  - let: {{key: "{{{{ issue_key() }}}}"}}
-  - name: accept the fuzzed key
-    call: accept_key
-    with: {{key: {key}}}
-    expect:
-      any_of:
-        - {{status: 4xx, content_type: application/json}}
-        - {{status: 2xx}}
-    save: {{accepted: status, conn: "out.connectionId?"}}
-  - name: an accepted key leaves a connection to follow
-    check: "{{{{ accepted >= 300 or conn is string }}}}"
-    expect: {{json: {{"$": true}}}}
-  - name: the accepted connection is deleted, never negotiated
-    for_each: "{{{{ [conn] if accepted < 300 else [] }}}}"
-    as: accepted_connection
-    steps:
-      - name: B's connection disappears
-        poll:
-          call: get_connection
-          with: {{id: "{{{{ accepted_connection }}}}"}}
-          until: {{any_of: [{{status: 404}}, {{status: 200, json: {{"$.state": DELETED}}}}]}}
-  - name: the untouched key is still accepted
-    call: accept_key
-    with: {{key: "{{{{ key }}}}"}}
-    expect: {{status: [201, 202]}}
-"#,
-        key = regression_key(case.class, case.label, text)
-    ));
-    out
 }
 
 /// The campaign for `target` (and the key to start from, for csp-b).
@@ -688,31 +552,5 @@ mod tests {
             Some(oracle::SHAPE)
         );
         assert_eq!(of(400, json, "oops"), Some(oracle::SHAPE));
-    }
-
-    #[test]
-    fn variant_regressions_name_the_variant_of_a_fresh_key() {
-        let case = RegressionCase {
-            id: "fuzz-confirm-re-encoding-12",
-            via: CONFIRM,
-            class: REENCODED,
-            input: b"abc",
-            label: "padding",
-            oracle: oracle::NOT_ACCEPTED,
-        };
-        let yaml = confirm_regression(&case, "abc");
-        assert!(
-            serde_saphyr::from_str::<serde_json::Value>(&yaml).is_ok(),
-            "{yaml}"
-        );
-        assert!(
-            yaml.contains("selectattr('name', 'eq', 'padding')"),
-            "{yaml}"
-        );
-        let literal = RegressionCase {
-            class: keys::REPLACED,
-            ..case
-        };
-        assert!(confirm_regression(&literal, "abc").contains("key: \"abc\""));
     }
 }

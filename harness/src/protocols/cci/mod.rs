@@ -5,6 +5,7 @@ pub mod binding;
 pub mod faults;
 pub mod fuzz;
 pub mod fuzz_campaign;
+pub mod fuzz_regress;
 pub mod key;
 pub mod keycheck;
 pub mod mutate;
