@@ -398,6 +398,19 @@ async fn dispatch(
             if !tag.is_empty() {
                 scenarios.retain(|s| tag.iter().any(|t| s.tags.contains(t)));
             }
+            if let Some(path) = &target {
+                // A target is one protocol, role and variant: parts split what applies
+                // to it, so none is left without a scenario while others have many.
+                let t = Target::load(path, protocols::all())
+                    .map_err(|e| anyhow!("invalid target file: {e}"))?;
+                scenarios.retain(|s| suite::applies(s, &t));
+                if scenarios.is_empty() {
+                    bail!("no scenario applies to the target's protocol, role and variant");
+                }
+            }
+            if scenarios.is_empty() {
+                bail!("no scenario matches the filters");
+            }
             // Every part names the roles of the whole selection, so parts agree on the
             // target and the requirements they are judged against.
             output.roles = scenarios
@@ -413,9 +426,8 @@ async fn dispatch(
                     .filter(|(i, _)| i % n == k - 1)
                     .map(|(_, s)| s)
                     .collect();
-            }
-            if scenarios.is_empty() {
-                bail!("no scenario matches the filters");
+                // A part may be empty (more parts than scenarios): it still writes its
+                // report, so the parts merge.
             }
             run(scenarios, target, jobs, strict, &output, virtual_time).await
         }
@@ -728,9 +740,6 @@ async fn run(
                 }
                 other => other?,
             };
-            if results.is_empty() {
-                bail!("no scenario applies to the target's protocol, role and variant");
-            }
             (name.clone(), name, vec![role], results)
         }
         None => {

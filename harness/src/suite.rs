@@ -292,6 +292,15 @@ async fn run_one(
     }
 }
 
+/// Whether `scenario` runs against `target`: the target's protocol and IUT role, and a
+/// variant the target has (when the protocol has a variant axis).
+pub fn applies(scenario: &Scenario, target: &Target) -> bool {
+    let variant = target.variant();
+    scenario.profile.name() == target.profile.name()
+        && scenario.role == target.role
+        && scenario.variants.iter().any(|v| v.as_deref() == variant)
+}
+
 /// Runs scenarios one at a time against an external target, with the mock peer on
 /// the address the target names (so the IUT can be pointed at it); tells `observer` of
 /// each run as it ends. With `tls.mock_https` the mock peer serves HTTPS and its CA is
@@ -329,18 +338,9 @@ pub async fn run_external(
             why,
         })?;
     let peer = counterpart.peer.clone();
-    let variant = target.variant().map(str::to_string);
-    let profile = target.profile;
-    let role = target.role.clone();
+    let applicable: Vec<&Arc<Scenario>> =
+        scenarios.iter().filter(|s| applies(s, &target)).collect();
     let stage = Stage::new(target, counterpart, http);
-    let applicable: Vec<&Arc<Scenario>> = scenarios
-        .iter()
-        .filter(|s| {
-            s.profile.name() == profile.name()
-                && s.role == role
-                && s.variants.iter().any(|v| v.map(str::to_string) == variant)
-        })
-        .collect();
     observer.planned(applicable.len());
     let quiet = (stage.target.quiet_between, stage.target.quiet_limit);
     let mut results: Vec<ScenarioResult> = Vec::new();

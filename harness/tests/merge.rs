@@ -233,3 +233,34 @@ fn a_folder_without_a_report_or_with_broken_json_is_named() {
         "{shown}"
     );
 }
+
+/// More parts than scenarios: the empty part still writes its report (exit 0), and the
+/// parts merge into the whole run.
+#[test]
+fn an_empty_part_writes_its_report_and_the_parts_still_merge() {
+    let dir = temp_dir("merge-empty-part");
+    let select = ["--protocol", "onapi", "--role", "co"];
+    let whole = run_into(&dir.join("whole"), &select);
+    assert_eq!(whole.status.code(), Some(0), "{}", text(&whole));
+    let runs = outcomes(&report(&dir.join("whole")));
+    let n = runs.len() + 1;
+    let mut parts = Vec::new();
+    for k in 1..=n {
+        let part = dir.join(format!("part-{k}"));
+        let mut args = select.to_vec();
+        let partition = format!("{k}/{n}");
+        args.extend(["--partition", &partition]);
+        let out = run_into(&part, &args);
+        assert_eq!(out.status.code(), Some(0), "part {k}/{n}: {}", text(&out));
+        parts.push(part);
+    }
+    assert!(
+        outcomes(&report(&parts[n - 1])).is_empty(),
+        "the last part is empty"
+    );
+    let merged = dir.join("merged");
+    let refs: Vec<&Path> = parts.iter().map(PathBuf::as_path).collect();
+    let out = merge(&refs, &merged);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(outcomes(&report(&merged)), runs);
+}
