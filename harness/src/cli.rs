@@ -210,6 +210,7 @@ fn command() -> clap::Command {
         }
     }
     Cli::command().mut_subcommand("sim", |mut sim| {
+        sim = sim.after_help(sim_tokens_help());
         for (name, helps) in options {
             sim = sim.arg(
                 Arg::new(name)
@@ -220,6 +221,29 @@ fn command() -> clap::Command {
         }
         sim
     })
+}
+
+/// The end of `sim --help`: every credential fixed in a simulator's code, which no
+/// setting changes, so a target file for a simulator must use the same values.
+fn sim_tokens_help() -> String {
+    let mut text = String::from(
+        "Fixed credentials: each simulator sends and accepts these bearer tokens \
+         (`Authorization: Bearer <token>`) and no setting changes them, so a target file \
+         for a simulator must use the same values (the files in fixtures/targets/ default \
+         to them):",
+    );
+    for p in protocols::all() {
+        for t in p.sim_tokens() {
+            text.push_str(&format!(
+                "\n  {} {}: {}  {}",
+                p.name(),
+                t.role,
+                t.token,
+                t.purpose
+            ));
+        }
+    }
+    text
 }
 
 /// Settings of `sim` by flag name.

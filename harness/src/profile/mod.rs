@@ -98,6 +98,12 @@ pub trait Profile: Send + Sync + 'static {
         &[]
     }
 
+    /// The credentials fixed in the built-in simulators' code, which a target file
+    /// for a simulator must use (listed by `crosscheck sim --help`).
+    fn sim_tokens(&self) -> &'static [SimToken] {
+        &[]
+    }
+
     /// Serves a reference simulator of `role` on `listen` (for `crosscheck sim`).
     fn serve<'a>(
         &'a self,
@@ -344,6 +350,18 @@ pub struct SimOption {
     pub name: &'static str,
     /// Help text, with the default.
     pub help: &'static str,
+}
+
+/// A credential fixed in a built-in simulator's code: no setting of `crosscheck sim`
+/// changes it, so a target file for the simulator must use exactly this value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimToken {
+    /// The role whose simulator knows it.
+    pub role: &'static str,
+    /// The token, sent as `Authorization: Bearer <token>`.
+    pub token: &'static str,
+    /// What the simulator does with it, and the target credential that must match it.
+    pub purpose: &'static str,
 }
 
 /// A simulator fault, whatever its protocol.

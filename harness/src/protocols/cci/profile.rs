@@ -20,7 +20,7 @@ use crate::profile::catalogue::must;
 use crate::profile::{
     answer_variations, AnswerOracle, BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo,
     FaultTable, FuzzError, FuzzRequest, NeedInfo, Prepared, Profile, Requirement, RoleSpec,
-    RunningSim, SimError, SimOption, TargetSection, VariantAxis, VariationInfo,
+    RunningSim, SimError, SimOption, SimToken, TargetSection, VariantAxis, VariationInfo,
 };
 use crate::yaml::InputError;
 
@@ -115,6 +115,35 @@ const SIM_OPTIONS: &[SimOption] = &[
     SimOption {
         name: "peer-timeout",
         help: "cci: how long B waits for A, in seconds (default 2)",
+    },
+];
+
+/// The tokens fixed in the simulators' code (`world.rs`).
+const SIM_TOKENS: &[SimToken] = &[
+    SimToken {
+        role: "csp-a",
+        token: super::world::TOKEN_B,
+        purpose: "accepted from CSP B on A's provider API: the target's credentials.harness",
+    },
+    SimToken {
+        role: "csp-a",
+        token: super::world::TOKEN_OTHER,
+        purpose: "accepted from the third provider (csp-c): valid, but 403 when it names B as the caller",
+    },
+    SimToken {
+        role: "csp-a",
+        token: super::world::TOKEN_A,
+        purpose: "what A would send to B: the target's credentials.iut",
+    },
+    SimToken {
+        role: "csp-b",
+        token: super::world::TOKEN_B,
+        purpose: "sent to A with every confirmation: the target's credentials.iut (the mock A checks it exactly)",
+    },
+    SimToken {
+        role: "csp-b",
+        token: super::world::TOKEN_A,
+        purpose: "accepted from CSP A on B's provider API: the target's credentials.harness",
     },
 ];
 
@@ -239,6 +268,10 @@ impl Profile for Cci {
 
     fn sim_options(&self) -> &'static [SimOption] {
         SIM_OPTIONS
+    }
+
+    fn sim_tokens(&self) -> &'static [SimToken] {
+        SIM_TOKENS
     }
 
     fn serve<'a>(

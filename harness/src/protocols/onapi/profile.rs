@@ -17,7 +17,7 @@ use crate::profile::catalogue::{must, should};
 use crate::profile::{
     AnswerOracle, BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo, FaultTable, FuzzError,
     FuzzRequest, Prepared, Profile, Requirement, RoleSpec, RunningSim, SimError, SimOption,
-    TargetSection, VariationInfo, VariationTable,
+    SimToken, TargetSection, VariationInfo, VariationTable,
 };
 use crate::yaml::InputError;
 
@@ -69,6 +69,25 @@ const SIM_OPTIONS: &[SimOption] = &[SimOption {
     name: "peer-base",
     help: "onapi co: the SP's base URL (default http://127.0.0.1:18280)",
 }];
+
+/// The tokens fixed in the simulators' code (`config.rs`).
+const SIM_TOKENS: &[SimToken] = &[
+    SimToken {
+        role: "sp",
+        token: super::config::TOKEN_CO,
+        purpose: "accepted from a CO with the right to send notices: the target's credentials.harness",
+    },
+    SimToken {
+        role: "sp",
+        token: super::config::TOKEN_NO_RIGHT,
+        purpose: "accepted as valid but without that right (403): the target's credentials.no_right",
+    },
+    SimToken {
+        role: "co",
+        token: super::config::TOKEN_CO,
+        purpose: "sent to the SP with every notice: the target's credentials.iut (the mock SP checks it exactly)",
+    },
+];
 
 /// The ON-API 2.5 Activation Notice as PROTOCOLS.md §3 constrains it.
 fn activation_notice() -> Value {
@@ -181,6 +200,10 @@ impl Profile for Onapi {
 
     fn sim_options(&self) -> &'static [SimOption] {
         SIM_OPTIONS
+    }
+
+    fn sim_tokens(&self) -> &'static [SimToken] {
+        SIM_TOKENS
     }
 
     fn serve<'a>(

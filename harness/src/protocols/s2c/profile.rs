@@ -16,7 +16,7 @@ use crate::http::HttpClient;
 use crate::profile::catalogue::{must, should};
 use crate::profile::{
     BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo, FaultTable, FuzzError, FuzzRequest,
-    NeedInfo, Prepared, Profile, Requirement, RoleSpec, RunningSim, SimError, SimOption,
+    NeedInfo, Prepared, Profile, Requirement, RoleSpec, RunningSim, SimError, SimOption, SimToken,
     TargetSection, VariationInfo, VariationTable,
 };
 use crate::yaml::InputError;
@@ -86,6 +86,26 @@ const SIM_OPTIONS: &[SimOption] = &[SimOption {
     name: "binding",
     help: "s2c provider: `camara` (PROTOCOLS.md's default binding, durations in seconds) or `draft` (the 0.1 draft's /S2C_VPN shape, durations in hours); default camara",
 }];
+
+/// The tokens fixed in the simulator's code (`config.rs`). The sink credential is not
+/// among them: the provider sends whatever credential a session names for its sink.
+const SIM_TOKENS: &[SimToken] = &[
+    SimToken {
+        role: "provider",
+        token: super::config::TOKEN_CONSUMER_1,
+        purpose: "consumer 1: the target's credentials.harness",
+    },
+    SimToken {
+        role: "provider",
+        token: super::config::TOKEN_CONSUMER_2,
+        purpose: "consumer 2: the target's credentials.consumer2",
+    },
+    SimToken {
+        role: "provider",
+        token: super::config::TOKEN_EXPIRED,
+        purpose: "an expired token of consumer 1 (401): the target's credentials.expired_token",
+    },
+];
 
 const SCHEMA_NAMES: &[&str] = &["Session", "ErrorInfo", "CloudEvent", "Assessment"];
 
@@ -250,6 +270,10 @@ impl Profile for S2c {
 
     fn sim_options(&self) -> &'static [SimOption] {
         SIM_OPTIONS
+    }
+
+    fn sim_tokens(&self) -> &'static [SimToken] {
+        SIM_TOKENS
     }
 
     fn serve<'a>(
