@@ -1,0 +1,311 @@
+//! The `crosscheck` command line. Exit codes: 0 all passed, 1 some scenario failed or
+//! errored, 2 bad usage, configuration or scenario, or the harness could not run.
+//! `anyhow` lives only here. `run.rs`: `run` and `merge` (filters, partitions, the
+//! reports); `sim.rs`: `sim` and its help; `fuzz.rs`: `fuzz`; this file: the argument
+//! model, the runtime each command gets, and the small commands.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Context as _};
+use clap::{Arg, ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::profile::Profile;
+use crate::protocols;
+use crate::report::console::Console;
+use crate::report::coverage;
+use crate::scenario::{load_paths, Scenario};
+
+mod fuzz;
+mod run;
+mod sim;
+
+/// Conformance harness for two-party provisioning protocols.
+#[derive(Debug, Parser)]
+#[command(name = "crosscheck", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run scenarios against the built-in simulators, or against --target.
+    Run(run::RunArgs),
+    /// Merge the reports of a partitioned run (`run --partition K/N`) into one.
+    Merge(run::MergeArgs),
+    /// Serve a reference simulator until interrupted. Each protocol adds its own
+    /// settings (listed below).
+    Sim(sim::SimArgs),
+    /// Fuzz what the IUT receives with seeded mutants of a valid input.
+    Fuzz(fuzz::FuzzArgs),
+    /// List the simulators' faults.
+    Faults {
+        /// Protocol (default: all).
+        protocol: Option<String>,
+    },
+    /// List the simulators' legal variations (behaviour the specs allow).
+    Variations {
+        /// Protocol (default: all).
+        protocol: Option<String>,
+    },
+    /// The full matrix: the suite against the clean simulators, every legal variation,
+    /// every fault and every null implementation, in one pool.
+    Selftest {
+        /// Scenario files or folders (default: scenarios/).
+        paths: Vec<PathBuf>,
+        /// Runs at once (default 32 on virtual time, where more only cost memory; 128
+        /// with --real-time, where most of a run is waiting, so many fit on few cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Where selftest.json and selftest.md go.
+        #[arg(long, default_value = "reports/selftest")]
+        report_dir: PathBuf,
+        /// Run on real time instead of virtual time.
+        #[arg(long)]
+        real_time: bool,
+    },
+    /// List scenarios and requirement coverage.
+    List {
+        /// Scenario files or folders (default: scenarios/).
+        paths: Vec<PathBuf>,
+    },
+    /// Validate scenario files.
+    Check {
+        /// Scenario files or folders (default: scenarios/).
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// Why the command stopped: bad input (exit 2) or a verdict.
+enum Exit {
+    Code(u8),
+}
+
+/// The command line, with each protocol's `sim` settings added as `--NAME VALUE`
+/// (a setting two protocols share appears once, with both helps).
+fn command() -> clap::Command {
+    let mut options: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
+    for p in protocols::all() {
+        for o in p.sim_options() {
+            options.entry(o.name).or_default().push(o.help);
+        }
+    }
+    Cli::command().mut_subcommand("sim", |mut sim| {
+        sim = sim.after_help(sim::tokens_help());
+        for (name, helps) in options {
+            sim = sim.arg(
+                Arg::new(name)
+                    .long(name)
+                    .value_name("VALUE")
+                    .help(helps.join("; ")),
+            );
+        }
+        sim
+    })
+}
+
+/// Entry point: parses arguments, runs, maps errors to exit code 2.
+pub fn main() -> ExitCode {
+    let matches = command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CROSSCHECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let virtual_time = cli.command.on_virtual_time();
+    let runtime = match runtime_for(virtual_time) {
+        Ok(r) => r,
+        Err(e) => {
+            tell!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(dispatch(cli.command, &matches, virtual_time)) {
+        Ok(Exit::Code(c)) => ExitCode::from(c),
+        Err(e) => {
+            tell!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+impl Command {
+    /// Whether the command runs on virtual time: runs that keep every party in this
+    /// process, unless `--real-time` says otherwise.
+    fn on_virtual_time(&self) -> bool {
+        match self {
+            Command::Run(args) => args.target.is_none() && !args.real_time,
+            Command::Selftest { real_time, .. } => !real_time,
+            // Answer fuzzing runs scenarios against built-in simulators, like `run`.
+            Command::Fuzz(args) => args.answers && args.target.is_none(),
+            _ => false,
+        }
+    }
+}
+
+/// The runtime a command runs on. Runs that keep every party in this process (the
+/// built-in simulators, mock peers and null implementations) get a paused
+/// single-thread runtime: virtual time, which jumps to the next deadline whenever every
+/// party is idle, so waiting costs no wall time. Anything that talks to another process
+/// gets real time on every core.
+fn runtime_for(virtual_time: bool) -> std::io::Result<tokio::runtime::Runtime> {
+    if virtual_time {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    }
+}
+
+/// Fails unless `dir` can be created and written, so a run does not end by losing its
+/// reports.
+fn check_writable(dir: &std::path::Path, flag: &str) -> anyhow::Result<()> {
+    let probe = dir.join(".crosscheck-write-check");
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b""))
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| anyhow!("{flag} {}: cannot write there: {e}", dir.display()))
+}
+
+/// Fails on `--jobs 0`.
+fn check_jobs(jobs: usize) -> anyhow::Result<()> {
+    if jobs == 0 {
+        bail!("--jobs must be at least 1");
+    }
+    Ok(())
+}
+
+fn scenario_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        paths
+    }
+}
+
+fn load(paths: Vec<PathBuf>) -> anyhow::Result<Vec<Arc<Scenario>>> {
+    let scenarios = load_paths(&scenario_paths(paths), protocols::all())
+        .map_err(|e| anyhow!("invalid scenarios:\n{e}"))?;
+    if scenarios.is_empty() {
+        bail!("no scenarios found");
+    }
+    Ok(scenarios.into_iter().map(Arc::new).collect())
+}
+
+async fn dispatch(
+    command: Command,
+    matches: &ArgMatches,
+    virtual_time: bool,
+) -> anyhow::Result<Exit> {
+    match command {
+        Command::Run(args) => run::run_command(args, virtual_time).await,
+        Command::Merge(args) => run::merge_command(args),
+        Command::Sim(args) => sim::sim_command(args, matches).await,
+        Command::Fuzz(args) => fuzz::fuzz_command(args).await,
+        Command::Faults { protocol } => {
+            show!("{}", crate::listing::faults(&chosen(protocol.as_deref())?));
+            Ok(Exit::Code(0))
+        }
+        Command::Variations { protocol } => {
+            show!(
+                "{}",
+                crate::listing::variations(&chosen(protocol.as_deref())?)
+            );
+            Ok(Exit::Code(0))
+        }
+        Command::Selftest {
+            paths,
+            jobs,
+            report_dir,
+            ..
+        } => {
+            let scenarios = load(paths)?;
+            let started = Instant::now();
+            let console = Console::from_env();
+            let jobs = jobs.unwrap_or(if virtual_time { 32 } else { 128 });
+            check_jobs(jobs)?;
+            check_writable(&report_dir, "--report-dir")?;
+            let expected = crate::selftest::last_durations(&report_dir);
+            let matrix = crate::selftest::run(&scenarios, jobs, &expected, &console).await?;
+            console.finish();
+            let seconds = started.elapsed().as_secs_f64();
+            show!("{}", matrix.render());
+            let written = crate::selftest::write(&matrix, seconds, &report_dir)?;
+            let written: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            say!(
+                "self-test took {seconds:.1} s; matrix: {}",
+                written.join(", ")
+            );
+            Ok(Exit::Code(if matrix.ok() { 0 } else { 1 }))
+        }
+        Command::List { paths } => {
+            let scenarios = load(paths)?;
+            for s in &scenarios {
+                let variants: Vec<&str> = s.variants.iter().map(|v| v.unwrap_or("-")).collect();
+                say!(
+                    "{:<32} {:<5} {:<6} [{}] {} — {}",
+                    s.id,
+                    s.profile.name(),
+                    s.role,
+                    variants.join(","),
+                    s.requirements.join(" "),
+                    s.title
+                );
+            }
+            say!("");
+            let rows = coverage::of_catalogue(
+                scenarios
+                    .iter()
+                    .map(|s| (s.id.as_str(), s.requirements.as_slice())),
+            );
+            show!("{}", coverage::render(&rows, scenarios.len()));
+            Ok(Exit::Code(0))
+        }
+        Command::Check { paths } => {
+            let scenarios = load(paths)?;
+            let steps: usize = scenarios.iter().map(|s| s.steps.len()).sum();
+            say!(
+                "{} scenarios, {steps} top-level steps: all valid",
+                scenarios.len()
+            );
+            Ok(Exit::Code(0))
+        }
+    }
+}
+
+/// Parses `--protocol`-style and `--role` arguments together.
+fn protocol_and_role(protocol: &str, role: &str) -> anyhow::Result<&'static dyn Profile> {
+    let p = protocols::find(protocol)
+        .ok_or_else(|| anyhow!("unknown protocol `{protocol}` ({})", protocols::names()))?;
+    if p.role(role).is_none() {
+        bail!(
+            "--role: `{role}` is not a role of {protocol} ({})",
+            p.role_names().join(", ")
+        );
+    }
+    Ok(p)
+}
+
+/// The protocol named, or all of them.
+fn chosen(protocol: Option<&str>) -> anyhow::Result<Vec<&'static dyn Profile>> {
+    let Some(p) = protocol else {
+        return Ok(protocols::all().to_vec());
+    };
+    let known = protocols::names();
+    Ok(vec![
+        protocols::find(p).context(format!("unknown protocol `{p}` ({known})"))?
+    ])
+}

@@ -1,0 +1,276 @@
+//! `crosscheck run` and `crosscheck merge`: filters and partitions, the run itself,
+//! and the reports both write.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{anyhow, bail};
+
+use super::{check_jobs, check_writable, load, Exit};
+use crate::profile::target::Target;
+use crate::protocols;
+use crate::report::console::{Console, Observer as _};
+use crate::report::{self, coverage, Format, Partition, RunReport, Selection};
+use crate::scenario::Scenario;
+use crate::suite;
+
+/// `crosscheck run`'s arguments.
+#[derive(Debug, clap::Args)]
+pub(super) struct RunArgs {
+    /// Scenario files or folders (default: scenarios/).
+    pub(super) paths: Vec<PathBuf>,
+    /// Target file naming the implementation under test.
+    #[arg(long)]
+    pub(super) target: Option<PathBuf>,
+    /// Only this protocol.
+    #[arg(long)]
+    pub(super) protocol: Option<String>,
+    /// Only this IUT role.
+    #[arg(long)]
+    pub(super) role: Option<String>,
+    /// Only scenarios with this tag (repeatable).
+    #[arg(long)]
+    pub(super) tag: Vec<String>,
+    /// Scenarios run at once against the built-in simulators.
+    #[arg(long, default_value_t = 8)]
+    pub(super) jobs: usize,
+    /// Run only part K of N of the scenarios (e.g. 2/4).
+    #[arg(long)]
+    pub(super) partition: Option<String>,
+    #[command(flatten)]
+    pub(super) report: ReportOptions,
+    /// Run the built-in simulators on real time instead of virtual time (runs
+    /// against --target always use real time).
+    #[arg(long)]
+    pub(super) real_time: bool,
+}
+
+/// `crosscheck merge`'s arguments.
+#[derive(Debug, clap::Args)]
+pub(super) struct MergeArgs {
+    /// Folders, each holding the report.json of one part.
+    #[arg(required = true)]
+    pub(super) dirs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(super) report: ReportOptions,
+}
+
+/// Where and how `run` and `merge` write their reports.
+#[derive(Debug, clap::Args)]
+pub(super) struct ReportOptions {
+    /// Where reports go.
+    #[arg(long, default_value = "reports/latest")]
+    report_dir: PathBuf,
+    /// SHOULD warnings fail the run (exit 1); a merge is strict also when a part was.
+    #[arg(long)]
+    strict: bool,
+    /// Formats: json, junit, md, html (comma separated).
+    #[arg(long, default_value = "json,junit,md,html", value_delimiter = ',')]
+    format: Vec<String>,
+}
+
+/// `crosscheck run`: loads, filters and partitions the scenarios, runs them and writes
+/// the reports.
+pub(super) async fn run_command(args: RunArgs, virtual_time: bool) -> anyhow::Result<Exit> {
+    let RunArgs {
+        paths,
+        target,
+        protocol,
+        role,
+        tag,
+        jobs,
+        partition,
+        report,
+        ..
+    } = args;
+    check_jobs(jobs)?;
+    let formats = report.formats()?;
+    let (report_dir, strict) = (report.report_dir, report.strict);
+    let mut scenarios = load(paths)?;
+    let mut output = Output {
+        dir: &report_dir,
+        formats: &formats,
+        suite_digest: report::digest::of_sources(scenarios.iter().map(|s| s.source.as_str()))?,
+        selection: Selection {
+            protocol: protocol.clone(),
+            role: role.clone(),
+            tags: tag.clone(),
+        },
+        partition: None,
+        roles: BTreeSet::new(),
+    };
+    if let Some(p) = &protocol {
+        protocols::find(p)
+            .ok_or_else(|| anyhow!("--protocol: unknown `{p}` ({})", protocols::names()))?;
+        scenarios.retain(|s| s.profile.name() == p);
+    }
+    if let Some(r) = &role {
+        scenarios.retain(|s| &s.role == r);
+    }
+    if !tag.is_empty() {
+        scenarios.retain(|s| tag.iter().any(|t| s.tags.contains(t)));
+    }
+    if let Some(path) = &target {
+        // A target is one protocol, role and variant: parts split what applies
+        // to it, so none is left without a scenario while others have many.
+        let t = Target::load(path, protocols::all())
+            .map_err(|e| anyhow!("invalid target file: {e}"))?;
+        scenarios.retain(|s| suite::applies(s, &t));
+        if scenarios.is_empty() {
+            bail!("no scenario applies to the target's protocol, role and variant");
+        }
+    }
+    if scenarios.is_empty() {
+        bail!("no scenario matches the filters");
+    }
+    // Every part names the roles of the whole selection, so parts agree on the
+    // target and the requirements they are judged against.
+    output.roles = scenarios
+        .iter()
+        .map(|s| (s.profile.name(), s.role.clone()))
+        .collect();
+    if let Some(p) = &partition {
+        let (k, n) = suite::partition(p).map_err(|e| anyhow!("--partition: {e}"))?;
+        output.partition = Some(Partition { index: k, count: n });
+        scenarios = scenarios
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k - 1)
+            .map(|(_, s)| s)
+            .collect();
+        // A part may be empty (more parts than scenarios): it still writes its
+        // report, so the parts merge.
+    }
+    run(scenarios, target, jobs, strict, &output, virtual_time).await
+}
+
+/// `crosscheck merge`: one report from the parts of a partitioned run.
+pub(super) fn merge_command(args: MergeArgs) -> anyhow::Result<Exit> {
+    let MergeArgs { dirs, report: out } = args;
+    let formats = out.formats()?;
+    let report = report::merge::merge_dirs(&dirs, out.strict)?;
+    finish(&report, &out.report_dir, &formats, &Console::from_env())
+}
+
+/// The first line (1-based) of the file at `path` that contains `needle`.
+fn line_of(path: &std::path::Path, needle: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+}
+
+/// Where and how `run` writes its reports.
+struct Output<'a> {
+    dir: &'a std::path::Path,
+    formats: &'a [Format],
+    /// The digest of every scenario file loaded, before filters and partitions.
+    suite_digest: String,
+    /// The filters that chose the runs.
+    selection: Selection,
+    /// Which part this is, with --partition.
+    partition: Option<Partition>,
+    /// The (protocol, IUT role) pairs of the filtered scenarios, before --partition.
+    roles: BTreeSet<(&'static str, String)>,
+}
+
+impl ReportOptions {
+    /// The formats of `--format`, once `--report-dir` is known to be writable.
+    fn formats(&self) -> anyhow::Result<Vec<Format>> {
+        check_writable(&self.report_dir, "--report-dir")?;
+        self.format
+            .iter()
+            .map(|f| {
+                Format::from_name(f).ok_or_else(|| {
+                    anyhow!("--format: unknown format `{f}` (json, junit, md, html)")
+                })
+            })
+            .collect()
+    }
+}
+
+/// Writes `report` in every format, prints the requirements and summary lines, and
+/// gives the exit code: 0 when it passed, 1 otherwise.
+fn finish(
+    report: &RunReport,
+    dir: &std::path::Path,
+    formats: &[Format],
+    console: &Console,
+) -> anyhow::Result<Exit> {
+    let written = report::write(report, dir, formats)?;
+    say!("{}", console.requirements_line(report));
+    say!("{}", console.summary_line(report, &written));
+    Ok(Exit::Code(if report.all_passed() { 0 } else { 1 }))
+}
+
+async fn run(
+    scenarios: Vec<Arc<Scenario>>,
+    target: Option<PathBuf>,
+    jobs: usize,
+    strict: bool,
+    output: &Output<'_>,
+    virtual_time: bool,
+) -> anyhow::Result<Exit> {
+    let (report_dir, formats) = (output.dir, output.formats);
+    let started_at = jiff::Timestamp::now().to_string();
+    let started = Instant::now();
+    let console = Console::from_env();
+    let (target, target_name, roles, results) = match target {
+        Some(path) => {
+            let target = Target::load(&path, protocols::all())
+                .map_err(|e| anyhow!("invalid target file: {e}"))?;
+            let name = target.name.clone();
+            let role = (target.profile.name(), target.role.clone());
+            let listens = target.mock_peers.clone();
+            let results = match suite::run_external(target, &scenarios, &console, report_dir).await
+            {
+                Err(e @ suite::SuiteError::Counterpart { peer, .. }) => {
+                    let line = listens
+                        .get(peer)
+                        .and_then(|addr| line_of(&path, &addr.to_string()))
+                        .map_or(String::new(), |l| format!(":{l}"));
+                    bail!("{}{line}: {e}", path.display());
+                }
+                other => other?,
+            };
+            (name.clone(), name, vec![role], results)
+        }
+        None => {
+            let roles = output.roles.clone();
+            let names: Vec<String> = roles.iter().map(|(_, r)| r.clone()).collect();
+            let plan = suite::plan_builtin(&scenarios, &names);
+            console.planned(plan.len());
+            let expected = report::last_durations(report_dir);
+            let results =
+                suite::run_builtin(plan, &BTreeSet::new(), None, jobs, &expected, &console).await?;
+            let shown: Vec<String> = roles.iter().map(|(p, r)| format!("{p} {r}")).collect();
+            (
+                format!("built-in simulators ({})", shown.join(", ")),
+                "built-in simulators".to_string(),
+                roles.into_iter().collect::<Vec<_>>(),
+                results,
+            )
+        }
+    };
+    console.finish();
+    let prefixes: Vec<&str> = roles
+        .iter()
+        .filter_map(|(p, r)| protocols::find(p)?.role(r))
+        .map(|spec| spec.requirement_prefix)
+        .collect();
+    let ids = coverage::requirement_ids(&prefixes, &results);
+    let report = RunReport::new(
+        "crosscheck",
+        &target,
+        started_at,
+        started.elapsed().as_millis() as u64,
+        &ids,
+        results,
+    )
+    .with_suite_digest(output.suite_digest.clone())
+    .with_target_name(&target_name)
+    .with_strict(strict)
+    .with_virtual_time(virtual_time)
+    .with_selection(output.selection.clone(), output.partition);
+    finish(&report, report_dir, formats, &console)
+}
