@@ -1,0 +1,187 @@
+//! The mock peer's own tests: recording, scripts, waiting, late traffic.
+
+use super::*;
+
+fn not_found() -> Behaviour {
+    Arc::new(|_| PeerReply::json(404, &serde_json::json!({"error": "no such path"})))
+}
+
+#[test]
+fn taking_requests_while_many_arrive_does_not_deadlock() {
+    // The handler locks the log, then writes the arrivals channel; a waiter must
+    // not hold the channel while it locks the log. Run on a thread with a deadline,
+    // as a deadlock would block the runtime itself.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let taken = runtime.block_on(async {
+            let peer = Arc::new(
+                MockPeer::start("p", "127.0.0.1:0".parse().expect("addr"), not_found())
+                    .await
+                    .expect("starts"),
+            );
+            let url = peer.url();
+            let senders: Vec<_> = (0..8)
+                .map(|_| {
+                    let url = url.clone();
+                    tokio::spawn(async move {
+                        let http = crate::http::HttpClient::new().expect("client");
+                        for _ in 0..100 {
+                            let request = crate::http::HttpRequest {
+                                method: "POST".into(),
+                                url: format!("{url}/x"),
+                                headers: Vec::new(),
+                                body: Some(b"{}".to_vec()),
+                            };
+                            let _ = http.send(&request, Duration::from_secs(2)).await;
+                        }
+                    })
+                })
+                .collect();
+            let mut taken = 0;
+            while taken < 800 {
+                if peer.next_request(Duration::from_secs(2)).await.is_some() {
+                    taken += 1;
+                } else {
+                    break;
+                }
+            }
+            for s in senders {
+                let _ = s.await;
+            }
+            taken
+        });
+        let _ = done.send(taken);
+    });
+    let taken = finished
+        .recv_timeout(Duration::from_secs(20))
+        .expect("no deadlock: 800 requests taken within 20 s (0.2 s when it works)");
+    assert_eq!(taken, 800);
+}
+
+#[tokio::test]
+async fn a_closed_reply_leaves_the_client_without_an_answer() {
+    let peer = MockPeer::start("p", "127.0.0.1:0".parse().expect("addr"), not_found())
+        .await
+        .expect("starts");
+    peer.script([ScriptedAnswer {
+        delay: Duration::ZERO,
+        reply: Some(PeerReply::closed()),
+    }]);
+    let client = crate::http::HttpClient::new().expect("client");
+    let req = crate::http::HttpRequest {
+        method: "POST".into(),
+        url: format!("{}/x", peer.url()),
+        headers: vec![],
+        body: Some(b"{}".to_vec()),
+    };
+    let first = client.send(&req, Duration::from_secs(2)).await;
+    assert!(first.is_err(), "{first:?}");
+    let second = client.send(&req, Duration::from_secs(2)).await;
+    assert_eq!(second.map(|r| r.status).ok(), Some(404), "then the default");
+}
+
+#[tokio::test]
+async fn records_scripts_and_awaits() {
+    let peer = MockPeer::start("p", "127.0.0.1:0".parse().expect("addr"), not_found())
+        .await
+        .expect("starts");
+    assert!(peer.peek_request(Duration::from_millis(50)).await.is_none());
+    peer.script([ScriptedAnswer {
+        delay: Duration::ZERO,
+        reply: Some(PeerReply::json(200, &serde_json::json!({"ok": true}))),
+    }]);
+    let client = crate::http::HttpClient::new().expect("client");
+    let req = crate::http::HttpRequest {
+        method: "POST".into(),
+        url: format!("{}/x", peer.url()),
+        headers: vec![],
+        body: Some(b"{\"a\":1}".to_vec()),
+    };
+    let first = client
+        .send(&req, Duration::from_secs(2))
+        .await
+        .expect("answer");
+    assert_eq!(first.status, 200);
+    let second = client
+        .send(&req, Duration::from_secs(2))
+        .await
+        .expect("answer");
+    assert_eq!(second.status, 404);
+    let got = peer
+        .next_request(Duration::from_secs(1))
+        .await
+        .expect("first");
+    assert_eq!((got.seq, got.path.as_str()), (0, "/x"));
+    assert_eq!(got.json, Some(serde_json::json!({"a": 1})));
+    assert_eq!(
+        peer.next_request(Duration::from_secs(1))
+            .await
+            .map(|r| r.seq),
+        Some(1)
+    );
+    assert!(peer.next_request(Duration::from_millis(50)).await.is_none());
+    peer.reset();
+    assert!(peer.requests().is_empty());
+}
+
+#[tokio::test]
+async fn late_traffic_of_an_earlier_run_is_set_aside_with_that_run() {
+    let peer = MockPeer::start("p", "127.0.0.1:0".parse().expect("addr"), not_found())
+        .await
+        .expect("starts");
+    let client = crate::http::HttpClient::new().expect("client");
+    let post = |body: &str| crate::http::HttpRequest {
+        method: "POST".into(),
+        url: format!("{}/notices", peer.url()),
+        headers: vec![],
+        body: Some(body.as_bytes().to_vec()),
+    };
+    let send = |body: &'static str| {
+        let request = post(body);
+        let client = client.clone();
+        async move {
+            client
+                .send(&request, Duration::from_secs(2))
+                .await
+                .expect("answer")
+        }
+    };
+    peer.begin_run("first");
+    peer.claim(["order-aaaa", "ada@example.com", "short"]);
+    send(r#"{"order": "order-aaaa", "mail": "ada@example.com"}"#).await;
+    assert_eq!(peer.requests().len(), 1, "the run's own request");
+    peer.end_run();
+    // Between runs: it belongs to the run that just ended.
+    send(r#"{"mail": "ada@example.com"}"#).await;
+    peer.begin_run("second");
+    peer.claim(["order-bbbb", "ada@example.com"]);
+    // A retry of the first run's order, which shares the e-mail with this run.
+    send(r#"{"order": "order-aaaa", "mail": "ada@example.com"}"#).await;
+    // This run's own order, and a request nobody can place, are this run's.
+    send(r#"{"order": "order-bbbb", "mail": "ada@example.com"}"#).await;
+    send(r#"{"anything": true}"#).await;
+    let seen: Vec<String> = peer
+        .requests()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen[0].contains("order-bbbb"), "{seen:?}");
+    let late = peer.take_late();
+    assert_eq!(
+        late.iter()
+            .map(|l| (l.from.as_str(), l.during.as_deref()))
+            .collect::<Vec<_>>(),
+        [("first", None), ("first", Some("second"))]
+    );
+    assert!(peer.take_late().is_empty(), "taken once");
+    assert!(
+        peer.wait_quiet(Duration::from_millis(50), Duration::from_secs(1))
+            .await
+    );
+}
