@@ -112,16 +112,21 @@ pub(super) async fn run_command(args: RunArgs, virtual_time: bool) -> anyhow::Re
     if !tag.is_empty() {
         scenarios.retain(|s| tag.iter().any(|t| s.tags.contains(t)));
     }
-    if let Some(path) = &target {
-        // A target is one protocol, role and variant: parts split what applies
-        // to it, so none is left without a scenario while others have many.
-        let t = Target::load(path, protocols::all())
-            .map_err(|e| anyhow!("invalid target file: {e}"))?;
-        scenarios.retain(|s| suite::applies(s, &t));
-        if scenarios.is_empty() {
-            bail!("no scenario applies to the target's protocol, role and variant");
+    // Loaded once, before the partition: a target is one protocol, role and variant,
+    // so parts split what applies to it and none is left without a scenario while
+    // others have many.
+    let target = match target {
+        Some(path) => {
+            let loaded = Target::load(&path, protocols::all())
+                .map_err(|e| anyhow!("invalid target file: {e}"))?;
+            scenarios.retain(|s| suite::applies(s, &loaded));
+            if scenarios.is_empty() {
+                bail!("no scenario applies to the target's protocol, role and variant");
+            }
+            Some((path, loaded))
         }
-    }
+        None => None,
+    };
     if scenarios.is_empty() {
         bail!("no scenario matches the filters");
     }
@@ -205,7 +210,7 @@ fn finish(
 
 async fn run(
     scenarios: Vec<Arc<Scenario>>,
-    target: Option<PathBuf>,
+    target: Option<(PathBuf, Target)>,
     jobs: usize,
     strict: bool,
     output: &Output<'_>,
@@ -216,9 +221,7 @@ async fn run(
     let started = Instant::now();
     let console = Console::from_env();
     let (target, target_name, roles, results) = match target {
-        Some(path) => {
-            let target = Target::load(&path, protocols::all())
-                .map_err(|e| anyhow!("invalid target file: {e}"))?;
+        Some((path, target)) => {
             let name = target.name.clone();
             let role = (target.profile.name(), target.role.clone());
             let listens = target.mock_peers.clone();

@@ -46,11 +46,7 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
+        super::first_header(&self.headers, name)
     }
 }
 

@@ -14,3 +14,11 @@ pub use client::{HttpClient, HttpRequest, HttpResponse, TransportError, BODY_CAP
 pub use exchange::{Exchange, Header};
 pub use redact::{Piece, Redactor};
 pub use trust::{late_ca, trust_late_ca, LateCaFile};
+
+/// The first value of the header `name` (case-insensitive) among `headers`.
+pub fn first_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}

@@ -43,10 +43,7 @@ pub struct Subject<'a> {
 
 impl Subject<'_> {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::http::first_header(self.headers, name)
     }
 
     fn body_summary(&self) -> String {

@@ -100,11 +100,7 @@ pub(super) fn save(cx: &mut Ctx<'_>, step: &Step, found: &Found<'_>) -> Result<(
 }
 
 fn header(found: &Found<'_>, name: &str) -> Option<Value> {
-    found
-        .headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| Value::String(v.clone()))
+    crate::http::first_header(found.headers, name).map(|v| Value::String(v.to_string()))
 }
 
 fn one(found: &Found<'_>, path: &JsonPath) -> Option<Value> {
