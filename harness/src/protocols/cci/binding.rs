@@ -101,6 +101,9 @@ pub const TEMPLATE_NAMES: &[&str] = &[
     "sizes",
     "size_not_offered",
     "size_only_on_env2",
+    "env_alt",
+    "size_alt",
+    "size2",
     "unknown_env",
     "customer_account",
     "other_account",
@@ -143,6 +146,11 @@ pub fn base_vars(cci: &CciTarget) -> Map<String, Value> {
         put("size_only_on_env2", size.into());
     }
     put("size", size.into());
+    // What scenarios request when they must tell a requested value from a default.
+    let (env_alt, size_alt) = cci.telling_request();
+    put("env_alt", env_alt.into());
+    put("size_alt", size_alt.into());
+    put("size2", cci.first_environment_other_size().into());
     put("sizes", json!(env.sizes));
     put("size_not_offered", not_offered.into());
     put("unknown_env", cci.unknown_environment.clone().into());

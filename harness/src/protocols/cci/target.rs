@@ -98,6 +98,38 @@ impl CciTarget {
             .find(|s| !first.sizes.contains(s))
     }
 
+    /// The most telling (environment, bandwidth) to request where the target lets a
+    /// scenario tell a requested value from a default one: an environment other than
+    /// the first that offers a bandwidth other than the default `size`; else the
+    /// second environment with its first bandwidth; else the first environment with a
+    /// bandwidth other than `size`; else the defaults. Every legal target has one.
+    pub fn telling_request(&self) -> (&str, u32) {
+        let first = self.primary_environment();
+        let default = first.sizes[0];
+        let other = |e: &Environment| e.sizes.iter().copied().find(|s| *s != default);
+        self.environments[1..]
+            .iter()
+            .find_map(|e| other(e).map(|s| (e.id.as_str(), s)))
+            .or_else(|| {
+                self.second_environment()
+                    .map(|e| (e.id.as_str(), e.sizes[0]))
+            })
+            .unwrap_or((first.id.as_str(), self.first_environment_other_size()))
+    }
+
+    /// A bandwidth the first environment offers other than the default `size`, or
+    /// `size` when it offers only that one.
+    pub fn first_environment_other_size(&self) -> u32 {
+        let first = self.primary_environment();
+        let default = first.sizes[0];
+        first
+            .sizes
+            .iter()
+            .copied()
+            .find(|s| *s != default)
+            .unwrap_or(default)
+    }
+
     /// The offered environment scenarios use by default.
     pub fn primary_environment(&self) -> &Environment {
         // Parsing guarantees at least one environment, each with a size.
@@ -264,6 +296,43 @@ mod tests {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Target, crate::yaml::InputError> {
         Target::parse(text, "t.yaml", protocols::all(), env)
+    }
+
+    /// The request a target with these (id, sizes) environments makes telling.
+    fn telling(envs: &[(&str, &[u32])]) -> ((String, u32), u32) {
+        let envs: Vec<String> = envs
+            .iter()
+            .map(|(id, sizes)| format!("  - {{id: {id}, sizes: {sizes:?}}}\n"))
+            .collect();
+        let text = GOOD.replace(
+            "  - {id: e1, sizes: [50]}\n  - {id: e2, sizes: [100]}\n",
+            &envs.concat(),
+        );
+        let t = parse(&text, &env).expect("a valid target");
+        let cci = super::CciTarget::of(&t).expect("a cci section");
+        let (e, s) = cci.telling_request();
+        ((e.to_string(), s), cci.first_environment_other_size())
+    }
+
+    #[test]
+    fn the_telling_request_avoids_defaults_where_the_target_allows() {
+        // Another environment with another bandwidth: both differ from the defaults.
+        let r = telling(&[("e1", &[50, 100]), ("e2", &[50]), ("e3", &[50, 200])]);
+        assert_eq!(r, (("e3".into(), 200), 100));
+        // Identical size sets: the second environment, and another size on the first.
+        assert_eq!(
+            telling(&[("e1", &[50, 100]), ("e2", &[50, 100])]),
+            (("e2".into(), 100), 100)
+        );
+        // The other environments offer only the default size.
+        assert_eq!(
+            telling(&[("e1", &[50, 100]), ("e2", &[50])]),
+            (("e2".into(), 50), 100)
+        );
+        // One environment: another size there.
+        assert_eq!(telling(&[("e1", &[50, 100])]), (("e1".into(), 100), 100));
+        // Nothing to tell apart: the defaults.
+        assert_eq!(telling(&[("e1", &[50])]), (("e1".into(), 50), 50));
     }
 
     #[test]
