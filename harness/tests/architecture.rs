@@ -5,7 +5,9 @@
 //!    itself owns are listed in `ALLOWED`, each with its reason);
 //! 2. no import circles: the engine reaches `protocols` only through the registry's
 //!    functions, the interface (`src/profile/`) not at all, and a protocol imports the
-//!    interface and the shared utilities, never the engine or another protocol.
+//!    interface and the shared utilities, never the engine or another protocol;
+//! 3. library errors are typed: no `Result<_, String>` outside tests (a `thiserror`
+//!    enum says what went wrong, and callers can match on it).
 //!
 //! `.ci/run` runs this test first, by name.
 
@@ -277,4 +279,91 @@ fn the_checker_sees_words_and_their_bounds() {
     assert!(mentions("\"csp-a\" =>", "csp-a"));
     assert!(!mentions("occidental", "cci"));
     assert!(!mentions("dialects", "dialect"));
+}
+
+/// The error type of every `Result<...>` written in `code`, as written.
+fn result_errors(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("Result<") {
+        let preceded = rest[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        rest = &rest[at + "Result<".len()..];
+        if preceded {
+            continue;
+        }
+        // The arguments up to the matching `>`; the error is the last top-level one.
+        let (mut depth, mut last_comma, mut end) = (0i32, None, None);
+        for (i, c) in rest.char_indices() {
+            match c {
+                '<' | '(' | '[' => depth += 1,
+                ')' | ']' => depth -= 1,
+                '>' if depth == 0 => {
+                    end = Some(i);
+                    break;
+                }
+                '>' => depth -= 1,
+                ',' if depth == 0 => last_comma = Some(i),
+                _ => {}
+            }
+        }
+        if let (Some(comma), Some(end)) = (last_comma, end) {
+            out.push(rest[comma + 1..end].trim().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn library_errors_are_typed() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut found = Vec::new();
+    for path in files {
+        if path.file_name().and_then(|n| n.to_str()) == Some("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable source");
+        for (n, line) in text.lines().enumerate() {
+            // Unit tests sit at the end of a file, after `#[cfg(test)]`.
+            if line.trim_start().starts_with("#[cfg(test)]") {
+                break;
+            }
+            let code = line.split("//").next().unwrap_or("");
+            for error in result_errors(code) {
+                if matches!(
+                    error.as_str(),
+                    "String" | "std::string::String" | "alloc::string::String"
+                ) {
+                    found.push(format!("{}:{}: {}", relative(&path), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "untyped errors (use a thiserror enum):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_error_checker_reads_nested_types() {
+    assert_eq!(
+        result_errors("fn f() -> Result<Vec<(u8, u16)>, String> {"),
+        ["String"]
+    );
+    assert_eq!(
+        result_errors("OnceLock<Result<Config, std::string::String>>"),
+        ["std::string::String"]
+    );
+    assert_eq!(
+        result_errors("type R = Result<HashMap<String, u8>, MyError>;"),
+        ["MyError"]
+    );
+    // `io::Result<T>` has no error argument; `MyResult<_, String>` is not `Result`.
+    assert!(result_errors("fn g() -> io::Result<String> {").is_empty());
+    assert!(result_errors("fn h() -> MyResult<u8, String> {").is_empty());
 }

@@ -232,6 +232,8 @@ fn a_folder_without_a_report_or_with_broken_json_is_named() {
         )),
         "{shown}"
     );
+    // serde's message is said once, not again as the error's source.
+    assert_eq!(shown.matches("line 2 column 12").count(), 1, "{shown}");
 }
 
 /// More parts than scenarios: the empty part still writes its report (exit 0), and the

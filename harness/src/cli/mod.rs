@@ -132,10 +132,24 @@ pub fn main() -> ExitCode {
     match runtime.block_on(dispatch(cli.command, &matches, virtual_time)) {
         Ok(Exit::Code(c)) => ExitCode::from(c),
         Err(e) => {
-            tell!("error: {e:#}");
+            tell!("error: {}", error_line(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes on one line, each cause once: an error whose message
+/// already says its source (`{file}: invalid JSON: {source}`) does not repeat it.
+fn error_line(error: &anyhow::Error) -> String {
+    let mut line = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !line.contains(&cause) {
+            line.push_str(": ");
+            line.push_str(&cause);
+        }
+    }
+    line
 }
 
 impl Command {
@@ -308,4 +322,29 @@ fn chosen(protocol: Option<&str>) -> anyhow::Result<Vec<&'static dyn Profile>> {
     Ok(vec![
         protocols::find(p).context(format!("unknown protocol `{p}` ({known})"))?
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_line;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("report.json: invalid JSON: {source}")]
+    struct SaysItsSource {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_is_said_once() {
+        let e = anyhow::Error::new(SaysItsSource {
+            source: std::io::Error::other("EOF at line 2 column 0"),
+        });
+        assert_eq!(
+            error_line(&e),
+            "report.json: invalid JSON: EOF at line 2 column 0"
+        );
+        // A cause the message does not say is still shown.
+        let e = anyhow::Error::new(std::io::Error::other("refused")).context("cannot listen");
+        assert_eq!(error_line(&e), "cannot listen: refused");
+    }
 }

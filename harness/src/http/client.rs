@@ -114,14 +114,10 @@ fn config_error(reason: impl std::fmt::Display) -> TransportError {
 /// The TLS settings every default client shares: the platform's roots (read from disk
 /// once per process, not once per client: a run makes a client per simulator).
 fn default_tls_config() -> Result<rustls::ClientConfig, TransportError> {
-    static CONFIG: OnceLock<Result<rustls::ClientConfig, String>> = OnceLock::new();
-    let made = CONFIG.get_or_init(|| {
-        tls_config(&ClientTls::default()).map_err(|e| match e {
-            TransportError::Invalid { reason, .. } => reason,
-            other => other.to_string(),
-        })
-    });
-    made.clone().map_err(config_error)
+    static CONFIG: OnceLock<Result<rustls::ClientConfig, TransportError>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| tls_config(&ClientTls::default()))
+        .clone()
 }
 
 /// A TLS configuration trusting and presenting what `tls` says (and the process's late

@@ -33,15 +33,26 @@ pub struct Incoming {
     /// The consumer (its token).
     pub owner: String,
     /// The body, parsed; `Err` holds why it is not JSON (empty bodies included).
-    pub json: Result<Value, String>,
+    pub json: Result<Value, BodyError>,
+}
+
+/// Why a request's body is no JSON value.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// There is no body.
+    #[error("the body is empty")]
+    Empty,
+    /// The body does not parse.
+    #[error("the body is not JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
 }
 
 impl Incoming {
     /// The body as JSON, or a 400.
     pub fn body(&self, provider: &Provider) -> Result<&Value, ApiError> {
-        self.json
-            .as_ref()
-            .map_err(|why| ApiError::new(400, "INVALID_ARGUMENT", provider.message(why.clone())))
+        self.json.as_ref().map_err(|why| {
+            ApiError::new(400, "INVALID_ARGUMENT", provider.message(why.to_string()))
+        })
     }
 
     /// A query parameter's value.
@@ -98,9 +109,9 @@ async fn answer(
     }
     let owner = authenticate(provider, recorded.header("authorization"))?;
     let json = if recorded.body.is_empty() {
-        Err("the body is empty".to_string())
+        Err(BodyError::Empty)
     } else {
-        serde_json::from_slice(&recorded.body).map_err(|e| format!("the body is not JSON: {e}"))
+        serde_json::from_slice(&recorded.body).map_err(BodyError::from)
     };
     let incoming = Incoming {
         method: recorded.method,

@@ -328,40 +328,72 @@ pub fn valid(duration: u64) -> Value {
     })
 }
 
+/// Why a field could not be set or removed at a dotted path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathError {
+    /// A part of the path on the way is not an object.
+    #[error("{path}: `{at}` is not an object")]
+    NotAnObject {
+        /// The whole path.
+        path: String,
+        /// The part of it that is not an object (empty: the body itself).
+        at: String,
+    },
+    /// A part of the path is missing.
+    #[error("{path}: no `{part}`")]
+    Missing {
+        /// The whole path.
+        path: String,
+        /// The missing part.
+        part: String,
+    },
+    /// The last field is not there.
+    #[error("{path}: no such field")]
+    NoSuchField {
+        /// The whole path.
+        path: String,
+    },
+}
+
 /// Sets the field at a dotted `path` (objects only), creating objects on the way.
-pub fn with(mut body: Value, path: &str, value: Value) -> Result<Value, String> {
+pub fn with(mut body: Value, path: &str, value: Value) -> Result<Value, PathError> {
     let mut at = &mut body;
     let parts: Vec<&str> = path.split('.').collect();
     for (i, part) in parts.iter().enumerate() {
-        let map = at
-            .as_object_mut()
-            .ok_or_else(|| format!("{path}: `{}` is not an object", parts[..i].join(".")))?;
+        let map = at.as_object_mut().ok_or_else(|| PathError::NotAnObject {
+            path: path.to_string(),
+            at: parts[..i].join("."),
+        })?;
         if i + 1 == parts.len() {
             map.insert((*part).to_string(), value);
-            return Ok(body);
+            break;
         }
         at = map
             .entry((*part).to_string())
             .or_insert_with(|| Value::Object(Map::new()));
     }
-    Err(format!("{path}: empty path"))
+    // `split` yields at least one part, so the loop always set the field.
+    Ok(body)
 }
 
 /// Removes the field at a dotted `path`.
-pub fn without(mut body: Value, path: &str) -> Result<Value, String> {
+pub fn without(mut body: Value, path: &str) -> Result<Value, PathError> {
     let (parent, last) = match path.rsplit_once('.') {
         Some((p, l)) => (Some(p), l),
         None => (None, path),
     };
     let mut at = &mut body;
     for part in parent.into_iter().flat_map(|p| p.split('.')) {
-        at = at
-            .get_mut(part)
-            .ok_or_else(|| format!("{path}: no `{part}`"))?;
+        at = at.get_mut(part).ok_or_else(|| PathError::Missing {
+            path: path.to_string(),
+            part: part.to_string(),
+        })?;
     }
     at.as_object_mut()
         .and_then(|m| m.remove(last))
-        .ok_or_else(|| format!("{path}: no such field"))?;
+        .ok_or_else(|| PathError::NoSuchField {
+            path: path.to_string(),
+        })?;
     Ok(body)
 }
 

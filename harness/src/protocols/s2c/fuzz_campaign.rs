@@ -14,7 +14,7 @@ use super::body;
 use super::config::{S2cConfig, TOKEN_CONSUMER_1};
 use super::fuzz::{self as mutants, CREATE, MODIFY};
 use super::stage::{self, S2cTarget};
-use crate::http::{HttpClient, HttpRequest, HttpResponse};
+use crate::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use crate::profile::fuzz::{
     self, oracle, Campaign, FuzzError, FuzzRequest, Mutant, Problem, RegressionCase, Rng,
 };
@@ -83,25 +83,39 @@ impl S2cCampaign {
     }
 
     /// Creates the untouched body; the answer when it was created.
-    async fn create_valid(&self, http: &HttpClient) -> Result<HttpResponse, String> {
+    async fn create_valid(&self, http: &HttpClient) -> Result<HttpResponse, NotCreated> {
         let valid = body::valid(60).to_string().into_bytes();
         let answer = http
             .send(
                 &self.request("POST", self.create_url.clone(), Some(valid)),
                 REQUEST_TIMEOUT,
             )
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         if (200..300).contains(&answer.status) {
             Ok(answer)
         } else {
-            Err(format!(
-                "answered {}: {}",
-                answer.status,
-                fuzz::short(&String::from_utf8_lossy(&answer.body), 200)
-            ))
+            Err(NotCreated::Refused {
+                status: answer.status,
+                body: fuzz::short(&String::from_utf8_lossy(&answer.body), 200),
+            })
         }
     }
+}
+
+/// Why the untouched create body was not created.
+#[derive(Debug, thiserror::Error)]
+enum NotCreated {
+    /// No answer came.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The provider answered, but not 2xx.
+    #[error("answered {status}: {body}")]
+    Refused {
+        /// The status.
+        status: u16,
+        /// The start of the body, printable.
+        body: String,
+    },
 }
 
 fn session_id(answer: &HttpResponse) -> Option<String> {
