@@ -1,5 +1,5 @@
-//! Steps on values: `let`, `check`, `for_each`, `advance_clock`, and `save`, which
-//! every step that takes one runs after its expectations hold.
+//! Steps on values: `let`, `check`, `for_each`, `advance_clock`, `skip`, and `save`,
+//! which every step that takes one runs after its expectations hold.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +11,7 @@ use super::{short, steps, Ctx, Stop};
 use crate::http::HttpResponse;
 use crate::scenario::expect::{Mismatch, Subject};
 use crate::scenario::model::{ForEach, SaveFrom, Step};
-use crate::scenario::template::Tree;
+use crate::scenario::template::{Text, Tree};
 
 /// What a step's `save` may take values from.
 #[derive(Debug, Default)]
@@ -207,6 +207,15 @@ pub(super) async fn for_each(cx: &mut Ctx<'_>, step: &Step, f: &ForEach) -> Resu
         result?;
     }
     Ok(())
+}
+
+/// A `skip` step (reached when its `when` held): the run stops as skipped, the reason
+/// saying what it could not show.
+pub(super) fn skip(cx: &Ctx<'_>, step: &Step, reason: &Text) -> Stop {
+    match cx.text(step, reason) {
+        Ok(why) => Stop::Skipped(format!("{}: {why}", cx.label(step))),
+        Err(stop) => stop,
+    }
 }
 
 /// An `advance_clock` step: through the IUT's test clock, or by really waiting when
