@@ -164,3 +164,33 @@ fn a_missing_assessment_output_names_the_target_key_that_maps_it() {
     assert_eq!(code, Some(0), "{all}");
     assert!(all.contains("0 warnings"), "{all}");
 }
+
+#[test]
+fn sim_says_which_variation_a_fault_shows_only_with() {
+    let port = free_port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crosscheck"))
+        .args([
+            "sim",
+            "s2c",
+            "--role",
+            "provider",
+            "--fault",
+            "extends-requested",
+        ])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the simulator starts");
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(addr).is_err() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().expect("stopped");
+    let out = child.wait_with_output().expect("its output");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).lines().next(),
+        Some("note: the fault extends-requested shows only with the variation requested-first: add --variation requested-first")
+    );
+}
