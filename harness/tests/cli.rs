@@ -319,7 +319,7 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
         "{all}"
     );
     assert!(
-        all.contains("492 runs against 6 null implementations: every one failed or errored"),
+        all.contains("498 runs against 6 null implementations: every one failed or errored"),
         "{all}"
     );
     let variations: Vec<&str> = all
@@ -347,7 +347,21 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
     )
     .expect("json");
     assert_eq!(json["ok"], true, "{json}");
-    assert_eq!(json["nulls"]["runs"], 492, "{json}");
+    assert_eq!(json["nulls"]["runs"], 498, "{json}");
+    // The one clean skip (the reference is AVAILABLE at once) passes under the variation
+    // that holds sessions REQUESTED, and the fault it catches is run with that variation.
+    assert_eq!(
+        json["clean"]["skipped"][0]["id"], "s2c-extend-requested",
+        "{json}"
+    );
+    assert_eq!(
+        json["clean"]["skipped"][0]["passes_under"],
+        serde_json::json!(["s2c/provider/requested-first"])
+    );
+    assert!(
+        all.contains("extends-requested          S2C-07         1  s2c-extend-requested"),
+        "{all}"
+    );
     let faults = json["faults"].as_array().expect("faults");
     assert!(faults
         .iter()
@@ -390,6 +404,11 @@ fn faults_and_list_describe_themselves() {
     let all = text(&out);
     assert!(
         all.contains("a-accepts-reencoded") && all.contains("CCI-B-06"),
+        "{all}"
+    );
+    let all = text(&crosscheck(&["faults", "s2c"]));
+    assert!(
+        all.contains("still REQUESTED (shown only with the variation requested-first)"),
         "{all}"
     );
     let out = crosscheck(&["list"]);

@@ -1,7 +1,8 @@
 //! The S2C provider simulator in another process, driven through the fixture targets
 //! as a vendor would: the clean provider passes; under each fault the run fails and
 //! says which scenario, requirement and step, what was expected and what came; the
-//! draft's shape runs through binding overrides alone, with every skip stated.
+//! draft's shape runs through binding overrides alone, with every skip stated; an
+//! output the answer lacks names the target key that maps it.
 
 mod common;
 
@@ -36,16 +37,31 @@ fn target(dir: &Path, name: &str, iut: u16, sink: u16) -> PathBuf {
 
 /// Runs every S2C scenario against a provider started with `extra` sim arguments.
 fn run_against(dir: &Path, fixture: &str, extra: &[&str]) -> (Option<i32>, String) {
+    run_with(dir, fixture, extra, "scenarios/s2c", "")
+}
+
+/// Runs `scenarios` against a provider started with `extra` sim arguments, through the
+/// fixture target with `more` appended to it.
+fn run_with(
+    dir: &Path,
+    fixture: &str,
+    extra: &[&str],
+    scenarios: &str,
+    more: &str,
+) -> (Option<i32>, String) {
     let (iut, sink) = (free_port(), free_port());
     let listen = format!("127.0.0.1:{iut}");
     let mut args = vec!["s2c", "--role", "provider", "--listen", listen.as_str()];
     args.extend(extra);
     let _provider = start_sim(&args, iut);
     let target = target(dir, fixture, iut, sink);
+    let mut file = std::fs::read_to_string(&target).expect("target");
+    file.push_str(more);
+    std::fs::write(&target, file).expect("target");
     let reports = dir.join(format!("reports-{iut}"));
     let out = crosscheck(&[
         "run",
-        "scenarios/s2c",
+        scenarios,
         "--target",
         target.to_str().expect("utf-8"),
         "--report-dir",
@@ -68,7 +84,12 @@ fn the_clean_provider_passes_and_every_fault_fails_with_a_precise_message() {
             .map(|f| {
                 let dir = &dir;
                 s.spawn(move || {
-                    let (code, all) = run_against(dir, "s2c-provider.yaml", &["--fault", f.name]);
+                    // A fault shown only with a legal variation runs with it, as in selftest.
+                    let mut args = vec!["--fault", f.name];
+                    for v in f.shown_with {
+                        args.extend(["--variation", v]);
+                    }
+                    let (code, all) = run_against(dir, "s2c-provider.yaml", &args);
                     (f.name, code, all)
                 })
             })
@@ -116,4 +137,60 @@ fn the_draft_shape_runs_through_binding_overrides_with_its_skips_stated() {
     ] {
         assert!(all.contains(&format!("PASSED {ran}")), "{ran}: {all}");
     }
+}
+
+#[test]
+fn a_missing_assessment_output_names_the_target_key_that_maps_it() {
+    // The provider answers `options`; a target that looks for them elsewhere gets the
+    // S2C-13 warning, which names the key, and the key's example, filled in, clears it.
+    let dir = temp_dir("s2c-outputs");
+    let run = |bindings: &str| {
+        let assessment = "scenarios/s2c/provider/assessment.yaml";
+        run_with(&dir, "s2c-provider.yaml", &[], assessment, bindings)
+    };
+    let (code, all) = run("bindings: {assess: {outputs: {options: \"$.slaOptions\"}}}\n");
+    assert_eq!(code, Some(0), "a SHOULD warns: {all}");
+    let example = "`bindings: {assess: {outputs: {options: \"$.<where the answer has it>\"}}}`";
+    assert!(
+        all.contains("WARNING s2c-assessment: [S2C-13] step 3")
+            && all.contains("expected a value at out.options to save as `options` (the binding reads out.options from `$.slaOptions`; if the IUT answers it elsewhere, map it in the target file with bindings.assess.outputs.options, e.g. ")
+            && all.contains(example),
+        "{all}"
+    );
+    let fixed = example
+        .trim_matches('`')
+        .replace("<where the answer has it>", "options");
+    let (code, all) = run(&format!("{fixed}\n"));
+    assert_eq!(code, Some(0), "{all}");
+    assert!(all.contains("0 warnings"), "{all}");
+}
+
+#[test]
+fn sim_says_which_variation_a_fault_shows_only_with() {
+    let port = free_port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crosscheck"))
+        .args([
+            "sim",
+            "s2c",
+            "--role",
+            "provider",
+            "--fault",
+            "extends-requested",
+        ])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the simulator starts");
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(addr).is_err() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().expect("stopped");
+    let out = child.wait_with_output().expect("its output");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).lines().next(),
+        Some("note: the fault extends-requested shows only with the variation requested-first: add --variation requested-first")
+    );
 }

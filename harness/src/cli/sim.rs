@@ -115,6 +115,18 @@ pub(super) async fn sim_command(args: SimArgs, matches: &ArgMatches) -> anyhow::
     let mut faults = p
         .faults_for(&role, &names)
         .map_err(|e| anyhow!("--fault: {e}"))?;
+    for f in p.faults().iter().filter(|f| faults.contains(f.name)) {
+        for v in f
+            .shown_with
+            .iter()
+            .filter(|v| !variation.iter().any(|x| x == *v))
+        {
+            tell!(
+                "note: the fault {} shows only with the variation {v}: add --variation {v}",
+                f.name
+            );
+        }
+    }
     let names: BTreeSet<String> = variation.iter().cloned().collect();
     faults.extend(
         p.variations_for(&role, &names)

@@ -76,6 +76,10 @@ pub struct FaultInfo {
     pub requirement: &'static str,
     /// What the bug is.
     pub description: &'static str,
+    /// Legal variations of the same role the bug shows only together with (e.g. a bug
+    /// in handling a state the reference never enters by itself); the self-test
+    /// switches them on with the fault.
+    pub shown_with: &'static [&'static str],
 }
 
 /// A protocol's table of simulator faults: each a realistic bug, tied to the
@@ -89,6 +93,11 @@ pub trait FaultTable: Copy + 'static {
 
     /// The role whose simulator has the fault.
     fn role(self) -> &'static str;
+
+    /// Legal variations (by name) the fault shows only together with; none by default.
+    fn shown_with(self) -> &'static [&'static str] {
+        &[]
+    }
 
     /// The fault's name on the command line.
     fn name(self) -> &'static str {
@@ -120,6 +129,7 @@ pub trait FaultTable: Copy + 'static {
                 role: f.role(),
                 requirement: f.requirement(),
                 description: f.description(),
+                shown_with: f.shown_with(),
             })
             .collect()
     }

@@ -79,6 +79,17 @@ mod tests {
             assert!(requirement(f.requirement).is_some(), "{}", f.name);
             let p = find(f.protocol).expect("registered");
             assert!(p.role(f.role).is_some(), "{}", f.name);
+            for v in f.shown_with {
+                assert!(
+                    p.variations()
+                        .iter()
+                        .any(|x| x.name == *v && x.role == f.role),
+                    "{} is shown with {v}, a variation of {} {}",
+                    f.name,
+                    f.protocol,
+                    f.role
+                );
+            }
         }
         let mut ids: Vec<&str> = catalogue().map(|r| r.id).collect();
         let count = ids.len();

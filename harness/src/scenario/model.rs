@@ -80,6 +80,10 @@ pub struct StepFile {
     pub as_var: Option<String>,
     /// Nested steps of `for_each`.
     pub steps: Option<Vec<Spanned<StepFile>>>,
+    /// Stop the run here as skipped, with this reason (template); needs `when`.
+    pub skip: Option<String>,
+    /// Run the step only when this template is true (it must be true or false).
+    pub when: Option<Value>,
     /// Expectations on the answer, request or value: one map, or a list of maps each
     /// of which may name the `requirement` it checks.
     pub expect: Option<Value>,
@@ -263,6 +267,8 @@ pub struct Step {
     pub timeout: Option<Duration>,
     /// The requirement this step checks, if narrower than the scenario's.
     pub requirement: Option<String>,
+    /// Run only when this (a template, or `true`/`false`) is true.
+    pub when: Option<Tree>,
 }
 
 /// Expectations charged, when they do not hold, to one requirement.
@@ -475,4 +481,6 @@ pub enum Action {
     Check(Tree),
     /// Loop.
     ForEach(ForEach),
+    /// Stop the run as skipped, with a reason (template): what it could not show.
+    Skip(Text),
 }

@@ -26,7 +26,7 @@ pub struct MatrixFileError {
 struct MatrixFile<'a> {
     ok: bool,
     seconds: f64,
-    clean: Column,
+    clean: Column<'a>,
     faults: Vec<FaultRow<'a>>,
     scenarios: Vec<ScenarioRow<'a>>,
     variations: Vec<VariationRow<'a>>,
@@ -35,9 +35,19 @@ struct MatrixFile<'a> {
 }
 
 #[derive(Debug, Serialize)]
-struct Column {
+struct Column<'a> {
     runs: usize,
+    passed: usize,
     not_passing: Vec<Miss>,
+    skipped: Vec<ShownElsewhere<'a>>,
+}
+
+/// A clean run skipped with a reason, and the variations under which it passed.
+#[derive(Debug, Serialize)]
+struct ShownElsewhere<'a> {
+    id: &'a str,
+    why: &'a str,
+    passes_under: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
@@ -103,7 +113,17 @@ fn file_model(matrix: &KillMatrix, seconds: f64) -> MatrixFile<'_> {
         seconds: (seconds * 10.0).round() / 10.0,
         clean: Column {
             runs: matrix.clean_runs,
+            passed: matrix.clean_passes(),
             not_passing: matrix.clean_failures.iter().map(Miss::of).collect(),
+            skipped: matrix
+                .clean_skips
+                .iter()
+                .map(|s| ShownElsewhere {
+                    id: &s.run,
+                    why: &s.why,
+                    passes_under: &s.passes_under,
+                })
+                .collect(),
         },
         faults: matrix
             .kills
@@ -194,9 +214,17 @@ pub fn markdown(matrix: &KillMatrix, seconds: f64) -> String {
     let _ = writeln!(
         out,
         "- clean simulators: {} of {} runs passed",
-        m.clean.runs - m.clean.not_passing.len(),
-        m.clean.runs
+        m.clean.passed, m.clean.runs
     );
+    for s in &m.clean.skipped {
+        let _ = writeln!(
+            out,
+            "- clean run skipped: {} ({}); passes under {}",
+            cell(s.id),
+            cell(s.why),
+            s.passes_under.join(", ")
+        );
+    }
     let _ = writeln!(out, "- faults killed: {killed} of {}", m.faults.len());
     let _ = writeln!(
         out,
@@ -316,13 +344,14 @@ pub fn write(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
     use crate::report::{Failure, Outcome};
 
-    fn result(id: &str, outcome: Outcome) -> ScenarioResult {
+    /// A demo run with one failure.
+    pub(in crate::selftest) fn result(id: &str, outcome: Outcome) -> ScenarioResult {
         ScenarioResult {
             id: id.into(),
             scenario: id.into(),
@@ -368,6 +397,12 @@ mod tests {
             "demo/server/extra-fields".into(),
             vec![("demo-archive".into(), "the target lacks `archive`".into())],
         );
+        m.clean_skips.push(crate::selftest::CleanSkip {
+            run: "demo-later".into(),
+            why: "step 2 \"skip\" (line 9): the reference | answers at once".into(),
+            passes_under: vec!["demo/server/slow-answers".into()],
+        });
+        m.clean_runs = 3;
         m.null_survivors.insert("null-empty-200", vec![]);
         m.null_survivors
             .insert("null-garbage", vec!["demo-other".into()]);

@@ -13,6 +13,9 @@ pub struct KillMatrix {
     pub clean_failures: Vec<ScenarioResult>,
     /// Clean runs in all.
     pub clean_runs: usize,
+    /// Clean runs skipped with a reason that pass under a legal variation (what the
+    /// reference does not let them show, the variation does).
+    pub clean_skips: Vec<CleanSkip>,
     /// Fault name → report ids of the runs it failed.
     pub kills: BTreeMap<&'static str, Vec<String>>,
     /// Scenario id → faults it killed.
@@ -29,6 +32,17 @@ pub struct KillMatrix {
     /// Every run's verdict, in plan order: what a real-time and a virtual-time
     /// self-test must agree on.
     pub verdicts: Vec<Verdict>,
+}
+
+/// A clean run that was skipped, and the legal variations under which it passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CleanSkip {
+    /// The run's report id.
+    pub run: String,
+    /// Why it was skipped on the clean simulators.
+    pub why: String,
+    /// `protocol/role/variation` of each variation it passed under.
+    pub passes_under: Vec<String>,
 }
 
 /// One run's verdict in the matrix.
@@ -70,6 +84,35 @@ impl Verdict {
 }
 
 impl KillMatrix {
+    /// Files clean runs that were skipped: one that passed cleanly under a legal
+    /// variation (`shown`: run id → the variations) is a skip with a reason; one that
+    /// passed under none is a clean failure, as nothing shows the scenario green.
+    pub fn settle_clean_skips(
+        &mut self,
+        skips: Vec<ScenarioResult>,
+        mut shown: BTreeMap<String, Vec<String>>,
+    ) {
+        for mut r in skips {
+            match shown.remove(&r.id) {
+                Some(under) => self.clean_skips.push(CleanSkip {
+                    why: r.reason.clone().unwrap_or_default(),
+                    run: r.id,
+                    passes_under: under,
+                }),
+                None => {
+                    let why = r.reason.take().unwrap_or_default();
+                    r.reason = Some(format!("{why} (and it passes under no legal variation)"));
+                    self.clean_failures.push(r);
+                }
+            }
+        }
+    }
+
+    /// Clean runs that passed.
+    pub fn clean_passes(&self) -> usize {
+        self.clean_runs - self.clean_failures.len() - self.clean_skips.len()
+    }
+
     /// Faults no scenario caught.
     pub fn survivors(&self) -> Vec<&'static str> {
         self.kills
@@ -103,10 +146,27 @@ impl KillMatrix {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "clean simulators: {} of {} runs passed",
-            self.clean_runs - self.clean_failures.len(),
-            self.clean_runs
+            "clean simulators: {} of {} runs passed{}",
+            self.clean_passes(),
+            self.clean_runs,
+            if self.clean_skips.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", {} skipped and passing under a legal variation",
+                    self.clean_skips.len()
+                )
+            }
         );
+        for s in &self.clean_skips {
+            let _ = writeln!(
+                out,
+                "  skipped {}: {}; passes under {}",
+                s.run,
+                s.why,
+                s.passes_under.join(", ")
+            );
+        }
         for r in &self.clean_failures {
             let _ = writeln!(
                 out,
@@ -213,7 +273,11 @@ impl KillMatrix {
             self.by_scenario.len() - self.unproven().len(),
             self.by_scenario.len(),
             self.variation_failures.len(),
-            if self.clean_failures.is_empty() { "all pass" } else { "NOT all pass" }
+            match (self.clean_failures.is_empty(), self.clean_skips.len()) {
+                (false, _) => "NOT all pass".to_string(),
+                (true, 0) => "all pass".to_string(),
+                (true, n) => format!("all pass ({n} skipped, passing under a legal variation)"),
+            }
         );
         out
     }
@@ -232,4 +296,51 @@ pub(crate) fn why(r: &ScenarioResult) -> String {
         })
         .or_else(|| r.reason.clone())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Outcome;
+    use crate::selftest::files::tests::result;
+
+    #[test]
+    fn a_clean_skip_stands_only_when_a_variation_shows_the_run_green() {
+        let mut m = KillMatrix {
+            clean_runs: 3,
+            ..KillMatrix::default()
+        };
+        let skipped = |id: &str| {
+            let mut r = result(id, Outcome::Skipped);
+            r.reason = Some("the reference cannot show it".into());
+            r.failures.clear();
+            r
+        };
+        let shown = BTreeMap::from([("shown".to_string(), vec!["p/r/slow".to_string()])]);
+        m.settle_clean_skips(vec![skipped("shown"), skipped("never")], shown);
+        assert_eq!(
+            m.clean_skips,
+            [CleanSkip {
+                run: "shown".into(),
+                why: "the reference cannot show it".into(),
+                passes_under: vec!["p/r/slow".into()],
+            }]
+        );
+        assert_eq!(m.clean_failures.len(), 1);
+        assert_eq!(
+            m.clean_failures[0].reason.as_deref(),
+            Some("the reference cannot show it (and it passes under no legal variation)")
+        );
+        assert_eq!(m.clean_passes(), 1);
+        assert!(!m.ok());
+        let text = m.render();
+        assert!(
+            text.starts_with("clean simulators: 1 of 3 runs passed, 1 skipped and passing under a legal variation\n  skipped shown: the reference cannot show it; passes under p/r/slow\n  NOT PASSING never (skipped): the reference cannot show it (and it passes under no legal variation)"),
+            "{text}"
+        );
+        m.clean_failures.clear();
+        assert!(m
+            .render()
+            .contains("clean: all pass (1 skipped, passing under a legal variation)"));
+    }
 }

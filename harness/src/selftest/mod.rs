@@ -1,8 +1,10 @@
 //! The full matrix: the suite against the clean simulators (everything must pass),
 //! under each legal variation (everything must pass, or be skipped with a reason),
-//! against each fault (each must fail at least one scenario), and against each null
-//! implementation (every scenario must fail or error); and which faults each scenario
-//! kills (each scenario must kill at least one). Every run goes into one pool; the
+//! against each fault (each must fail at least one scenario, with the legal variations
+//! it needs to show), and against each null implementation (every scenario must fail or
+//! error); and which faults each scenario kills (each scenario must kill at least one).
+//! A clean run may be skipped with a reason (what the reference does not let it show)
+//! only when the same run passes under some legal variation. Every run goes into one pool; the
 //! console shows the clean runs, the matrix shows the rest.
 
 mod files;
@@ -12,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 pub use files::{last_durations, write, MatrixFileError};
-pub use matrix::{KillMatrix, Verdict};
+pub use matrix::{CleanSkip, KillMatrix, Verdict};
 
 use crate::nulls::NullKind;
 use crate::profile::{FaultInfo, VariationInfo};
@@ -87,13 +89,9 @@ pub async fn run(
     };
     add(Cell::Clean, &clean_plan, BTreeSet::new(), None, false);
     for (fault, plan) in &fault_plans {
-        add(
-            Cell::Fault(fault.name),
-            plan,
-            BTreeSet::from([fault.name]),
-            None,
-            true,
-        );
+        let mut switches = BTreeSet::from([fault.name]);
+        switches.extend(fault.shown_with.iter().copied());
+        add(Cell::Fault(fault.name), plan, switches, None, true);
         matrix.kills.insert(fault.name, Vec::new());
     }
     for (v, plan) in &variation_plans {
@@ -126,13 +124,18 @@ pub async fn run(
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     let order = order_ids(&keys, expected);
     let results = run_pool(runs, &order, parallel, observer).await?;
+    let mut clean_skips = Vec::new();
+    // Run id → the variations under which it passed cleanly.
+    let mut shown: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (cell, r) in cells.into_iter().zip(results) {
         matrix.verdicts.push(Verdict::of(cell.label(), &r));
         let clean = r.outcome == Outcome::Passed && r.warnings.is_empty();
         match cell {
             Cell::Clean => {
                 matrix.clean_runs += 1;
-                if !clean {
+                if r.outcome == Outcome::Skipped {
+                    clean_skips.push(r);
+                } else if !clean {
                     matrix.clean_failures.push(r);
                 }
             }
@@ -158,6 +161,8 @@ pub async fn run(
                         .push((r.id, why));
                 } else if !clean {
                     matrix.variation_failures.entry(name).or_default().push(r);
+                } else {
+                    shown.entry(r.id).or_default().push(name);
                 }
             }
             // Against a null implementation, only a failure or an error is right.
@@ -169,6 +174,7 @@ pub async fn run(
             }
         }
     }
+    matrix.settle_clean_skips(clean_skips, shown);
     Ok(matrix)
 }
 

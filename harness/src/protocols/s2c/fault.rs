@@ -40,6 +40,9 @@ pub enum Fault {
     DeleteLeavesReadable,
     /// An expired session is kept, and extending it answers 200.
     ExtendsExpired,
+    /// A REQUESTED session is extended with 200 (the status check is missing from the
+    /// extend path).
+    ExtendsRequested,
     /// A create refused for capacity still reserves the bandwidth.
     HalfCreatedOnCapacity,
     /// An assessment reserves the bandwidth it assessed.
@@ -71,6 +74,7 @@ pub const ALL: &[Fault] = &[
     Fault::ModifyIgnored,
     Fault::DeleteLeavesReadable,
     Fault::ExtendsExpired,
+    Fault::ExtendsRequested,
     Fault::HalfCreatedOnCapacity,
     Fault::AssessmentReserves,
     Fault::AnswersUnknownPaths,
@@ -83,6 +87,15 @@ impl FaultTable for Fault {
 
     fn role(self) -> &'static str {
         "provider"
+    }
+
+    fn shown_with(self) -> &'static [&'static str] {
+        match self {
+            // The reference makes sessions AVAILABLE at once: no session is REQUESTED
+            // unless the provider holds new ones there first.
+            Fault::ExtendsRequested => &["requested-first"],
+            _ => &[],
+        }
     }
 
     fn info(self) -> (&'static str, &'static str, &'static str) {
@@ -167,6 +180,11 @@ impl FaultTable for Fault {
                 "extends-expired",
                 "S2C-07",
                 "keeps expired sessions and answers 200 to extending one",
+            ),
+            Fault::ExtendsRequested => (
+                "extends-requested",
+                "S2C-07",
+                "answers 200 to extending a session that is still REQUESTED",
             ),
             Fault::HalfCreatedOnCapacity => (
                 "half-created-on-capacity",

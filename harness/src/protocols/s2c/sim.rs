@@ -348,6 +348,12 @@ impl Provider {
         }
         let s = self.owned(&mut books, owner, id)?;
         let more = body::extend(body, rules).map_err(|i| self.invalid(i))?;
+        if s.status == Status::Requested && self.config.has(Fault::ExtendsRequested) {
+            // Its expiry is set when it becomes AVAILABLE, from the longer duration.
+            s.duration += more;
+            let s = s.clone();
+            return Ok(self.session_json(&s));
+        }
         let (Status::Available, Some(expires)) = (s.status, s.expires) else {
             return Err(ApiError::new(
                 409,
@@ -617,6 +623,24 @@ mod tests {
         assert!(e
             .message
             .starts_with("Request could not be completed (trace"));
+    }
+
+    #[test]
+    fn a_requested_session_cannot_be_extended_unless_the_fault_skips_the_check() {
+        let more = json!({"requestedAdditionalDuration": 30});
+        let p = provider(&["requested-first"]);
+        let s = p.create(ONE, &body::valid(60)).expect("created");
+        let e = p.extend(ONE, &id(&s), &more).expect_err("REQUESTED");
+        assert_eq!((e.status, e.code.as_str()), (409, "INCOMPATIBLE_STATE"));
+        let p = provider(&["requested-first", "extends-requested"]);
+        let s = p.create(ONE, &body::valid(60)).expect("created");
+        let extended = p.extend(ONE, &id(&s), &more).expect("the check is missing");
+        assert_eq!(extended["status"], "REQUESTED");
+        assert_eq!(p.books().sessions[&id(&s)].duration, 90);
+        // Alone the fault changes nothing: the reference never holds a session REQUESTED.
+        let p = provider(&["extends-requested"]);
+        let s = p.create(ONE, &body::valid(60)).expect("created");
+        assert_eq!(s["status"], "AVAILABLE");
     }
 
     #[test]

@@ -30,10 +30,11 @@ pub(super) enum RawAction {
     Let(Map<String, Value>),
     Check(Value),
     ForEach(Value),
+    Skip(String),
 }
 
 /// The action field names, in the order messages list them.
-pub(super) const ACTIONS: [&str; 11] = [
+pub(super) const ACTIONS: [&str; 12] = [
     "call",
     "http",
     "peer_answer",
@@ -45,6 +46,7 @@ pub(super) const ACTIONS: [&str; 11] = [
     "let",
     "check",
     "for_each",
+    "skip",
 ];
 
 impl RawAction {
@@ -61,6 +63,7 @@ impl RawAction {
             RawAction::Let(_) => "let",
             RawAction::Check(_) => "check",
             RawAction::ForEach(_) => "for_each",
+            RawAction::Skip(_) => "skip",
         }
     }
 
@@ -78,6 +81,7 @@ impl RawAction {
             s.let_vars.take().map(RawAction::Let),
             s.check.take().map(RawAction::Check),
             s.for_each.take().map(RawAction::ForEach),
+            s.skip.take().map(RawAction::Skip),
         ];
         found.into_iter().flatten().collect()
     }
@@ -324,6 +328,15 @@ impl StepContext<'_> {
                     var,
                     steps,
                 })
+            }
+            RawAction::Skip(reason) => {
+                if s.when.is_none() {
+                    return Err(err(
+                        "skip: needs a `when`; without one every run would be skipped",
+                    ));
+                }
+                self.names("skip", &Value::String(reason.clone()), defined)?;
+                Action::Skip(Text::new(reason))
             }
         })
     }

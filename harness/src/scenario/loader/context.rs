@@ -10,7 +10,7 @@ use serde_saphyr::Spanned;
 use crate::profile::Profile;
 use crate::scenario::expect::Expect;
 use crate::scenario::model::{Action, CompileError, ExpectGroup, Step, StepFile};
-use crate::scenario::template::Templates;
+use crate::scenario::template::{is_template, Templates, Tree};
 use crate::yaml::InputError;
 
 use super::action::{compile_save, err, RawAction, ACTIONS};
@@ -247,6 +247,19 @@ impl StepContext<'_> {
             None => None,
         };
         let save = compile_save(kind, s.save.take().unwrap_or_default())?;
+        let when = match s.when.clone() {
+            None => None,
+            Some(w @ Value::Bool(_)) => Some(Tree::new(w)),
+            Some(Value::String(t)) if is_template(&t) => {
+                self.names("when", &Value::String(t.clone()), defined)?;
+                Some(Tree::new(Value::String(t)))
+            }
+            Some(other) => {
+                return Err(err(format!(
+                    "when: `{other}` is neither true, false nor a template"
+                )))
+            }
+        };
         let action = self.action(raw, &mut s, number, defined, errors)?;
         self.names_opt("expect", s.expect.as_ref(), defined)?;
         defined.extend(save.iter().map(|v| v.name.clone()));
@@ -263,6 +276,7 @@ impl StepContext<'_> {
             save,
             timeout,
             requirement,
+            when,
         })
     }
 }

@@ -180,3 +180,42 @@ fn a_closed_answer_takes_no_status_body_or_preset() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn when_is_a_condition_of_known_names_and_skip_needs_one() {
+    let s = load(concat!(
+        "  - let: {n: 1}\n",
+        "  - check: \"{{ n }}\"\n",
+        "    when: \"{{ n == 1 }}\"\n",
+        "    expect: {json: {\"$\": 1}}\n",
+        "  - skip: \"n is {{ n }}\"\n",
+        "    when: \"{{ n > 1 }}\"\n",
+        "  - let: {m: 2}\n",
+        "    when: true\n",
+    ))
+    .expect("loads");
+    let steps = &s[0].steps;
+    assert!(steps[0].when.is_none());
+    assert!(steps[1].when.is_some());
+    match &steps[2].action {
+        Action::Skip(reason) => assert_eq!(reason.source(), "n is {{ n }}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(steps[2].name, "skip");
+    let e = error("  - skip: \"cannot check\"\n");
+    assert!(
+        e.contains("step 1: skip: needs a `when`; without one every run would be skipped"),
+        "{e}"
+    );
+    let e = error("  - let: {a: 1}\n    when: \"{{ later }}\"\n  - let: {later: 1}\n");
+    assert!(e.contains("step 1: when:") && e.contains("`later`"), "{e}");
+    let e = error("  - let: {a: 1}\n    when: \"yes\"\n");
+    assert!(
+        e.contains("step 1: when: `\"yes\"` is neither true, false nor a template"),
+        "{e}"
+    );
+    let e = error("  - let: {a: 1}\n  - skip: \"{{ nope }}\"\n    when: \"{{ a }}\"\n");
+    assert!(e.contains("step 2: skip:") && e.contains("`nope`"), "{e}");
+    let e = error("  - skip: why\n    when: true\n    expect: {status: 200}\n");
+    assert!(e.contains("`skip` takes no expect"), "{e}");
+}

@@ -6,7 +6,7 @@ use tokio::time::Instant;
 
 use serde_json::{Map, Value};
 
-use super::capture::{save, Found};
+use super::capture::{save, Found, Outputs};
 use super::{millis, Ctx, Stop};
 use crate::http::{curl, Exchange, Header, HttpRequest, HttpResponse};
 use crate::profile::target::Credential;
@@ -33,7 +33,11 @@ pub(super) async fn call(cx: &mut Ctx<'_>, step: &Step, c: &Call) -> Result<(), 
         let text = String::from_utf8_lossy(&done.response.body);
         cx.verify(step, &answer_subject(&done.response, &text), &done.vars)?;
     }
-    save(cx, step, &Found::answer(&done.response, &done.outputs))
+    let outputs = Outputs {
+        operation: &c.operation,
+        paths: &done.outputs,
+    };
+    save(cx, step, &Found::answer(&done.response, Some(outputs)))
 }
 
 /// An `http` step: send raw HTTP, check the answer, save from it.
@@ -69,7 +73,7 @@ pub(super) async fn http(cx: &mut Ctx<'_>, step: &Step, h: &Http) -> Result<(), 
         let text = String::from_utf8_lossy(&response.body);
         cx.verify(step, &answer_subject(&response, &text), &cx.vars)?;
     }
-    save(cx, step, &Found::answer(&response, &BTreeMap::new()))
+    save(cx, step, &Found::answer(&response, None))
 }
 
 /// Performs a binding operation with arguments `with` (recorded as an exchange when

@@ -1,5 +1,5 @@
-//! Steps on values: `let`, `check`, `for_each`, `advance_clock`, and `save`, which
-//! every step that takes one runs after its expectations hold.
+//! Steps on values: `let`, `check`, `for_each`, `advance_clock`, `skip`, and `save`,
+//! which every step that takes one runs after its expectations hold.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +11,7 @@ use super::{short, steps, Ctx, Stop};
 use crate::http::HttpResponse;
 use crate::scenario::expect::{Mismatch, Subject};
 use crate::scenario::model::{ForEach, SaveFrom, Step};
-use crate::scenario::template::Tree;
+use crate::scenario::template::{Text, Tree};
 
 /// What a step's `save` may take values from.
 #[derive(Debug, Default)]
@@ -22,25 +22,46 @@ pub(super) struct Found<'a> {
     pub status: Option<u16>,
     /// Headers.
     pub headers: &'a [(String, String)],
-    /// The binding's outputs (name → JSON path).
-    pub outputs: Option<&'a BTreeMap<String, String>>,
+    /// The outputs of the binding a `call` performed.
+    pub outputs: Option<Outputs<'a>>,
     /// When an awaited request arrived.
     pub received_at: Option<f64>,
     /// A drain's summary (`count`, `arrivals`, `bodies`).
     pub summary: Option<&'a Value>,
 }
 
+/// The outputs of the binding a `call` performed: its operation, and each output's
+/// name with where the answer holds it (a JSON path, `status` or `header.NAME`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Outputs<'a> {
+    /// The operation called.
+    pub operation: &'a str,
+    /// Output name → where the answer holds it.
+    pub paths: &'a BTreeMap<String, String>,
+}
+
 impl<'a> Found<'a> {
-    /// An answer of the IUT and the binding's outputs.
-    pub fn answer(response: &'a HttpResponse, outputs: &'a BTreeMap<String, String>) -> Self {
+    /// An answer of the IUT, with the outputs of the binding that asked for it (none
+    /// for raw `http`).
+    pub fn answer(response: &'a HttpResponse, outputs: Option<Outputs<'a>>) -> Self {
         Self {
             json: response.json.as_ref(),
             status: Some(response.status),
             headers: &response.headers,
-            outputs: Some(outputs),
+            outputs,
             ..Self::default()
         }
     }
+}
+
+/// Where the target file maps the output `name` of `operation`, with a one-line example
+/// in the target file's own syntax.
+fn mapped_by(operation: &str, name: &str, path: &str) -> String {
+    format!(
+        "the binding reads out.{name} from `{path}`; if the IUT answers it elsewhere, map it \
+         in the target file with bindings.{operation}.outputs.{name}, e.g. \
+         `bindings: {{{operation}: {{outputs: {{{name}: \"$.<where the answer has it>\"}}}}}}`"
+    )
 }
 
 /// Saves the step's variables from `found`; a failure when a value is missing.
@@ -58,10 +79,23 @@ pub(super) fn save(cx: &mut Ctx<'_>, step: &Step, found: &Found<'_>) -> Result<(
             SaveFrom::Header(h) => header(found, h),
             SaveFrom::Path(path) => one(found, path),
             SaveFrom::Output(out) => {
-                let path = found.outputs.and_then(|o| o.get(out)).ok_or_else(|| {
+                let Some(outputs) = found.outputs else {
+                    return Err(cx.errored(
+                        step,
+                        format!(
+                            "save {}: out.{out} is a binding output, and only a `call` has them",
+                            s.name
+                        ),
+                    ));
+                };
+                let path = outputs.paths.get(out).ok_or_else(|| {
                     cx.errored(
                         step,
-                        format!("save {}: the binding has no output `{out}`", s.name),
+                        format!(
+                            "save {}: the binding of `{op}` has no output `{out}` (a target file adds one with bindings.{op}.outputs.{out})",
+                            s.name,
+                            op = outputs.operation
+                        ),
                     )
                 })?;
                 if path == "status" {
@@ -83,16 +117,24 @@ pub(super) fn save(cx: &mut Ctx<'_>, step: &Step, found: &Found<'_>) -> Result<(
                 cx.vars.insert(s.name.clone(), Value::Null);
             }
             None => {
+                let wanted = format!("a value at {} to save as `{}`", s.source, s.name);
+                let expected = match (&s.from, found.outputs) {
+                    (SaveFrom::Output(out), Some(o)) => match o.paths.get(out) {
+                        Some(path) => format!("{wanted} ({})", mapped_by(o.operation, out, path)),
+                        None => wanted,
+                    },
+                    _ => wanted,
+                };
                 return Err(cx.fail(
                     step,
                     vec![Mismatch {
-                        expected: format!("a value at {} to save as `{}`", s.source, s.name),
+                        expected,
                         actual: match found.json {
                             Some(j) => format!("none in {}", short(&j.to_string())),
                             None => "no JSON body".into(),
                         },
                     }],
-                ))
+                ));
             }
         }
     }
@@ -167,6 +209,15 @@ pub(super) async fn for_each(cx: &mut Ctx<'_>, step: &Step, f: &ForEach) -> Resu
     Ok(())
 }
 
+/// A `skip` step (reached when its `when` held): the run stops as skipped, the reason
+/// saying what it could not show.
+pub(super) fn skip(cx: &Ctx<'_>, step: &Step, reason: &Text) -> Stop {
+    match cx.text(step, reason) {
+        Ok(why) => Stop::Skipped(format!("{}: {why}", cx.label(step))),
+        Err(stop) => stop,
+    }
+}
+
 /// An `advance_clock` step: through the IUT's test clock, or by really waiting when
 /// it has none and the wait is within the limit; skipped otherwise.
 pub(super) async fn advance_clock(cx: &mut Ctx<'_>, step: &Step, by: &Tree) -> Result<(), Stop> {
@@ -205,11 +256,13 @@ pub(super) async fn advance_clock(cx: &mut Ctx<'_>, step: &Step, by: &Tree) -> R
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
     use std::time::Duration;
 
     use wiremock::matchers::{body_json, method, path};
     use wiremock::{Mock, ResponseTemplate};
 
+    use crate::profile::target::BindingOverride;
     use crate::report::verdict::Ending;
     use crate::scenario::run::play;
     use crate::scenario::run::testing::{scenario, stage, unmet};
@@ -262,6 +315,77 @@ mod tests {
                     .into()
             )
         );
+    }
+
+    /// The example a missing output's message gives, as written in the message.
+    fn example_in(expected: &str) -> &str {
+        let start = expected.find("e.g. `").expect("an example") + "e.g. `".len();
+        let len = expected[start..].find('`').expect("the example ends");
+        &expected[start..start + len]
+    }
+
+    #[tokio::test]
+    async fn a_missing_output_names_the_target_key_and_its_example_fixes_the_run() {
+        let answer = || ResponseTemplate::new(201).set_body_json(serde_json::json!({"ref": "r-7"}));
+        let t = stage(|_, _| {}).await;
+        Mock::given(method("POST"))
+            .respond_with(answer())
+            .mount(&t.iut)
+            .await;
+        let s = scenario(concat!(
+            "  - call: submit\n",
+            "    with: {ticket: t}\n",
+            "    save: {r: out.reference}\n",
+            "  - check: \"{{ r }}\"\n",
+            "    expect: {json: {\"$\": r-7}}\n",
+        ));
+        let record = play(&s, &t.stage).await;
+        let [(expected, actual)] = unmet(&record).try_into().expect("one mismatch");
+        assert!(
+            expected.starts_with("a value at out.reference to save as `r` (the binding reads out.reference from `$.reference`;"),
+            "{expected}"
+        );
+        assert!(expected.contains("map it in the target file with bindings.submit.outputs.reference, e.g. `bindings: {submit: {outputs: {reference: \"$.<where the answer has it>\"}}}`"), "{expected}");
+        assert_eq!(actual, r#"none in {"ref":"r-7"}"#);
+        // The example is target-file syntax: filled in, it makes the same run pass.
+        let example = example_in(&expected).replace("<where the answer has it>", "ref");
+        let file: BTreeMap<String, BTreeMap<String, BindingOverride>> =
+            crate::yaml::parse(&example, "example.yaml").expect("the example parses");
+        let fixed = stage(|target, _| target.bindings = file["bindings"].clone()).await;
+        Mock::given(method("POST"))
+            .respond_with(answer())
+            .mount(&fixed.iut)
+            .await;
+        assert_eq!(play(&s, &fixed.stage).await.ending, Ending::Passed);
+    }
+
+    #[tokio::test]
+    async fn an_output_the_binding_lacks_or_a_raw_call_cannot_give_errors() {
+        let t = stage(|_, _| {}).await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({})))
+            .mount(&t.iut)
+            .await;
+        let s = scenario("  - call: submit\n    with: {ticket: t}\n    save: {r: out.nothing}\n");
+        match play(&s, &t.stage).await.ending {
+            Ending::Errored(why) => assert!(
+                why.ends_with("save r: the binding of `submit` has no output `nothing` (a target file adds one with bindings.submit.outputs.nothing)"),
+                "{why}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        let raw = scenario(
+            "  - http: {method: POST, base: service, path: /x}\n    save: {r: out.reference}\n",
+        );
+        match play(&raw, &t.stage).await.ending {
+            Ending::Errored(why) => assert!(
+                why.ends_with(
+                    "save r: out.reference is a binding output, and only a `call` has them"
+                ),
+                "{why}"
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[tokio::test]

@@ -148,6 +148,10 @@ fn ending(stopped: Option<Stop>) -> Ending {
 /// Runs `list` in order, stopping at the first step that does not pass.
 pub(crate) async fn steps(cx: &mut Ctx<'_>, list: &[Step]) -> Result<(), Stop> {
     for step in list {
+        if !runs(cx, step)? {
+            tracing::debug!(step = %step.label(), "not run: its `when` is false");
+            continue;
+        }
         tracing::debug!(step = %step.label(), "step");
         match &step.action {
             Action::Call(c) => call::call(cx, step, c).await?,
@@ -161,9 +165,22 @@ pub(crate) async fn steps(cx: &mut Ctx<'_>, list: &[Step]) -> Result<(), Stop> {
             Action::Let(vars) => capture::let_vars(cx, step, vars)?,
             Action::Check(value) => capture::check(cx, step, value)?,
             Action::ForEach(f) => capture::for_each(cx, step, f).await?,
+            Action::Skip(reason) => return Err(capture::skip(cx, step, reason)),
         }
     }
     Ok(())
+}
+
+/// Whether `step` runs: it has no `when`, or its `when` renders to true (a value that
+/// is neither true nor false is an error, so a mistyped condition never passes quietly).
+fn runs(cx: &Ctx<'_>, step: &Step) -> Result<bool, Stop> {
+    let Some(when) = &step.when else {
+        return Ok(true);
+    };
+    match cx.render(step, when)? {
+        Value::Bool(b) => Ok(b),
+        other => Err(cx.errored(step, format!("when: `{other}` is neither true nor false"))),
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -302,7 +319,7 @@ fn short(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::{scenario, stage};
+    use super::testing::{scenario, stage, unmet};
     use super::*;
     use crate::report::model::Outcome;
 
@@ -331,6 +348,77 @@ mod tests {
         assert_eq!(result.variant, None);
         assert_eq!(result.failures[0].requirement, "DEMO-01");
         assert_eq!(result.failures[0].actual, "$ == \"Bearer ***\"");
+    }
+
+    #[tokio::test]
+    async fn a_step_runs_only_when_its_condition_is_true() {
+        let t = stage(|_, _| {}).await;
+        wiremock::Mock::given(wiremock::matchers::method("POST"))
+            .respond_with(wiremock::ResponseTemplate::new(201))
+            .expect(1)
+            .mount(&t.iut)
+            .await;
+        let s = scenario(concat!(
+            "  - let: {go: true}\n",
+            "  - call: submit\n",
+            "    with: {ticket: sent}\n",
+            "    when: \"{{ go }}\"\n",
+            "    expect: {status: 201}\n",
+            "  - call: submit\n",
+            "    with: {ticket: not-sent}\n",
+            "    when: \"{{ not go }}\"\n",
+            "    expect: {status: 201}\n",
+        ));
+        let record = play(&s, &t.stage).await;
+        assert_eq!(record.ending, Ending::Passed);
+        assert_eq!(record.exchanges.len(), 1, "only the first call was sent");
+        let typo = scenario("  - let: {go: 1}\n    when: \"{{ silence }}\"\n");
+        assert_eq!(
+            play(&typo, &t.stage).await.ending,
+            Ending::Errored(
+                "step 1 \"let\" (line 7): when: `0.3` is neither true nor false".into()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_skip_whose_condition_holds_stops_the_run_as_skipped_with_its_reason() {
+        let t = stage(|_, _| {}).await;
+        wiremock::Mock::given(wiremock::matchers::method("POST"))
+            .respond_with(wiremock::ResponseTemplate::new(201))
+            .mount(&t.iut)
+            .await;
+        let steps = |status: u16| {
+            format!(
+                concat!(
+                    "  - call: submit\n",
+                    "    with: {{ticket: t}}\n",
+                    "    save: {{code: status}}\n",
+                    "  - name: nothing to check\n",
+                    "    skip: \"the IUT answered {{{{ code }}}}\"\n",
+                    "    when: \"{{{{ code == {} }}}}\"\n",
+                    "  - check: \"{{{{ code }}}}\"\n",
+                    "    expect: {{json: {{\"$\": 202}}}}\n",
+                ),
+                status
+            )
+        };
+        let record = play(&scenario(&steps(201)), &t.stage).await;
+        assert_eq!(
+            record.ending,
+            Ending::Skipped("step 2 \"nothing to check\" (line 10): the IUT answered 201".into())
+        );
+        assert_eq!(
+            record.exchanges.len(),
+            1,
+            "what ran before the skip is kept"
+        );
+        let record = play(&scenario(&steps(200)), &t.stage).await;
+        assert_eq!(
+            unmet(&record),
+            [("$ == 202".to_string(), "$ == 201".to_string())],
+            "a skip whose condition is false lets the run go on"
+        );
     }
 
     #[test]
