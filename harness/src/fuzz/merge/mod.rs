@@ -285,10 +285,16 @@ pub fn copy_regressions(merged: &mut Merged, dir: &Path) -> Result<(), WriteErro
             why,
         })?;
         let to = folder.join(name);
-        std::fs::copy(from, &to).map_err(|why| WriteError {
-            path: to.clone(),
-            why,
-        })?;
+        // Merged into a part's own folder, the file is already there (copying a file
+        // onto itself would empty it).
+        let here =
+            to.exists() && std::fs::canonicalize(from).ok() == std::fs::canonicalize(&to).ok();
+        if !here {
+            std::fs::copy(from, &to).map_err(|why| WriteError {
+                path: to.clone(),
+                why,
+            })?;
+        }
         copied.insert(name.clone());
     }
     for group in &mut merged.report.groups {

@@ -295,3 +295,20 @@ fn broken_json_and_other_json_are_named_with_line_and_column() {
         "{e}"
     );
 }
+
+#[test]
+fn merging_into_a_parts_own_folder_keeps_its_regression_files() {
+    let given = parts("into-part", 2, |_| false);
+    let dir = given[0].file.parent().expect("folder").to_path_buf();
+    let mut merged = merge(given).expect("merges");
+    copy_regressions(&mut merged, &dir).expect("copies");
+    for (from, _) in &merged.regressions {
+        let text = std::fs::read_to_string(from).expect("still there");
+        assert_eq!(text, "id: x\n", "{from:?}");
+    }
+    assert!(merged
+        .report
+        .kept()
+        .filter_map(|f| f.regression.as_deref())
+        .all(|r| r.starts_with(&dir.display().to_string())));
+}
