@@ -232,6 +232,11 @@ fn a_folder_without_a_report_or_with_broken_json_is_named() {
         )),
         "{shown}"
     );
+    assert_eq!(
+        shown.matches("line 2 column 12").count(),
+        1,
+        "said once: {shown}"
+    );
 }
 
 /// More parts than scenarios: the empty part still writes its report (exit 0), and the

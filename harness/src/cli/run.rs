@@ -50,7 +50,8 @@ pub(super) struct RunArgs {
 /// `crosscheck merge`'s arguments.
 #[derive(Debug, clap::Args)]
 pub(super) struct MergeArgs {
-    /// Folders, each holding the report.json of one part.
+    /// Folders, each holding the report.json of one part (or, for a fuzz merge,
+    /// fuzz.json and no report.json).
     #[arg(required = true)]
     pub(super) dirs: Vec<PathBuf>,
     #[command(flatten)]
