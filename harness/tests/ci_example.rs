@@ -1,7 +1,8 @@
 //! examples/ci/github-actions.yml works: its steps, run here as GitHub would run them
 //! (each `run:` with `bash -eo pipefail`, the matrix and `strategy.job-total`
 //! substituted, `crosscheck` the built binary, GITHUB_STEP_SUMMARY a file), run every
-//! part and merge them into a passing report whose summary lands in the step summary.
+//! part and merge them into a passing report whose summary lands in the step summary;
+//! the same for the fuzz jobs (parts of one campaign, merged into one fuzz report).
 //! Skipped: the `uses:` actions (checkout, toolchain, artifacts; their upload and
 //! download paths are checked to meet) and the install step (the binary is built).
 
@@ -79,11 +80,9 @@ fn run_job(
     skipped
 }
 
-#[test]
-fn the_example_workflow_runs_its_parts_and_merges_them() {
-    let workflow = workflow();
-    let work = temp_dir("ci-example");
-    // The checkout: the scenarios and their fixtures, and `crosscheck` on PATH.
+/// The checkout: the scenarios and their fixtures, and `crosscheck` on PATH.
+fn checkout(name: &str) -> std::path::PathBuf {
+    let work = temp_dir(name);
     for dir in ["scenarios", "fixtures"] {
         std::os::unix::fs::symlink(root().join(dir), work.join(dir)).expect("link");
     }
@@ -91,19 +90,25 @@ fn the_example_workflow_runs_its_parts_and_merges_them() {
     std::fs::create_dir_all(&bin).expect("bin");
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_crosscheck"), bin.join("crosscheck"))
         .expect("link");
-    let summary = work.join("step-summary.md");
+    work
+}
+
+/// Runs every part of the matrix job `part` in `work`, then the job `merge`, with the
+/// step summary in `summary`; checks that each part wrote `file` and that the merge
+/// downloads what the parts uploaded.
+fn parts_then_merge(workflow: &Value, work: &Path, (part, merge): (&str, &str), file: &str) {
+    let summary = work.join(format!("{merge}-step-summary.md"));
     std::fs::write(&summary, "").expect("summary");
     let path = format!(
         "{}:{}",
-        bin.display(),
+        work.join("bin").display(),
         std::env::var("PATH").unwrap_or_default()
     );
     let env = [
         ("PATH", path),
         ("GITHUB_STEP_SUMMARY", summary.display().to_string()),
     ];
-
-    let matrix = workflow["jobs"]["part"]["strategy"]["matrix"]["partition"]
+    let matrix = workflow["jobs"][part]["strategy"]["matrix"]["partition"]
         .as_array()
         .expect("a partition matrix");
     let total = matrix.len();
@@ -111,18 +116,22 @@ fn the_example_workflow_runs_its_parts_and_merges_them() {
     let mut uploads = Vec::new();
     for k in matrix {
         let k = k.as_u64().expect("a part number").to_string();
-        for (action, with) in run_job(steps(&workflow, "part"), &work, &env, &k, total) {
+        for (action, with) in run_job(steps(workflow, part), work, &env, &k, total) {
             if action.starts_with("actions/upload-artifact@") {
                 uploads.push((k.clone(), with));
             }
         }
+        let written = uploads
+            .last()
+            .and_then(|(_, with)| with["path"].as_str())
+            .map(|p| work.join(p).join(file));
         assert!(
-            work.join(format!("reports/part-{k}/report.json")).is_file(),
-            "part {k}"
+            written.is_some_and(|w| w.is_file()),
+            "part {k} wrote {file}"
         );
     }
     assert_eq!(uploads.len(), total, "every part uploads its report");
-    let skipped = run_job(steps(&workflow, "merge"), &work, &env, "", total);
+    let skipped = run_job(steps(workflow, merge), work, &env, "", total);
     let download = skipped
         .iter()
         .find(|(a, _)| a.starts_with("actions/download-artifact@"))
@@ -140,11 +149,19 @@ fn the_example_workflow_runs_its_parts_and_merges_them() {
         let landed = format!("{}/{name}", download["path"].as_str().expect("path"));
         assert_eq!(with["path"].as_str(), Some(landed.as_str()), "part {k}");
     }
+}
 
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("merged")).expect("JSON")
+}
+
+#[test]
+fn the_example_workflow_runs_its_parts_and_merges_them() {
+    let workflow = workflow();
+    let work = checkout("ci-example");
+    parts_then_merge(&workflow, &work, ("part", "merge"), "report.json");
     let merged = work.join("reports/merged");
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(merged.join("report.json")).expect("merged"))
-            .expect("JSON");
+    let report = json(&merged.join("report.json"));
     assert!(report.get("partition").is_none());
     assert_eq!(report["summary"]["failed"], 0);
     assert!(
@@ -154,5 +171,24 @@ fn the_example_workflow_runs_its_parts_and_merges_them() {
     );
     let md = std::fs::read_to_string(merged.join("summary.md")).expect("summary.md");
     assert!(md.starts_with("# crosscheck: PASS"), "{md}");
+    let summary = work.join("merge-step-summary.md");
+    assert_eq!(std::fs::read_to_string(&summary).expect("step summary"), md);
+}
+
+#[test]
+fn the_example_workflow_fuzzes_in_parts_and_merges_them() {
+    let workflow = workflow();
+    let work = checkout("ci-example-fuzz");
+    parts_then_merge(&workflow, &work, ("fuzz-part", "fuzz-merge"), "fuzz.json");
+    let merged = work.join("reports/fuzz-merged");
+    let report = json(&merged.join("fuzz.json"));
+    assert!(report.get("partition").is_none(), "{report}");
+    assert_eq!(report["findings"], 0, "the clean simulator");
+    let cases = report["cases"].as_u64().expect("cases");
+    assert!(cases >= 1000, "{report}");
+    assert_eq!(report["cases_done"].as_u64(), Some(cases), "every part ran");
+    let md = std::fs::read_to_string(merged.join("fuzz.md")).expect("fuzz.md");
+    assert!(md.starts_with("# Fuzz report: "), "{md}");
+    let summary = work.join("fuzz-merge-step-summary.md");
     assert_eq!(std::fs::read_to_string(&summary).expect("step summary"), md);
 }

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::fuzz::findings::{Finding, Findings, Input, Shrunk};
-use crate::fuzz::FuzzReport;
+use crate::fuzz::{FuzzReport, Identity};
 use crate::http::Redactor;
 use crate::profile::{AnswerOracle, AnswerTiming, FuzzRequest, Profile};
 use crate::suite::SuiteError;
@@ -223,11 +223,12 @@ impl Fuzzing<'_> {
 
 /// Fuzzes the answers `profile`'s mock peer gives the IUT `request` names with `cases`
 /// mutants from `seed`, `jobs` runs at once against the built-in simulator (one at a
-/// time against a target); writes the regression files into `report_dir/regressions/`.
+/// time against a target), no new chunk of cases started once `max_seconds` of wall
+/// time have passed; writes the regression files into `report_dir/regressions/`.
 pub async fn fuzz_answers(
     profile: &'static dyn Profile,
     request: &FuzzRequest<'_>,
-    (cases, seed): (usize, u64),
+    (cases, seed, max_seconds): (usize, u64, Option<u64>),
     jobs: usize,
     report_dir: &Path,
 ) -> Result<AnswerRun, AnswerFuzzError> {
@@ -261,13 +262,17 @@ pub async fn fuzz_answers(
         runner,
     };
     fuzzing.control("before").await?;
-    // Wall time, not tokio's: built-in cases run on virtual time, and the rate is a
-    // throughput figure.
+    // Wall time, not tokio's: built-in cases run on virtual time, and the rate and
+    // the time budget are about the wall clock.
     let started = std::time::Instant::now();
+    let budget = max_seconds.map(std::time::Duration::from_secs);
     let mut classes: std::collections::BTreeMap<&'static str, usize> = Default::default();
     let mut failed: Vec<(usize, Mutant, String)> = Vec::new();
     let mut next = 0;
     while next < cases {
+        if budget.is_some_and(|b| started.elapsed() >= b) {
+            break;
+        }
         let upto = (next + chunk).min(cases);
         let mutants: Vec<(String, Mutant)> = (next..upto)
             .map(|i| {
@@ -321,13 +326,18 @@ pub async fn fuzz_answers(
                 profile.name(),
                 request.role
             ),
+            campaign: Identity::default(),
             seed,
             cases,
+            cases_done: next,
+            partition: None,
+            max_seconds,
+            time_budget_ended: next < cases,
             concurrency: jobs.max(1),
             connections: "one scenario run per case".into(),
             duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             cases_per_second: if seconds > 0.0 {
-                cases as f64 / seconds
+                next as f64 / seconds
             } else {
                 0.0
             },

@@ -126,7 +126,7 @@ const DRAWS: usize = 32;
 /// Case `case` of `seed`: the same pair always gives the same mutant, one the oracle
 /// does not act on.
 pub fn mutant(base: &Base, oracle: &dyn AnswerOracle, seed: u64, case: usize) -> Mutant {
-    let mut rng = Rng::new(seed ^ (case as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
+    let mut rng = Rng::for_case(seed, case);
     for _ in 0..DRAWS {
         let class = Class::ALL[rng.below(Class::ALL.len())];
         let m = of_class(base, class, &mut rng);

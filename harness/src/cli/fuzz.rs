@@ -7,9 +7,11 @@ use std::path::PathBuf;
 use anyhow::{anyhow, bail};
 
 use super::{protocol_and_role, Exit};
+use crate::fuzz::{Identity, Plan};
 use crate::profile::target::Target;
 use crate::profile::FuzzRequest;
 use crate::protocols;
+use crate::report::Partition;
 
 /// `crosscheck fuzz`'s arguments.
 #[derive(Debug, clap::Args)]
@@ -22,9 +24,17 @@ pub(super) struct FuzzArgs {
     /// Target file (default: the built-in simulator).
     #[arg(long)]
     pub(super) target: Option<PathBuf>,
-    /// Number of mutants.
+    /// Number of mutants (of the whole campaign, with --partition).
     #[arg(long, default_value_t = 300)]
     pub(super) cases: usize,
+    /// Stop drawing new cases after this many seconds; the cases in flight finish,
+    /// then the usual check and shrinking, and the report says how many ran.
+    #[arg(long, value_name = "S")]
+    pub(super) max_seconds: Option<u64>,
+    /// Run only part K of N of the cases (the cases i with i % N = K - 1); the parts
+    /// of one seed and --cases merge with `crosscheck merge` into the whole campaign.
+    #[arg(long, value_name = "K/N")]
+    pub(super) partition: Option<String>,
     /// Seed (the same seed replays the same cases).
     #[arg(long, default_value_t = 1)]
     pub(super) seed: u64,
@@ -59,6 +69,8 @@ pub(super) async fn fuzz_command(args: FuzzArgs) -> anyhow::Result<Exit> {
         role,
         target,
         cases,
+        max_seconds,
+        partition,
         seed,
         fault,
         key,
@@ -68,6 +80,23 @@ pub(super) async fn fuzz_command(args: FuzzArgs) -> anyhow::Result<Exit> {
         report_dir,
     } = args;
     let p = protocol_and_role(&protocol, &role)?;
+    if cases == 0 {
+        bail!("--cases must be at least 1");
+    }
+    if max_seconds == Some(0) {
+        bail!("--max-seconds must be at least 1");
+    }
+    let part = match &partition {
+        Some(_) if answers => bail!(
+            "--partition splits what the IUT receives; --answers campaigns are not partitioned"
+        ),
+        Some(text) => {
+            let (index, count) =
+                crate::suite::partition(text).map_err(|e| anyhow!("--partition: {e}"))?;
+            Some(Partition { index, count })
+        }
+        None => None,
+    };
     let connections = crate::fuzz::Policy::parse(&connections).ok_or_else(|| {
         anyhow!(
             "--connections must be one of {}",
@@ -99,6 +128,16 @@ pub(super) async fn fuzz_command(args: FuzzArgs) -> anyhow::Result<Exit> {
     let faults = p
         .faults_for(&role, &names)
         .map_err(|e| anyhow!("--fault: {e}"))?;
+    let identity = Identity {
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
+        protocol: p.name().to_string(),
+        role: role.clone(),
+        target: target
+            .as_ref()
+            .map_or_else(|| "built-in simulator".to_string(), |t| t.name.clone()),
+        faults: faults.iter().map(|f| f.to_string()).collect(),
+        connections: connections.name().to_string(),
+    };
     let request = FuzzRequest {
         role: &role,
         target: target.as_ref(),
@@ -106,9 +145,18 @@ pub(super) async fn fuzz_command(args: FuzzArgs) -> anyhow::Result<Exit> {
         start_from: key,
     };
     if answers {
-        let run =
-            crate::answer_fuzz::fuzz_answers(p, &request, (cases, seed), concurrency, &report_dir)
-                .await?;
+        let mut run = crate::answer_fuzz::fuzz_answers(
+            p,
+            &request,
+            (cases, seed, max_seconds),
+            concurrency,
+            &report_dir,
+        )
+        .await?;
+        run.report.campaign = Identity {
+            connections: run.report.connections.clone(),
+            ..identity
+        };
         let secrets = target
             .as_ref()
             .map(|t| t.secrets.clone())
@@ -133,8 +181,10 @@ pub(super) async fn fuzz_command(args: FuzzArgs) -> anyhow::Result<Exit> {
     };
     let campaign = preparing.await?;
     let options = crate::fuzz::Options {
-        cases,
+        plan: Plan::new(cases, part),
         seed,
+        max_seconds,
+        identity,
         concurrency,
         connections,
         shrink: true,
@@ -145,5 +195,26 @@ pub(super) async fn fuzz_command(args: FuzzArgs) -> anyhow::Result<Exit> {
     show!("{}", report.render());
     let written: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     say!("report: {}", written.join(", "));
+    Ok(Exit::Code(if report.findings == 0 { 0 } else { 1 }))
+}
+
+/// `crosscheck merge` of folders holding fuzz.json: one fuzz report (fuzz.json, fuzz.md
+/// and the kept findings' regressions/ in `report_dir`) from the parts of one
+/// partitioned campaign; exit 1 when it has findings.
+pub(super) fn fuzz_merge_command(
+    dirs: &[PathBuf],
+    report_dir: &std::path::Path,
+) -> anyhow::Result<Exit> {
+    let mut merged = crate::fuzz::merge::merge_dirs(dirs)?;
+    crate::fuzz::merge::copy_regressions(&mut merged, report_dir)?;
+    let report = &merged.report;
+    let written = crate::fuzz::files::write_report(report, Vec::new(), report_dir)?;
+    show!("{}", report.render());
+    let written: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    say!(
+        "merged {} parts; report: {}",
+        dirs.len(),
+        written.join(", ")
+    );
     Ok(Exit::Code(if report.findings == 0 { 0 } else { 1 }))
 }

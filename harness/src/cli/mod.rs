@@ -35,7 +35,8 @@ pub struct Cli {
 enum Command {
     /// Run scenarios against the built-in simulators, or against --target.
     Run(run::RunArgs),
-    /// Merge the reports of a partitioned run (`run --partition K/N`) into one.
+    /// Merge the reports of a partitioned run (`run --partition K/N`) into one, or
+    /// the fuzz.json of a partitioned fuzz campaign (`fuzz --partition K/N`).
     Merge(run::MergeArgs),
     /// Serve a reference simulator until interrupted. Each protocol adds its own
     /// settings (listed below).

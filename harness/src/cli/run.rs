@@ -50,7 +50,8 @@ pub(super) struct RunArgs {
 /// `crosscheck merge`'s arguments.
 #[derive(Debug, clap::Args)]
 pub(super) struct MergeArgs {
-    /// Folders, each holding the report.json of one part.
+    /// Folders, each holding the report.json of one part (or, for a fuzz merge,
+    /// fuzz.json and no report.json).
     #[arg(required = true)]
     pub(super) dirs: Vec<PathBuf>,
     #[command(flatten)]
@@ -151,10 +152,17 @@ pub(super) async fn run_command(args: RunArgs, virtual_time: bool) -> anyhow::Re
     run(scenarios, target, jobs, strict, &output, virtual_time).await
 }
 
-/// `crosscheck merge`: one report from the parts of a partitioned run.
+/// `crosscheck merge`: one report from the parts of a partitioned run, or (when the
+/// first folder holds fuzz.json and no report.json) of a partitioned fuzz campaign.
 pub(super) fn merge_command(args: MergeArgs) -> anyhow::Result<Exit> {
     let MergeArgs { dirs, report: out } = args;
     let formats = out.formats()?;
+    if dirs
+        .first()
+        .is_some_and(|d| crate::fuzz::merge::is_fuzz_part(d))
+    {
+        return super::fuzz::fuzz_merge_command(&dirs, &out.report_dir);
+    }
     let report = report::merge::merge_dirs(&dirs, out.strict)?;
     finish(&report, &out.report_dir, &formats, &Console::from_env())
 }

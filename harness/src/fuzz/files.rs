@@ -10,18 +10,18 @@ use crate::profile::fuzz::{Campaign, RegressionCase};
 
 /// Why the report could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {path}: {source}")]
+#[error("cannot write {path}: {why}")]
 pub struct WriteError {
     /// The file or folder.
     pub path: PathBuf,
     /// Why.
-    pub source: std::io::Error,
+    pub why: std::io::Error,
 }
 
 fn write(path: &Path, text: &str) -> Result<(), WriteError> {
-    std::fs::write(path, text).map_err(|source| WriteError {
+    std::fs::write(path, text).map_err(|why| WriteError {
         path: path.to_path_buf(),
-        source,
+        why,
     })
 }
 
@@ -66,9 +66,9 @@ pub fn write_regressions(
                 continue;
             };
             if !made {
-                std::fs::create_dir_all(&folder).map_err(|source| WriteError {
+                std::fs::create_dir_all(&folder).map_err(|why| WriteError {
                     path: folder.clone(),
-                    source,
+                    why,
                 })?;
                 made = true;
             }
@@ -86,9 +86,9 @@ pub fn write_report(
     secrets: Vec<String>,
     dir: &Path,
 ) -> Result<Vec<PathBuf>, WriteError> {
-    std::fs::create_dir_all(dir).map_err(|source| WriteError {
+    std::fs::create_dir_all(dir).map_err(|why| WriteError {
         path: dir.to_path_buf(),
-        source,
+        why,
     })?;
     let redactor = Redactor::new(secrets);
     let json =
@@ -146,8 +146,15 @@ pub fn markdown(r: &FuzzReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Fuzz report: {}\n", r.title);
     let _ = writeln!(out, "| | |\n|---|---|");
+    let c = &r.campaign;
+    if !c.target.is_empty() {
+        let _ = writeln!(out, "| target | {} |", c.target);
+    }
+    if !c.faults.is_empty() {
+        let _ = writeln!(out, "| faults | {} |", c.faults.join(", "));
+    }
     let _ = writeln!(out, "| seed | {} |", r.seed);
-    let _ = writeln!(out, "| cases | {} |", r.cases);
+    let _ = writeln!(out, "| cases | {} |", r.scope());
     let _ = writeln!(out, "| duration | {:.2} s |", r.duration_ms as f64 / 1000.0);
     let _ = writeln!(out, "| cases/s | {:.0} |", r.cases_per_second);
     let _ = writeln!(out, "| in flight | {} |", r.concurrency);

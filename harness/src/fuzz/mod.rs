@@ -6,6 +6,9 @@
 pub mod connection;
 pub mod files;
 pub mod findings;
+pub mod merge;
+pub mod names;
+pub mod plan;
 pub mod pool;
 pub mod shrink;
 
@@ -13,10 +16,11 @@ use futures_util::stream::{self, StreamExt};
 use tokio::time::Instant;
 
 pub use connection::Policy;
-pub use findings::FuzzReport;
+pub use findings::{FuzzReport, Identity};
+pub use plan::Plan;
 
 use crate::http::HttpClient;
-use crate::profile::fuzz::{Campaign, FuzzError, Mutant, Rng};
+use crate::profile::fuzz::{Campaign, FuzzError, Mutant};
 use connection::Clients;
 use findings::{Finding, Shrunk};
 use pool::{Progress, Tally};
@@ -25,12 +29,16 @@ use pool::{Progress, Tally};
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
 /// How a campaign is run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
-    /// Mutants to send.
-    pub cases: usize,
+    /// The cases to make: all of `--cases`, or one part of them.
+    pub plan: Plan,
     /// The seed.
     pub seed: u64,
+    /// The time budget: no new case starts once it is spent (`--max-seconds`).
+    pub max_seconds: Option<u64>,
+    /// What is fuzzed, as the report records it for a merge.
+    pub identity: Identity,
     /// Requests in flight at once.
     pub concurrency: usize,
     /// The connection policy.
@@ -44,34 +52,38 @@ pub struct Options {
 pub async fn run(campaign: &dyn Campaign, options: Options) -> Result<FuzzReport, FuzzError> {
     let clients = Clients::new().map_err(|e| FuzzError(e.to_string()))?;
     campaign.control(&clients.keep_alive).await?;
-    let mut rng = Rng::new(options.seed);
     let mut tally = Tally::default();
-    let progress = Progress::new(options.cases);
+    let planned = options.plan.len();
+    let progress = Progress::new(planned);
     let started = Instant::now();
-    let mut next = 0;
+    let deadline = options
+        .max_seconds
+        .map(|s| started + std::time::Duration::from_secs(s));
+    let clock = (options.seed, deadline);
+    // The part's own cases, in order: `auto`'s probes are its first ones.
+    let mut cases = options.plan.numbers();
     let (fresh, connections) = match options.connections {
         Policy::KeepAlive => (false, Policy::KeepAlive.name().to_string()),
         Policy::Fresh => (true, Policy::Fresh.name().to_string()),
         Policy::Auto => {
-            let probes = connection::PROBES.min(options.cases / 2);
+            let probes = connection::PROBES.min(planned / 2);
             let mut reused = pool::sequential(
                 campaign,
                 &clients.keep_alive,
-                &mut rng,
-                0..probes,
+                clock,
+                cases.by_ref().take(probes),
                 &mut tally,
             )
             .await;
             let mut fresh = pool::sequential(
                 campaign,
                 &clients.fresh,
-                &mut rng,
-                probes..2 * probes,
+                clock,
+                cases.by_ref().take(probes),
                 &mut tally,
             )
             .await;
-            next = 2 * probes;
-            if probes == 0 {
+            if probes == 0 || fresh.is_empty() {
                 (
                     false,
                     "auto: keep-alive (too few cases to measure)".to_string(),
@@ -86,14 +98,15 @@ pub async fn run(campaign: &dyn Campaign, options: Options) -> Result<FuzzReport
     pool::concurrent(
         campaign,
         http,
-        &mut rng,
-        next..options.cases,
+        clock,
+        cases,
         options.concurrency,
         &mut tally,
         &progress,
     )
     .await;
     let elapsed = started.elapsed();
+    let cases_done = tally.classes.values().sum();
     progress.finish();
     if let Some(problem) = campaign.after(&clients.keep_alive).await {
         tally.findings += 1;
@@ -128,12 +141,17 @@ pub async fn run(campaign: &dyn Campaign, options: Options) -> Result<FuzzReport
     }
     Ok(FuzzReport {
         title: campaign.title(),
+        campaign: options.identity,
         seed: options.seed,
-        cases: options.cases,
+        cases: options.plan.cases,
+        cases_done,
+        partition: options.plan.part,
+        max_seconds: options.max_seconds,
+        time_budget_ended: cases_done < planned,
         concurrency: options.concurrency,
         connections,
         duration_ms: elapsed.as_millis() as u64,
-        cases_per_second: options.cases as f64 / elapsed.as_secs_f64().max(1e-9),
+        cases_per_second: cases_done as f64 / elapsed.as_secs_f64().max(1e-9),
         classes: tally.classes,
         findings: tally.findings,
         groups,

@@ -1,6 +1,7 @@
-//! Running cases: mutants drawn in order from the seeded generator (so a seed replays
-//! the same cases whatever the concurrency), sent with up to N in flight, each
-//! answer judged; a live progress line on a terminal.
+//! Running cases: each case's mutant made by its own seeded generator (so a seed
+//! replays the same cases whatever the concurrency or partition), sent with up to N in
+//! flight, each answer judged, no new case drawn once the time budget is spent; a live
+//! progress line on a terminal.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -89,17 +90,30 @@ async fn one(
     (case, mutant, problem, started.elapsed())
 }
 
-/// Runs cases `from..to` one at a time, returning each one's time.
+/// Whether the time budget (if any) is spent: no new case is drawn then.
+fn spent(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
+}
+
+/// Case `case` of `seed`'s mutant.
+fn mutant(campaign: &dyn Campaign, seed: u64, case: usize) -> Mutant {
+    campaign.mutant(&mut Rng::for_case(seed, case))
+}
+
+/// Runs `cases` of `seed` one at a time until `deadline`, returning each one's time.
 pub async fn sequential(
     campaign: &dyn Campaign,
     http: &HttpClient,
-    rng: &mut Rng,
-    cases: std::ops::Range<usize>,
+    (seed, deadline): (u64, Option<Instant>),
+    cases: impl Iterator<Item = usize>,
     tally: &mut Tally,
 ) -> Vec<Duration> {
     let mut times = Vec::new();
     for case in cases {
-        let mutant = campaign.mutant(rng);
+        if spent(deadline) {
+            break;
+        }
+        let mutant = mutant(campaign, seed, case);
         let (case, mutant, problem, took) = one(campaign, http, case, mutant).await;
         tally.record(campaign, case, &mutant, problem);
         times.push(took);
@@ -107,18 +121,19 @@ pub async fn sequential(
     times
 }
 
-/// Runs cases `from..to` with up to `concurrency` in flight.
+/// Runs `cases` of `seed` with up to `concurrency` in flight; once `deadline` has
+/// passed no new case starts, and those in flight finish.
 pub async fn concurrent(
     campaign: &dyn Campaign,
     http: &HttpClient,
-    rng: &mut Rng,
-    cases: std::ops::Range<usize>,
+    (seed, deadline): (u64, Option<Instant>),
+    cases: impl Iterator<Item = usize>,
     concurrency: usize,
     tally: &mut Tally,
     progress: &Progress,
 ) {
     let mut running = FuturesUnordered::new();
-    let mut done = cases.start;
+    let mut done = tally.classes.values().sum::<usize>();
     for case in cases {
         if running.len() >= concurrency.max(1) {
             if let Some((c, m, p, _)) = running.next().await {
@@ -129,7 +144,10 @@ pub async fn concurrent(
                 }
             }
         }
-        running.push(one(campaign, http, case, campaign.mutant(rng)));
+        if spent(deadline) {
+            break;
+        }
+        running.push(one(campaign, http, case, mutant(campaign, seed, case)));
     }
     while let Some((c, m, p, _)) = running.next().await {
         tally.record(campaign, c, &m, p);

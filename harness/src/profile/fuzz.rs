@@ -66,6 +66,13 @@ impl Rng {
         z ^ (z >> 31)
     }
 
+    /// The generator of case `case` of `seed`. Every case has its own, so any case
+    /// can be made alone, in any order: the parts of a partitioned campaign
+    /// (`fuzz --partition K/N`) make exactly the mutants of one whole run.
+    pub fn for_case(seed: u64, case: usize) -> Self {
+        Self::new(seed ^ (case as u64).wrapping_mul(0x2545_F491_4F6C_DD1D))
+    }
+
     /// A number below `n` (n > 0).
     pub fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n.max(1) as u64) as usize
@@ -399,6 +406,15 @@ mod tests {
         };
         assert_eq!(draw(3), draw(3));
         assert_ne!(draw(3), draw(4));
+    }
+
+    #[test]
+    fn each_case_has_its_own_generator() {
+        let first = |seed, case| Rng::for_case(seed, case).next_u64();
+        assert_eq!(first(9, 41), first(9, 41));
+        let cases: BTreeSet<u64> = (0..1000).map(|c| first(9, c)).collect();
+        assert_eq!(cases.len(), 1000, "no two cases start alike");
+        assert_ne!(first(9, 3), first(10, 3), "the seed matters");
     }
 
     #[test]

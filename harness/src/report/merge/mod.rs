@@ -18,19 +18,21 @@ pub use read::read;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::model::{RunReport, SCHEMA_VERSION};
+use super::model::{Partition, RunReport, SCHEMA_VERSION};
 
-/// A report read back, with the file it came from.
+/// A report read back (a run's by default; `fuzz::merge` reads fuzz reports), with the
+/// file it came from.
 #[derive(Debug, Clone)]
-pub struct Shard {
-    /// The report.json it was read from.
+pub struct Shard<R = RunReport> {
+    /// The file it was read from.
     pub file: PathBuf,
     /// What it holds.
-    pub report: RunReport,
+    pub report: R,
 }
 
-impl Shard {
-    fn name(&self) -> String {
+impl<R> Shard<R> {
+    /// The file, as messages name it.
+    pub fn name(&self) -> String {
         self.file.display().to_string()
     }
 }
@@ -42,20 +44,20 @@ pub enum MergeError {
     #[error("no report to merge")]
     Nothing,
     /// A folder has no readable report.json.
-    #[error("{file}: cannot read: {source}")]
+    #[error("{file}: cannot read: {why}")]
     Read {
         /// The report.json looked for.
         file: String,
         /// Why.
-        source: std::io::Error,
+        why: std::io::Error,
     },
     /// report.json is not JSON (serde names the line and column).
-    #[error("{file}: invalid JSON: {source}")]
+    #[error("{file}: invalid JSON: {why}")]
     Json {
         /// The file.
         file: String,
         /// Where and why.
-        source: serde_json::Error,
+        why: serde_json::Error,
     },
     /// report.json has another shape version.
     #[error(
@@ -68,12 +70,12 @@ pub enum MergeError {
         found: String,
     },
     /// JSON, but not a crosscheck report (serde names the line and column).
-    #[error("{file}: not a crosscheck report: {source}")]
+    #[error("{file}: not a crosscheck report: {why}")]
     Shape {
         /// The file.
         file: String,
         /// Where and why.
-        source: serde_json::Error,
+        why: serde_json::Error,
     },
     /// `started_at` is not a time.
     #[error("{file}: started_at `{value}` is not an RFC 3339 time")]
@@ -98,10 +100,14 @@ pub enum MergeError {
         value: String,
     },
     /// A whole run among several reports.
-    #[error("{file} is a whole run, not a partition (run --partition K/N): only the parts of one partitioned run merge")]
+    #[error("{file} is a whole {whole}, not a partition ({command} --partition K/N): only the parts of one partitioned {whole} merge")]
     NotAPartition {
         /// The file.
         file: String,
+        /// What a whole one is (`run`, `campaign`).
+        whole: &'static str,
+        /// The command that makes parts (`run`, `fuzz`).
+        command: &'static str,
     },
     /// A partition that cannot be one (hand-edited).
     #[error("{file}: partition {index}/{count} is not one of 1/{count}..{count}/{count}")]
@@ -136,7 +142,7 @@ pub enum MergeError {
         second: String,
     },
     /// Parts not given.
-    #[error("missing partitions {missing} of {count}: run {commands} (the same scenario files and filters as the others)")]
+    #[error("missing partitions {missing} of {count}: run {commands} ({same})")]
     MissingPartitions {
         /// The parts missing, as `K/N`, comma separated.
         missing: String,
@@ -144,6 +150,8 @@ pub enum MergeError {
         count: usize,
         /// The command for each.
         commands: String,
+        /// What the missing parts must share with the others.
+        same: &'static str,
     },
 }
 
@@ -166,7 +174,19 @@ pub fn merge(shards: Vec<Shard>, strict: bool) -> Result<RunReport, MergeError> 
     for shard in &shards[1..] {
         same_run(first, shard)?;
     }
-    partitions_complete(&shards)?;
+    let parts: Vec<(String, Option<Partition>)> = shards
+        .iter()
+        .map(|s| (s.name(), s.report.partition))
+        .collect();
+    parts_complete(
+        &parts,
+        &Parts {
+            whole: "run",
+            command: "run",
+            make: &|part| format!("`crosscheck run --partition {part} ...`"),
+            same: "the same scenario files and filters as the others",
+        },
+    )?;
     let mut started = None;
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let mut ids: BTreeSet<String> = BTreeSet::new();
@@ -214,30 +234,27 @@ pub fn merge(shards: Vec<Shard>, strict: bool) -> Result<RunReport, MergeError> 
 /// Fails unless `shard` comes from the same run as `first`: same scenario files,
 /// crosscheck, filters, number of parts, target and clock.
 fn same_run(first: &Shard, shard: &Shard) -> Result<(), MergeError> {
-    let (a, b) = (&first.report, &shard.report);
-    let count = |r: &RunReport| r.partition.map(|p| p.count.to_string());
-    let fields: [(&'static str, Option<String>, Option<String>); 6] = [
-        (
-            "suite_digest",
-            Some(a.suite_digest.clone()),
-            Some(b.suite_digest.clone()),
-        ),
-        (
-            "harness_version",
-            Some(a.harness_version.clone()),
-            Some(b.harness_version.clone()),
-        ),
-        (
-            "selection",
-            Some(a.selection.to_string()),
-            Some(b.selection.to_string()),
-        ),
-        ("partition count", count(a), count(b)),
-        ("target", Some(a.target.clone()), Some(b.target.clone())),
-        ("clock", Some(a.clock.clone()), Some(b.clock.clone())),
-    ];
-    for (field, x, y) in fields {
-        // A whole run among parts is refused later, by name.
+    same_fields(first, shard, |r: &RunReport| {
+        vec![
+            ("suite_digest", Some(r.suite_digest.clone())),
+            ("harness_version", Some(r.harness_version.clone())),
+            ("selection", Some(r.selection.to_string())),
+            ("partition count", r.partition.map(|p| p.count.to_string())),
+            ("target", Some(r.target.clone())),
+            ("clock", Some(r.clock.clone())),
+        ]
+    })
+}
+
+/// Fails unless every field `fields` names has the same value in `shard` as in
+/// `first`, naming the field, both files and both values. A field one of them lacks
+/// (`None`: a whole run's partition count) is left to later checks.
+pub fn same_fields<R>(
+    first: &Shard<R>,
+    shard: &Shard<R>,
+    fields: impl Fn(&R) -> Vec<(&'static str, Option<String>)>,
+) -> Result<(), MergeError> {
+    for ((field, x), (_, y)) in fields(&first.report).into_iter().zip(fields(&shard.report)) {
         let (Some(x), Some(y)) = (x, y) else {
             continue;
         };
@@ -254,33 +271,51 @@ fn same_run(first: &Shard, shard: &Shard) -> Result<(), MergeError> {
     Ok(())
 }
 
-/// Fails unless the shards are one whole run, or each part 1..N exactly once.
-fn partitions_complete(shards: &[Shard]) -> Result<(), MergeError> {
-    if let [only] = shards {
-        if only.report.partition.is_none() {
-            return Ok(());
-        }
+/// What the completeness check says of the parts of one kind (runs, fuzz campaigns).
+pub struct Parts<'a> {
+    /// What a whole one is (`run`, `campaign`).
+    pub whole: &'static str,
+    /// The command that makes parts (`run`, `fuzz`).
+    pub command: &'static str,
+    /// The command line that makes a missing part (`K/N`), quoted.
+    pub make: &'a dyn Fn(&str) -> String,
+    /// What a missing part must share with the others.
+    pub same: &'static str,
+}
+
+/// Fails unless `parts` (each file with its partition) are one whole run, or each part
+/// 1..N exactly once, naming the files (and for a missing part, the command).
+pub fn parts_complete(
+    parts: &[(String, Option<Partition>)],
+    kind: &Parts<'_>,
+) -> Result<(), MergeError> {
+    if let [(_, None)] = parts {
+        return Ok(());
     }
     let mut given: BTreeMap<usize, String> = BTreeMap::new();
     let mut count = 0;
-    for shard in shards {
-        let Some(p) = shard.report.partition else {
-            return Err(MergeError::NotAPartition { file: shard.name() });
+    for (file, partition) in parts {
+        let Some(p) = partition else {
+            return Err(MergeError::NotAPartition {
+                file: file.clone(),
+                whole: kind.whole,
+                command: kind.command,
+            });
         };
         if p.index == 0 || p.index > p.count {
             return Err(MergeError::BadPartition {
-                file: shard.name(),
+                file: file.clone(),
                 index: p.index,
                 count: p.count,
             });
         }
         count = p.count;
-        if let Some(other) = given.insert(p.index, shard.name()) {
+        if let Some(other) = given.insert(p.index, file.clone()) {
             return Err(MergeError::OverlappingPartitions {
                 index: p.index,
                 count: p.count,
                 first: other,
-                second: shard.name(),
+                second: file.clone(),
             });
         }
     }
@@ -291,14 +326,12 @@ fn partitions_complete(shards: &[Shard]) -> Result<(), MergeError> {
     if missing.is_empty() {
         return Ok(());
     }
-    let commands: Vec<String> = missing
-        .iter()
-        .map(|m| format!("`crosscheck run --partition {m} ...`"))
-        .collect();
+    let commands: Vec<String> = missing.iter().map(|m| (kind.make)(m)).collect();
     Err(MergeError::MissingPartitions {
         missing: missing.join(", "),
         count,
         commands: commands.join(", "),
+        same: kind.same,
     })
 }
 

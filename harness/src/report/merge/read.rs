@@ -12,13 +12,13 @@ use crate::report::model::{RunReport, SCHEMA_VERSION};
 pub fn read(dir: &Path) -> Result<Shard, MergeError> {
     let file = report_file(dir);
     let name = file.display().to_string();
-    let text = std::fs::read_to_string(&file).map_err(|source| MergeError::Read {
+    let text = std::fs::read_to_string(&file).map_err(|why| MergeError::Read {
         file: name.clone(),
-        source,
+        why,
     })?;
-    let json: Value = serde_json::from_str(&text).map_err(|source| MergeError::Json {
+    let json: Value = serde_json::from_str(&text).map_err(|why| MergeError::Json {
         file: name.clone(),
-        source,
+        why,
     })?;
     let version = json.get("schema_version");
     if version.and_then(Value::as_u64) != Some(u64::from(SCHEMA_VERSION)) {
@@ -28,6 +28,6 @@ pub fn read(dir: &Path) -> Result<Shard, MergeError> {
         });
     }
     let report: RunReport =
-        serde_json::from_str(&text).map_err(|source| MergeError::Shape { file: name, source })?;
+        serde_json::from_str(&text).map_err(|why| MergeError::Shape { file: name, why })?;
     Ok(Shard { file, report })
 }
