@@ -72,7 +72,7 @@ impl AnswerOracle for ConfirmAnswers {
                poll:\n      \
                  call: get_connection\n      \
                  with: {{id: \"{{{{ conn }}}}\"}}\n      \
-                 always: {{json: {{\"$.state\": {{ne: NEGOTIATION}}}}}}\n      \
+                 always: {{any_of: [{{status: 404}}, {{status: 200, json: {{\"$.state\": {{ne: NEGOTIATION}}}}}}]}}\n      \
                  for_seconds: {watch:.3}\n  \
              - name: B leaves no connection PENDING\n    \
                call: get_connection\n    \

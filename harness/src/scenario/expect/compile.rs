@@ -89,6 +89,17 @@ fn template_or(
 }
 
 impl Expect {
+    /// Whether the expectation constrains the answer's status: itself, or in every
+    /// branch of its `any_of`. Without one, an error answer can pass its other checks.
+    pub fn constrains_status(&self) -> bool {
+        let own = match &self.status {
+            Some(Slot::Fixed(list)) => !list.is_empty(),
+            Some(Slot::Hole(_)) => true,
+            None => false,
+        };
+        own || (!self.any_of.is_empty() && self.any_of.iter().all(Expect::constrains_status))
+    }
+
     /// Compiles an expectation as written: its fixed parts now, its templated parts
     /// once rendered (they are checked now as far as they can be). Named schemas come
     /// from `schemas`; a schema may not be a template.

@@ -60,6 +60,11 @@ impl StatusPattern {
 
 /// A test on one value. A YAML map whose keys are all operator names is an operator
 /// matcher (every operator must hold); any other value means equality.
+///
+/// Absence is explicit: every matcher but `exists: false` fails on an absent value
+/// (a missing field, a missing header, a body that is not JSON), the negative ones
+/// (`ne`, `not_in`) included, unless the map says `or_absent: true`, which lets an
+/// absent value pass and holds a present one to the other operators.
 #[derive(Debug, Clone)]
 pub(super) enum Matcher {
     Eq(Value),
@@ -76,6 +81,8 @@ pub(super) enum Matcher {
     StartsWith(String),
     EndsWith(String),
     All(Vec<Matcher>),
+    /// `or_absent: true`: an absent value passes; a present one must meet the matcher.
+    OrAbsent(Box<Matcher>),
 }
 
 const OPERATORS: &[&str] = &[
@@ -92,6 +99,7 @@ const OPERATORS: &[&str] = &[
     "contains",
     "starts_with",
     "ends_with",
+    "or_absent",
 ];
 const TYPES: &[&str] = &[
     "string", "number", "integer", "boolean", "object", "array", "null",
@@ -106,7 +114,12 @@ impl Matcher {
             return Ok(Matcher::Eq(v.clone()));
         }
         let mut all = Vec::new();
+        let mut or_absent = false;
         for (op, arg) in map {
+            if op == "or_absent" {
+                or_absent = arg.as_bool().ok_or("`or_absent` takes true or false")?;
+                continue;
+            }
             if arg.as_str().is_some_and(|t| t.contains("{{")) {
                 // An unrendered template (load-time validation): its type is not known yet.
                 continue;
@@ -129,7 +142,9 @@ impl Matcher {
                 "type" => {
                     let t = text()?;
                     if !TYPES.contains(&t.as_str()) {
-                        return Err(format!("`type` must be one of {}", TYPES.join(", ")).into());
+                        return Err(
+                            format!("`type: {t}`: a type is one of {}", TYPES.join(", ")).into(),
+                        );
                     }
                     Matcher::Type(t)
                 }
@@ -145,10 +160,21 @@ impl Matcher {
                 other => return Err(format!("unknown operator `{other}`").into()),
             });
         }
-        Ok(match all.len() {
+        if or_absent && map.len() == 1 {
+            return Err("`or_absent` needs another operator: alone it passes anything".into());
+        }
+        if or_absent && map.contains_key("exists") {
+            return Err("`or_absent` with `exists` contradicts itself: say one".into());
+        }
+        let inner = match all.len() {
             0 => Matcher::Exists(true),
             1 => all.remove(0),
             _ => Matcher::All(all),
+        };
+        Ok(if or_absent {
+            Matcher::OrAbsent(Box::new(inner))
+        } else {
+            inner
         })
     }
 
@@ -156,10 +182,11 @@ impl Matcher {
     pub(super) fn test(&self, found: Option<&Value>) -> bool {
         match (self, found) {
             (Matcher::Exists(want), f) => f.is_some() == *want,
-            (Matcher::Ne(v), f) => f != Some(v),
-            (Matcher::NotIn(vs), f) => f.is_none_or(|f| !vs.contains(f)),
+            (Matcher::OrAbsent(m), f) => f.is_none() || m.test(f),
             (Matcher::All(ms), f) => ms.iter().all(|m| m.test(f)),
             (_, None) => false,
+            (Matcher::Ne(v), Some(f)) => f != v,
+            (Matcher::NotIn(vs), Some(f)) => !vs.contains(f),
             (Matcher::Eq(v), Some(f)) => f == v,
             (Matcher::In(vs), Some(f)) => vs.contains(f),
             (Matcher::Type(t), Some(f)) => type_name(f) == t || (t == "number" && f.is_number()),
@@ -196,6 +223,7 @@ impl Matcher {
                 .map(Matcher::show)
                 .collect::<Vec<_>>()
                 .join(" and "),
+            Matcher::OrAbsent(m) => format!("absent or {}", m.show()),
         }
     }
 }

@@ -83,16 +83,101 @@ fn any_of_passes_when_one_branch_holds() {
     assert!(m[0].actual.contains("$.keyValid == true"), "{m:?}");
 }
 
+/// The message `Expect::compile` refuses `v` with.
+fn refusal(v: Value) -> String {
+    match Expect::compile(&v, &schemas) {
+        Ok(e) => panic!("{v} compiled to {e:?}"),
+        Err(e) => e.0,
+    }
+}
+
 #[test]
 fn bad_expectations_are_refused() {
-    assert!(Expect::compile(&json!({"statsu": 200}), &schemas)
-        .expect_err("typo")
-        .0
-        .contains("statsu"));
-    assert!(Expect::compile(&json!({"status": "6xx"}), &schemas).is_err());
-    assert!(Expect::compile(&json!({"json": {"keyValid": true}}), &schemas).is_err());
-    assert!(Expect::compile(&json!({"json": {"$.a": {"type": "strnig"}}}), &schemas).is_err());
-    assert!(Expect::compile(&json!({"schema": "Nope"}), &schemas).is_err());
+    assert!(refusal(json!({"statsu": 200})).contains("statsu"));
+    assert!(refusal(json!({"status": "6xx"})).contains("`6xx` is neither a code nor a class"));
+    assert!(refusal(json!({"json": {"keyValid": true}})).contains("`keyValid` is not a JSON path"));
+    assert!(refusal(json!({"json": {"$.a": {"type": "strnig"}}})).contains("`type: strnig`"));
+    assert!(refusal(json!({"schema": "Nope"})).contains("no schema named `Nope`"));
+}
+
+#[test]
+fn negative_matchers_fail_on_absence_unless_told() {
+    let ne = Expect::compile(
+        &json!({"json": {"$.state": {"ne": "NEGOTIATION"}}}),
+        &schemas,
+    )
+    .expect("ok");
+    let not_in = Expect::compile(
+        &json!({"json": {"$.state": {"not_in": ["A", "B"]}}}),
+        &schemas,
+    )
+    .expect("ok");
+    for e in [&ne, &not_in] {
+        assert!(check(e, &subject(200, &[], &json!({"state": "PENDING"}))).is_empty());
+        let absent = check(e, &subject(200, &[], &json!({})));
+        assert_eq!(absent.len(), 1, "{absent:?}");
+        let not_json = check(
+            e,
+            &Subject {
+                status: Some(500),
+                text: "oops",
+                ..Subject::default()
+            },
+        );
+        assert_eq!(not_json.len(), 1, "{not_json:?}");
+    }
+    assert_eq!(
+        check(&ne, &subject(200, &[], &json!({"state": "NEGOTIATION"}))).len(),
+        1
+    );
+    assert_eq!(
+        check(&not_in, &subject(200, &[], &json!({"state": "B"}))).len(),
+        1
+    );
+
+    let lenient = Expect::compile(
+        &json!({"json": {"$.state": {"ne": "NEGOTIATION", "or_absent": true}}}),
+        &schemas,
+    )
+    .expect("ok");
+    assert!(check(&lenient, &subject(200, &[], &json!({}))).is_empty());
+    assert!(check(&lenient, &subject(200, &[], &json!({"state": "FAILED"}))).is_empty());
+    let m = check(
+        &lenient,
+        &subject(200, &[], &json!({"state": "NEGOTIATION"})),
+    );
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].expected, "$.state absent or != \"NEGOTIATION\"");
+}
+
+#[test]
+fn or_absent_must_qualify_something() {
+    assert!(refusal(json!({"json": {"$.a": {"or_absent": true}}})).contains("passes anything"));
+    assert!(
+        refusal(json!({"json": {"$.a": {"or_absent": true, "exists": true}}}))
+            .contains("contradicts")
+    );
+    assert!(
+        refusal(json!({"json": {"$.a": {"or_absent": "yes", "ne": 1}}})).contains("true or false")
+    );
+}
+
+#[test]
+fn status_constraint_is_seen_in_every_branch() {
+    let has = |v: Value| {
+        Expect::compile(&v, &schemas)
+            .expect("ok")
+            .constrains_status()
+    };
+    assert!(has(json!({"status": 200})));
+    assert!(has(json!({"status": "{{ s }}"})));
+    assert!(has(
+        json!({"any_of": [{"status": 404}, {"status": 200, "json": {"$.a": 1}}]})
+    ));
+    assert!(!has(json!({"json": {"$.a": 1}})));
+    assert!(!has(
+        json!({"any_of": [{"status": 404}, {"json": {"$.a": 1}}]})
+    ));
 }
 
 #[test]
@@ -187,14 +272,15 @@ fn fixed_parts_compile_once_and_templated_parts_when_checked() {
 
 #[test]
 fn templated_parts_are_still_checked_where_they_can_be() {
-    assert!(Expect::compile(&json!({"json": {"bad path": "{{ x }}"}}), &schemas).is_err());
-    assert!(Expect::compile(
-        &json!({"json": {"$.a": {"type": "strnig", "eq": "{{ x }}"}}}),
-        &schemas
-    )
-    .is_err());
-    assert!(Expect::compile(&json!({"content_type": ["{{ x }}"]}), &schemas).is_err());
-    assert!(Expect::compile(&json!({"status": ["{{ x }}"]}), &schemas).is_err());
+    assert!(
+        refusal(json!({"json": {"bad path": "{{ x }}"}})).contains("`bad path` is not a JSON path")
+    );
+    assert!(
+        refusal(json!({"json": {"$.a": {"type": "strnig", "eq": "{{ x }}"}}}))
+            .contains("`type: strnig`")
+    );
+    assert!(refusal(json!({"content_type": ["{{ x }}"]})).contains("must be a string"));
+    assert!(refusal(json!({"status": ["{{ x }}"]})).contains("neither a code nor a class"));
 }
 
 #[test]

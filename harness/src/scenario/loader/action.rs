@@ -264,6 +264,12 @@ impl StepContext<'_> {
                 };
                 let compiled = Expect::compile(condition, &|n| self.schema(n))
                     .map_err(|m| err(format!("poll: {m}")))?;
+                if !until && !compiled.constrains_status() {
+                    return Err(err(
+                        "poll.always: must constrain `status` (for example `status: 200`): \
+                         without one, an answer of 500 or 404 holds every other check",
+                    ));
+                }
                 let with = Value::Object(p.with.clone().unwrap_or_default());
                 self.names("poll.with", &with, defined)?;
                 self.names(

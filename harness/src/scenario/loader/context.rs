@@ -196,6 +196,15 @@ impl StepContext<'_> {
             Some(e) => self.expect_groups(e)?,
             None => Vec::new(),
         };
+        if matches!(kind, "call" | "http")
+            && !expect.is_empty()
+            && !expect.iter().any(|g| g.expect.constrains_status())
+        {
+            return Err(err(
+                "expect: a call's expectation must constrain `status` (for example `status: \
+                 200` or `status: 4xx`): without one, an error answer passes the other checks",
+            ));
+        }
         if s.with.is_some() && kind != "call" {
             return Err(err(
                 "with: only `call` takes arguments (poll has its own `with`)",

@@ -219,3 +219,24 @@ fn when_is_a_condition_of_known_names_and_skip_needs_one() {
     let e = error("  - skip: why\n    when: true\n    expect: {status: 200}\n");
     assert!(e.contains("`skip` takes no expect"), "{e}");
 }
+
+#[test]
+fn a_call_or_an_always_poll_without_a_status_is_refused_at_its_line() {
+    let e = error("  - let: {a: 1}\n  - call: submit\n    with: {ticket: {}}\n    expect: {json: {\"$.r\": {ne: 1}}}\n");
+    assert!(e.starts_with("t.yaml:8"), "{e}");
+    assert!(
+        e.contains("step 2: expect: a call's expectation must constrain `status`"),
+        "{e}"
+    );
+    let e = error("  - poll: {call: submit, with: {ticket: {}}, always: {json: {\"$.r\": {ne: 1}}}, for_seconds: 1}\n");
+    assert!(e.starts_with("t.yaml:7"), "{e}");
+    assert!(e.contains("poll.always: must constrain `status`"), "{e}");
+    // One branch without a status is enough to let an error answer through.
+    let e = error("  - call: submit\n    with: {ticket: {}}\n    expect: {any_of: [{status: 200}, {json: {\"$.r\": 1}}]}\n");
+    assert!(e.contains("must constrain `status`"), "{e}");
+    // A status anywhere in the groups, a poll `until` and a `check` need no status.
+    load("  - call: submit\n    with: {ticket: {}}\n    expect:\n      - {status: 200}\n      - {json: {\"$.r\": {ne: 1}}}\n").expect("loads");
+    load("  - poll: {call: submit, with: {ticket: {}}, until: {json: {\"$.r\": 1}}}\n")
+        .expect("loads");
+    load("  - check: \"1\"\n    expect: {json: {\"$\": {ne: 2}}}\n").expect("loads");
+}

@@ -117,11 +117,11 @@ mod tests {
             .mount(&t.iut)
             .await;
         Mock::given(method("POST"))
-            .respond_with(ResponseTemplate::new(500).set_body_json(json!({"n": 2})))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"n": 2})))
             .mount(&t.iut)
             .await;
         let always = scenario(
-            "  - poll: {call: submit, with: {ticket: {}}, always: {json: {\"$.n\": 1}}, for_seconds: 5, every_seconds: 0.02}\n",
+            "  - poll: {call: submit, with: {ticket: {}}, always: {status: 200, json: {\"$.n\": 1}}, for_seconds: 5, every_seconds: 0.02}\n",
         );
         let record = play(&always, &t.stage).await;
         let found = unmet(&record);
