@@ -50,6 +50,8 @@ pub enum Fault {
     AAcceptsBothKeyFields,
     /// A: answers a wrong method 405 without an `Allow` header.
     A405WithoutAllow,
+    /// A: answers a re-encoding of an issued key 200 with an empty object.
+    AEmptyOnReencoded,
     /// B: reaches NEGOTIATION without asking A.
     BNoConfirm,
     /// B: keeps its pending connection when A says keyValid false.
@@ -74,6 +76,10 @@ pub enum Fault {
     BDescribeCallsA,
     /// B: fetches the environment from A before confirming.
     BCallsBeforeConfirm,
+    /// B: answers 500 to a read of a connection whose confirmation failed.
+    BGet500AfterFailure,
+    /// B: accept answers 404 to every request.
+    BAcceptAlways404,
 }
 
 /// Every fault, in listing order.
@@ -99,6 +105,7 @@ pub const ALL: &[Fault] = &[
     Fault::AKeyDefaultSize,
     Fault::AAcceptsBothKeyFields,
     Fault::A405WithoutAllow,
+    Fault::AEmptyOnReencoded,
     Fault::BNoConfirm,
     Fault::BKeepsOnInvalid,
     Fault::BFailOpen,
@@ -111,6 +118,8 @@ pub const ALL: &[Fault] = &[
     Fault::BIgnoresAccount,
     Fault::BDescribeCallsA,
     Fault::BCallsBeforeConfirm,
+    Fault::BGet500AfterFailure,
+    Fault::BAcceptAlways404,
 ];
 
 impl FaultTable for Fault {
@@ -147,6 +156,7 @@ impl FaultTable for Fault {
             Fault::AKeyDefaultSize => ("a-key-default-size", "CCI-A-03", "writes the environment's first offered bandwidth into the key instead of the requested one"),
             Fault::AAcceptsBothKeyFields => ("a-accepts-both-key-fields", "CCI-A-13", "in v1, confirms a body that carries both encodedKey and the deprecated key (of any type), and consumes the key"),
             Fault::A405WithoutAllow => ("a-405-without-allow", "X-03", "answers a wrong method on the confirm path 405 without an Allow header"),
+            Fault::AEmptyOnReencoded => ("a-empty-on-reencoded", "CCI-A-08", "answers a re-encoding of an issued key (same JSON, another string) 200 with an empty object"),
             Fault::BNoConfirm => ("b-no-confirm", "CCI-B-02", "moves to NEGOTIATION without confirming with A"),
             Fault::BKeepsOnInvalid => ("b-keeps-on-invalid", "CCI-B-04", "keeps its pending connection when A says keyValid false"),
             Fault::BFailOpen => ("b-fail-open", "CCI-B-06", "proceeds to NEGOTIATION when A answers 5xx or does not answer in time"),
@@ -159,6 +169,8 @@ impl FaultTable for Fault {
             Fault::BIgnoresAccount => ("b-ignores-account", "CCI-B-05", "does not check that a v1 key's destination account is the customer's"),
             Fault::BDescribeCallsA => ("b-describe-calls-a", "CCI-B-01", "describe asks A to confirm the key"),
             Fault::BCallsBeforeConfirm => ("b-calls-before-confirm", "CCI-B-07", "fetches the environment from A before confirming the key"),
+            Fault::BGet500AfterFailure => ("b-get-500-after-failure", "CCI-B-06", "answers 500 to a read of a connection whose confirmation failed"),
+            Fault::BAcceptAlways404 => ("b-accept-always-404", "CCI-B-02", "accept answers 404 to every key"),
         }
     }
 }

@@ -251,6 +251,9 @@ async fn describe(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Respon
 }
 
 async fn accept(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response {
+    if b.config.has(Fault::BAcceptAlways404) {
+        return error(StatusCode::NOT_FOUND, "no such key");
+    }
     let presented = match presented_key(&body) {
         Ok(k) => k,
         Err(why) => return error(StatusCode::BAD_REQUEST, why),
@@ -298,6 +301,9 @@ async fn accept(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response
 
 async fn read(State(b): State<Arc<CspB>>, Path(id): Path<String>) -> Response {
     match b.connections().get(&id) {
+        Some(c) if c.state == FAILED && b.config.has(Fault::BGet500AfterFailure) => {
+            error(StatusCode::INTERNAL_SERVER_ERROR, "confirmation failed")
+        }
         Some(c) => Json(json!({"connectionId": c.id, "state": c.state})).into_response(),
         None => error(StatusCode::NOT_FOUND, format!("no connection {id}")),
     }
