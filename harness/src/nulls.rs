@@ -7,11 +7,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 use crate::profile::{loopback, Stage};
+use crate::raw_request;
 
 /// The most of a request a null server reads (a 1 MiB key fits).
 const REQUEST_CAP: usize = 2 * 1024 * 1024;
@@ -119,9 +120,11 @@ async fn serve(kind: NullKind, mut socket: TcpStream) {
     if kind == NullKind::Close {
         return; // Dropping the socket closes it unanswered.
     }
-    let Ok(Ok(body)) = tokio::time::timeout(READ_LIMIT, read_request(&mut socket)).await else {
+    let read = raw_request::read(&mut socket, REQUEST_CAP);
+    let Ok(Ok(request)) = tokio::time::timeout(READ_LIMIT, read).await else {
         return;
     };
+    let body = request.map(|r| r.body).unwrap_or_default();
     let Some((status, content_type, body)) = kind.answer(&body) else {
         return;
     };
@@ -136,42 +139,6 @@ async fn serve(kind: NullKind, mut socket: TcpStream) {
     let _ = socket.write_all(head.as_bytes()).await;
     let _ = socket.write_all(&body).await;
     let _ = socket.shutdown().await;
-}
-
-/// Reads one request's head and its `content-length` body (capped); returns the body.
-async fn read_request(socket: &mut TcpStream) -> std::io::Result<Vec<u8>> {
-    let mut data = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
-    let end = loop {
-        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        if data.len() > REQUEST_CAP {
-            return Ok(Vec::new());
-        }
-        let n = socket.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(Vec::new());
-        }
-        data.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
-    let length = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0)
-        .min(REQUEST_CAP);
-    let mut body = data.split_off(end);
-    while body.len() < length {
-        let n = socket.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    body.truncate(length);
-    Ok(body)
 }
 
 /// `stage` with every base URL of its target pointed at `addr` (paths kept), so the

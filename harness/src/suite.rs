@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 use crate::http::printable::printable;
 use crate::http::Redactor;
 use crate::http::{HttpClient, TransportError};
+use crate::mutants::{self, Mutant};
 use crate::nulls::{self, NullKind, NullServer};
 use crate::peers::MockPeer;
 use crate::profile::target::Target;
@@ -37,6 +38,16 @@ pub enum SuiteError {
     Counterpart {
         /// The mock peer's name.
         peer: &'static str,
+        /// Why.
+        why: SimError,
+    },
+    /// A built-in simulator could not start.
+    #[error("the built-in {protocol} {role} simulator could not start: {why}")]
+    Simulator {
+        /// Its protocol.
+        protocol: &'static str,
+        /// Its role.
+        role: String,
         /// Why.
         why: SimError,
     },
@@ -158,6 +169,8 @@ pub struct BuiltinRun {
     pub switches: BTreeSet<&'static str>,
     /// A null implementation in the simulator's place.
     pub null: Option<NullKind>,
+    /// An answer mutant in front of the simulator.
+    pub mutant: Option<Arc<Mutant>>,
     /// Tell the observer only that the run ended, not what it found (under a fault,
     /// failures are the point), and keep only its verdict, not its exchanges.
     pub quiet: bool,
@@ -183,6 +196,7 @@ pub async fn run_builtin(
             job,
             switches: faults.clone(),
             null,
+            mutant: None,
             quiet: false,
         })
         .collect();
@@ -230,6 +244,7 @@ pub async fn run_pool(
             job,
             switches,
             null,
+            mutant,
             ..
         } = run;
         let profile: &'static dyn Profile = job.scenario.profile;
@@ -246,7 +261,10 @@ pub async fn run_pool(
             .collect();
         set.spawn(async move {
             let _permit = gate.acquire().await;
-            let result = run_one(&job, &switches, null, &http).await;
+            let result = match mutant {
+                Some(mutant) => run_mutant(&job, &mutant, &http).await,
+                None => run_one(&job, &switches, null, &http).await,
+            };
             (index, result)
         });
     }
@@ -289,6 +307,31 @@ async fn run_one(
             Err(e) => errored(job, format!("could not start {}: {e}", kind.name())),
         },
         (Err(e), _) => errored(job, format!("could not start the simulator: {e}")),
+    }
+}
+
+/// Runs `job` against the clean simulator behind an answer mutant.
+async fn run_mutant(job: &Job, mutant: &Mutant, http: &HttpClient) -> ScenarioResult {
+    let started = job
+        .scenario
+        .profile
+        .start_builtin(&job.role, job.variant, &BTreeSet::new(), http)
+        .await;
+    match started {
+        Ok(prepared) => match mutants::retarget(prepared.stage, mutant, http).await {
+            Ok((stage, proxies)) => {
+                let _simulator = prepared.keep_alive;
+                let mut result = run_scenario(&job.scenario, &stage, job.id.clone()).await;
+                if proxies.changed() == 0 && result.outcome == Outcome::Passed {
+                    // Nothing was changed: the run says nothing about the mutant.
+                    result.outcome = Outcome::Skipped;
+                    result.reason = Some(format!("{} changed no answer", mutant.name()));
+                }
+                result
+            }
+            Err(e) => errored(job, format!("could not start {}: {e}", mutant.name())),
+        },
+        Err(e) => errored(job, format!("could not start the simulator: {e}")),
     }
 }
 

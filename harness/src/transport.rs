@@ -134,6 +134,7 @@ pub fn judge(
         result.failures.push(Failure {
             step: TLS_STEP.into(),
             requirement: TLS_CHECK.into(),
+            check: String::new(),
             expected,
             actual,
         });

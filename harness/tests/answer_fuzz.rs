@@ -176,9 +176,38 @@ fn each_answer_fault_is_found_shrunk_and_its_regression_replays_red_then_green()
             .collect()
     });
     let mut replays = Vec::new();
+    let mut sizes = Vec::new();
     for (f, code, out) in &found {
         assert_eq!(*code, Some(1), "{}: {out}", f.name);
         assert!(out.contains("    shrunk: "), "{}: {out}", f.name);
+        // The shrunk answer is smaller than the one the fuzzer found, in fuzz.json.
+        let report: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(f.name).join("fuzz.json")).expect("fuzz.json"),
+        )
+        .expect("json");
+        let shrunk: Vec<(usize, usize)> = report["groups"]
+            .as_array()
+            .expect("groups")
+            .iter()
+            .flat_map(|g| g["kept"].as_array().cloned().unwrap_or_default())
+            .filter(|k| k["shrunk"].is_object())
+            .map(|k| {
+                let len = |v: &serde_json::Value| v.as_str().map_or(usize::MAX, str::len);
+                (
+                    len(&k["input"]["escaped"]),
+                    len(&k["shrunk"]["input"]["escaped"]),
+                )
+            })
+            .collect();
+        assert!(!shrunk.is_empty(), "{}: {report}", f.name);
+        for (found, small) in shrunk {
+            assert!(
+                small <= found,
+                "{}: shrunk {small} bytes from {found}",
+                f.name
+            );
+            sizes.push((f.name, found, small));
+        }
         let files = regressions(out);
         assert!(!files.is_empty(), "{}: {out}", f.name);
         let file = files[0].clone();
@@ -187,6 +216,15 @@ fn each_answer_fault_is_found_shrunk_and_its_regression_replays_red_then_green()
         eprintln!("{:<28} {}", f.name, out.lines().nth(1).unwrap_or("").trim());
         replays.push((*f, file));
     }
+    // An answer found already minimal (a bare status) stays as it is; most shrink.
+    let smaller = sizes
+        .iter()
+        .filter(|(_, found, small)| small < found)
+        .count();
+    assert!(
+        smaller * 2 >= sizes.len(),
+        "most findings shrink: {sizes:?}"
+    );
     let outcomes: Vec<(&str, Ran, Ran)> = std::thread::scope(|s| {
         let running: Vec<_> = replays
             .iter()

@@ -64,14 +64,7 @@ const ALLOWED: &[(&str, &str)] = &[
 ];
 
 /// The registry's functions: the only door from the engine into `protocols`.
-const REGISTRY_API: &[&str] = &[
-    "all",
-    "find",
-    "names",
-    "catalogue",
-    "requirement",
-    "find_fault",
-];
+const REGISTRY_API: &[&str] = &["all", "find", "names", "catalogue", "requirement"];
 
 /// Modules of the engine a protocol must not import.
 const ENGINE: &[&str] = &["scenario", "report", "suite", "selftest", "cli", "fuzz"];
@@ -250,16 +243,25 @@ fn protocols_import_the_interface_never_the_engine_or_each_other() {
             .collect();
         for file in files {
             let text = std::fs::read_to_string(&file).expect("readable");
-            for (n, line) in text.lines().enumerate() {
-                let bad_engine = ENGINE.iter().any(|m| {
-                    line.contains(&format!("crate::{m}::"))
-                        || line.contains(&format!("crate::{m};"))
-                        || line.contains(&format!("crate::{m}}}"))
-                });
-                let bad_other = others
+            let bad = |path: &str| {
+                ENGINE
                     .iter()
-                    .any(|o| line.contains(&format!("protocols::{o}")));
-                if bad_engine || bad_other {
+                    .any(|m| names_module(path, &format!("crate::{m}")))
+                    || others
+                        .iter()
+                        .any(|o| names_module(path, &format!("crate::protocols::{o}")))
+            };
+            for (line, stmt) in use_statements(&text) {
+                if expand_use(&stmt).iter().any(|path| bad(path)) {
+                    found.push(format!("{}:{line}: {stmt}", relative(&file)));
+                }
+            }
+            // Paths written out in code, outside `use`.
+            for (n, line) in text.lines().enumerate() {
+                let written = line
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+                    .any(|word| word.starts_with("crate::") && bad(word));
+                if written && !line.trim_start().starts_with("use ") {
                     found.push(format!("{}:{}: {}", relative(&file), n + 1, line.trim()));
                 }
             }
@@ -271,6 +273,118 @@ fn protocols_import_the_interface_never_the_engine_or_each_other() {
         ENGINE.join(", "),
         found.join("\n")
     );
+}
+
+/// Whether `path` is `module` or something inside it.
+fn names_module(path: &str, module: &str) -> bool {
+    path == module || path.starts_with(&format!("{module}::"))
+}
+
+/// Every `use` statement of `text` with the line it starts on, whitespace collapsed
+/// (a grouped `use` may span lines).
+fn use_statements(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut open: Option<(usize, String)> = None;
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        let rest = match open.take() {
+            Some((start, so_far)) => Some((start, format!("{so_far} {trimmed}"))),
+            None => ["use ", "pub use ", "pub(crate) use ", "pub(super) use "]
+                .iter()
+                .find_map(|p| trimmed.strip_prefix(p))
+                .map(|r| (n + 1, r.to_string())),
+        };
+        if let Some((start, stmt)) = rest {
+            match stmt.find(';') {
+                Some(end) => out.push((start, stmt[..end].trim().to_string())),
+                None => open = Some((start, stmt)),
+            }
+        }
+    }
+    out
+}
+
+/// The paths a use tree names: `crate::{a::b, c::{d, e as f}}` gives `crate::a::b`,
+/// `crate::c::d` and `crate::c::e`.
+fn expand_use(tree: &str) -> Vec<String> {
+    // Drop renames (`x as y`), then every space.
+    let mut words = tree.split_whitespace();
+    let mut flat = String::new();
+    while let Some(word) = words.next() {
+        if word == "as" {
+            let alias = words.next().unwrap_or_default();
+            let rest: String = alias
+                .chars()
+                .skip_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            flat.push_str(&rest);
+        } else {
+            flat.push_str(word);
+        }
+    }
+    let tree = flat;
+    let mut out = Vec::new();
+    expand_into("", &tree, &mut out);
+    out
+}
+
+fn expand_into(prefix: &str, tree: &str, out: &mut Vec<String>) {
+    let join = |a: &str, b: &str| {
+        let b = b.trim_end_matches("::");
+        match (a.is_empty(), b.is_empty() || b == "self") {
+            (_, true) => a.to_string(),
+            (true, false) => b.to_string(),
+            (false, false) => format!("{a}::{b}"),
+        }
+    };
+    match tree.find('{') {
+        None => out.push(join(prefix, tree)),
+        Some(open) => {
+            let head = join(prefix, &tree[..open]);
+            let inner = tree[open + 1..]
+                .strip_suffix('}')
+                .unwrap_or(&tree[open + 1..]);
+            let (mut depth, mut start) = (0usize, 0usize);
+            for (i, c) in inner.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth = depth.saturating_sub(1),
+                    ',' if depth == 0 => {
+                        expand_into(&head, &inner[start..i], out);
+                        start = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+            if start < inner.len() {
+                expand_into(&head, &inner[start..], out);
+            }
+        }
+    }
+}
+
+#[test]
+fn grouped_and_multi_line_uses_are_read_whole() {
+    let text =
+        "use crate::{\n    profile::base,\n    scenario::{checks, Step as S},\n};\nuse std::fmt;\n";
+    let uses = use_statements(text);
+    assert_eq!(uses.len(), 2, "{uses:?}");
+    assert_eq!(uses[0].0, 1);
+    assert_eq!(
+        expand_use(&uses[0].1),
+        [
+            "crate::profile::base",
+            "crate::scenario::checks",
+            "crate::scenario::Step"
+        ]
+    );
+    assert_eq!(expand_use("crate::suite"), ["crate::suite"]);
+    assert_eq!(
+        expand_use("crate::{self, report}"),
+        ["crate", "crate::report"]
+    );
+    assert!(names_module("crate::scenario::Step", "crate::scenario"));
+    assert!(!names_module("crate::scenarios", "crate::scenario"));
 }
 
 #[test]

@@ -315,9 +315,10 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(all.contains("clean: all pass"), "{all}");
     assert!(
-        !all.contains("SURVIVED") && !all.contains("unproven"),
+        !all.contains("SURVIVED") && !all.contains("UNPROVEN"),
         "{all}"
     );
+    assert!(all.contains("checks proven: "), "{all}");
     assert!(
         all.contains("498 runs against 6 null implementations: every one failed or errored"),
         "{all}"
@@ -348,6 +349,30 @@ fn selftest_kills_every_fault_and_proves_every_scenario() {
     .expect("json");
     assert_eq!(json["ok"], true, "{json}");
     assert_eq!(json["nulls"]["runs"], 498, "{json}");
+    // Every negative check is proven by a fault or a mutant, or its step says why not.
+    let checks = json["checks"]["list"].as_array().expect("checks");
+    assert!(checks.len() > 300, "{}", checks.len());
+    for c in checks.iter().filter(|c| c["negative"] == true) {
+        let by_fault_or_mutant = c["proven_by"]
+            .as_array()
+            .expect("proven_by")
+            .iter()
+            .any(|b| b.as_str().is_some_and(|b| !b.starts_with("null:")));
+        assert!(
+            by_fault_or_mutant || c["excused"].is_string(),
+            "unproven negative check: {c}"
+        );
+    }
+    // Every answer mutant that changed an answer is killed, or legal with a reason; every
+    // protocol and role faced some.
+    let mutants = json["mutants"].as_array().expect("mutants");
+    let mut scopes = std::collections::BTreeSet::new();
+    for m in mutants.iter().filter(|m| m["applies"] == true) {
+        scopes.insert(m["scope"].as_str().unwrap_or_default().to_string());
+        let killed = !m["killed_by"].as_array().expect("killed_by").is_empty();
+        assert!(killed || m["legal"].is_string(), "surviving mutant: {m}");
+    }
+    assert_eq!(scopes.len(), 5, "{scopes:?}");
     // The one clean skip (the reference is AVAILABLE at once) passes under the variation
     // that holds sessions REQUESTED, and the fault it catches is run with that variation.
     assert_eq!(
@@ -442,8 +467,44 @@ fn fuzz_is_quiet_on_the_clean_simulator_and_finds_a_lenient_issuer() {
         all.contains("re-encoding") && all.contains("keyValid\":true"),
         "{all}"
     );
-    let out = crosscheck(&["fuzz", "cci", "--role", "csp-b", "--cases", "150"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // csp-b: every case run (describe and accept bodies), nothing found on the clean
+    // simulator; a B that never asks A is found.
+    let dir = temp_dir("fuzz-csp-b");
+    let report_dir = dir.join("clean");
+    let fuzz_b = |report_dir: &std::path::Path, more: &[&str]| {
+        let mut args = vec!["fuzz", "cci", "--role", "csp-b", "--cases", "150"];
+        args.extend(["--report-dir", report_dir.to_str().expect("utf-8")]);
+        args.extend(more);
+        crosscheck(&args)
+    };
+    let out = fuzz_b(&report_dir, &[]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("fuzz: 150 cases, seed 1, 0 findings"), "{all}");
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(report_dir.join("fuzz.json")).expect("fuzz.json"),
+    )
+    .expect("json");
+    assert_eq!(report["cases_done"], 150, "{report}");
+    let per_class: u64 = report["classes"]
+        .as_object()
+        .expect("classes")
+        .values()
+        .filter_map(serde_json::Value::as_u64)
+        .sum();
+    assert_eq!(per_class, 150, "{report}");
+    let out = fuzz_b(
+        &dir.join("faulty"),
+        &["--seed", "7", "--fault", "b-no-confirm"],
+    );
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("fuzz: 150 cases, seed 7, ")
+            && !all.contains("seed 7, 0 findings")
+            && all.contains("accepted: the connection reached NEGOTIATION"),
+        "{all}"
+    );
 }
 
 fn onapi_target(

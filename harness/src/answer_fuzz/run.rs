@@ -74,6 +74,7 @@ impl Runner<'_> {
                 },
                 switches: self.faults.clone(),
                 null: None,
+                mutant: None,
                 quiet: true,
             })
             .collect();

@@ -134,6 +134,13 @@ pub trait Profile: Send + Sync + 'static {
             .collect()
     }
 
+    /// Operations whose success answer bodies the spec leaves free, per role: answer
+    /// mutants that change only such a body (not its status) may survive, and the
+    /// self-test lists them as legal with the reason.
+    fn free_answer_bodies(&self) -> &'static [FreeAnswerBody] {
+        &[]
+    }
+
     /// The campaign that fuzzes what an IUT of this protocol receives (its built-in
     /// simulator started, when there is no target); `None` when the protocol has no
     /// fuzz strategy.
@@ -149,6 +156,17 @@ pub trait Profile: Send + Sync + 'static {
     fn answer_oracle(&self, _role: &str) -> Option<&'static dyn AnswerOracle> {
         None
     }
+}
+
+/// An operation whose success answer body the spec leaves free for a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FreeAnswerBody {
+    /// The IUT's role.
+    pub role: &'static str,
+    /// The binding operation.
+    pub operation: &'static str,
+    /// Why its body is free (the requirement that fixes only the status, say).
+    pub why: &'static str,
 }
 
 /// Something a scenario may need of the target, which a legal target may lack.

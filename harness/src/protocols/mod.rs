@@ -7,7 +7,7 @@ pub mod onapi;
 pub mod s2c;
 
 use crate::profile::catalogue::CROSS_CUTTING;
-use crate::profile::{FaultInfo, Profile, Requirement};
+use crate::profile::{Profile, Requirement};
 
 /// Every protocol the harness speaks.
 pub static REGISTRY: &[&dyn Profile] = &[
@@ -48,17 +48,10 @@ pub fn requirement(id: &str) -> Option<&'static Requirement> {
     catalogue().find(|r| r.id == id)
 }
 
-/// Finds a fault by name in any protocol.
-pub fn find_fault(name: &str) -> Option<FaultInfo> {
-    REGISTRY
-        .iter()
-        .flat_map(|p| p.faults())
-        .find(|f| f.name == name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::FaultInfo;
 
     #[test]
     fn names_are_unique_and_faults_name_real_requirements_and_roles() {

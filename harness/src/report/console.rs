@@ -270,6 +270,7 @@ mod tests {
         r.failures.push(Failure {
             step: "step 2".into(),
             requirement: "X-01".into(),
+            check: String::new(),
             expected: "status 200".into(),
             actual: "status 500".into(),
         });
@@ -283,6 +284,7 @@ mod tests {
         warned.warnings.push(Failure {
             step: "step 1".into(),
             requirement: "X-01".into(),
+            check: String::new(),
             expected: "a".into(),
             actual: "b".into(),
         });

@@ -185,6 +185,7 @@ mod tests {
         failed.failures.push(Failure {
             step: "step 3 \"second confirmation\" (line 16)".into(),
             requirement: "X-01".into(),
+            check: String::new(),
             expected: "$.granted == false".into(),
             actual: "$.granted == true".into(),
         });
@@ -222,6 +223,7 @@ mod tests {
         warned.warnings.push(Failure {
             step: "step 1 \"redeem\" (line 8)".into(),
             requirement: "X-02".into(),
+            check: String::new(),
             expected: "an answer within 1 s".into(),
             actual: "an answer after 1.4 s".into(),
         });

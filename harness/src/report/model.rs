@@ -41,6 +41,11 @@ pub struct Failure {
     pub step: String,
     /// The requirement(s) the step checks, comma separated when several.
     pub requirement: String,
+    /// The check that did not hold: `file:line` of its step, with ` expect N` for the
+    /// Nth expectation of a step with several checks (empty where no scenario step
+    /// failed, e.g. a fuzz finding).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub check: String,
     /// What was expected.
     pub expected: String,
     /// What happened.

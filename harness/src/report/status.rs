@@ -148,6 +148,7 @@ mod tests {
         Failure {
             step: "step 2".into(),
             requirement: requirement.into(),
+            check: String::new(),
             expected: "status 200".into(),
             actual: "status 500".into(),
         }

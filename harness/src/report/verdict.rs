@@ -29,6 +29,9 @@ pub enum Ending {
         step: String,
         /// The requirement(s) the step checks.
         requirement: String,
+        /// The id of the check that did not hold (`file:line`, see
+        /// [`crate::scenario::checks::Check::id`]).
+        check: String,
         /// What did not hold.
         unmet: Vec<Unmet>,
     },
@@ -85,6 +88,7 @@ pub fn decide(
         Ending::Failed {
             step,
             requirement,
+            check,
             unmet,
         } => {
             let failures: Vec<Failure> = unmet
@@ -92,6 +96,7 @@ pub fn decide(
                 .map(|m| Failure {
                     step: step.clone(),
                     requirement: requirement.clone(),
+                    check: check.clone(),
                     expected: m.expected,
                     actual: m.actual,
                 })
@@ -180,6 +185,7 @@ mod tests {
         Ending::Failed {
             step: "step 2 \"x\" (line 9)".into(),
             requirement: requirement.into(),
+            check: "x.yaml:9".into(),
             unmet: vec![Unmet {
                 expected: "status 200 with sekrit".into(),
                 actual: "status 500 sekrit".into(),
@@ -206,6 +212,7 @@ mod tests {
         let ending = Ending::Failed {
             step: "step 1".into(),
             requirement: "M-1".into(),
+            check: "x.yaml:1".into(),
             unmet: vec![Unmet {
                 expected: "status 200".into(),
                 actual: "body `\u{1b}[2Jsekrit\0`".into(),

@@ -1,6 +1,7 @@
 //! Scenarios: the model, loading with precise errors, templating, expectations, and
 //! the runner that plays them against a target.
 
+pub mod checks;
 pub mod expect;
 pub mod loader;
 pub mod model;

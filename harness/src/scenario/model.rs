@@ -94,6 +94,10 @@ pub struct StepFile {
     pub timeout_seconds: Option<f64>,
     /// The requirement this step checks, when narrower than the scenario's list.
     pub requirement: Option<String>,
+    /// Why no fault or mutant of the self-test can make this step's checks fail (a
+    /// second silence after one a fault already breaks, say): the self-test lists its
+    /// unproven negative checks as excused with this reason instead of failing.
+    pub unproven: Option<String>,
 }
 
 /// Raw HTTP as written.
@@ -269,6 +273,8 @@ pub struct Step {
     pub requirement: Option<String>,
     /// Run only when this (a template, or `true`/`false`) is true.
     pub when: Option<Tree>,
+    /// Why the self-test cannot prove this step's negative checks, if it cannot.
+    pub unproven: Option<String>,
 }
 
 /// Expectations charged, when they do not hold, to one requirement.

@@ -394,7 +394,13 @@ mod tests {
             BTreeSet::from(["list".to_string()])
         );
         assert!(names("plain").is_empty());
-        assert!(t.names_used("{{ (}}").is_err());
+        let e = t
+            .names_used("{{ (}}")
+            .expect_err("a template that does not parse is an error");
+        assert!(
+            e.to_string().contains("{{ (}}"),
+            "it names the template: {e}"
+        );
         let globals = t.global_names();
         for g in ["range", "dict", "namespace", "debug", "pad", "uuid", "gaps"] {
             assert!(globals.contains(g), "{g} in {globals:?}");

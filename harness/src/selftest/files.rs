@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::matrix::{why, KillMatrix, Verdict};
-use crate::protocols;
+use super::matrix::{why, KillMatrix, MutantScore, Verdict};
+use super::proof::CheckProof;
 use crate::report::markdown::cell;
 use crate::report::ScenarioResult;
 
@@ -31,7 +31,28 @@ struct MatrixFile<'a> {
     scenarios: Vec<ScenarioRow<'a>>,
     variations: Vec<VariationRow<'a>>,
     nulls: NullColumn<'a>,
+    checks: ChecksColumn<'a>,
+    mutants: Vec<MutantRow<'a>>,
     verdicts: &'a [Verdict],
+}
+
+/// Every check of the suite and what proved it.
+#[derive(Debug, Serialize)]
+struct ChecksColumn<'a> {
+    proven: usize,
+    total: usize,
+    negative_proven: usize,
+    negative_total: usize,
+    list: &'a [CheckProof],
+}
+
+/// One answer mutant of one protocol and role.
+#[derive(Debug, Serialize)]
+struct MutantRow<'a> {
+    scope: &'a str,
+    name: &'a str,
+    #[serde(flatten)]
+    score: &'a MutantScore,
 }
 
 #[derive(Debug, Serialize)]
@@ -129,7 +150,7 @@ fn file_model(matrix: &KillMatrix, seconds: f64) -> MatrixFile<'_> {
             .kills
             .iter()
             .map(|(name, killed_by)| {
-                let fault = protocols::find_fault(name);
+                let fault = matrix.fault_infos.get(name);
                 FaultRow {
                     name,
                     protocol: fault.map_or("", |f| f.protocol),
@@ -168,6 +189,25 @@ fn file_model(matrix: &KillMatrix, seconds: f64) -> MatrixFile<'_> {
                 .map(|(name, runs)| NullRow { name, runs })
                 .collect(),
         },
+        checks: {
+            let negative = matrix.checks.iter().filter(|c| c.negative);
+            ChecksColumn {
+                proven: matrix.checks.iter().filter(|c| c.proven()).count(),
+                total: matrix.checks.len(),
+                negative_proven: negative.clone().filter(|c| c.proven()).count(),
+                negative_total: negative.count(),
+                list: &matrix.checks,
+            }
+        },
+        mutants: matrix
+            .mutants
+            .iter()
+            .flat_map(|(scope, scores)| {
+                scores
+                    .iter()
+                    .map(move |(name, score)| MutantRow { scope, name, score })
+            })
+            .collect(),
         verdicts: &matrix.verdicts,
     }
 }
@@ -246,6 +286,27 @@ pub fn markdown(matrix: &KillMatrix, seconds: f64) -> String {
             "SOME DID NOT FAIL"
         }
     );
+    let _ = writeln!(
+        out,
+        "- checks proven: {} of {} (negative: {} of {})",
+        m.checks.proven, m.checks.total, m.checks.negative_proven, m.checks.negative_total
+    );
+    let mut scopes: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    for row in m.mutants.iter().filter(|r| r.score.applies) {
+        let e = scopes.entry(row.scope).or_default();
+        e.1 += 1;
+        if !row.score.killed_by.is_empty() {
+            e.0 += 1;
+        } else if row.score.legal.is_some() {
+            e.2 += 1;
+        }
+    }
+    for (scope, (killed, applying, legal)) in &scopes {
+        let _ = writeln!(
+            out,
+            "- answer mutants killed, {scope}: {killed} of {applying} ({legal} legal survivors)"
+        );
+    }
     let _ = writeln!(out, "- took {:.1} s", m.seconds);
     for miss in &m.clean.not_passing {
         let _ = writeln!(
@@ -306,6 +367,8 @@ pub fn markdown(matrix: &KillMatrix, seconds: f64) -> String {
             .join("<br>");
         let _ = writeln!(out, "| {} | {misses} | {skipped} |", v.name);
     }
+    markdown_checks(&mut out, &m);
+    markdown_mutants(&mut out, &m);
     let _ = writeln!(out, "\n## Null implementations (every run must fail)\n");
     let _ = writeln!(out, "| null implementation | runs not failing |");
     let _ = writeln!(out, "|---|---|");
@@ -318,6 +381,46 @@ pub fn markdown(matrix: &KillMatrix, seconds: f64) -> String {
         let _ = writeln!(out, "| {} | {runs} |", n.name);
     }
     out
+}
+
+/// The checks no fault, mutant or null implementation made fail.
+fn markdown_checks(out: &mut String, m: &MatrixFile<'_>) {
+    let _ = writeln!(
+        out,
+        "\n## Checks not proven (a negative one must be, or say why not)\n"
+    );
+    let _ = writeln!(out, "| check | scenario | what | negative | why not |");
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    for c in m.checks.list.iter().filter(|c| !c.proven()) {
+        let negative = match (c.negative, &c.excused) {
+            (false, _) => "no",
+            (true, Some(_)) => "yes (excused)",
+            (true, None) => "**YES**",
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {negative} | {} |",
+            cell(&c.id),
+            cell(&c.scenario),
+            cell(&c.what),
+            cell(c.excused.as_deref().unwrap_or(""))
+        );
+    }
+}
+
+/// Every answer mutant that changed an answer: what killed it, or why it may live.
+fn markdown_mutants(out: &mut String, m: &MatrixFile<'_>) {
+    let _ = writeln!(out, "\n## Answer mutants\n");
+    let _ = writeln!(out, "| protocol/role | mutant | killed by |");
+    let _ = writeln!(out, "|---|---|---|");
+    for row in m.mutants.iter().filter(|r| r.score.applies) {
+        let by = match (&row.score.legal, row.score.killed_by.is_empty()) {
+            (_, false) => row.score.killed_by.join(", "),
+            (Some(why), true) => format!("legal survivor: {}", cell(why)),
+            (None, true) => "**SURVIVED**".to_string(),
+        };
+        let _ = writeln!(out, "| {} | {} | {by} |", row.scope, cell(row.name));
+    }
 }
 
 /// Writes `selftest.json` and `selftest.md` into `dir`, creating it; returns the paths.
@@ -366,6 +469,7 @@ pub(super) mod tests {
             failures: vec![Failure {
                 step: "submit".into(),
                 requirement: "DEMO-01".into(),
+                check: String::new(),
                 expected: "status 201".into(),
                 actual: "status 400 | odd".into(),
             }],
@@ -384,6 +488,19 @@ pub(super) mod tests {
         };
         m.kills.insert("demo-lenient", vec!["demo-submit".into()]);
         m.kills.insert("demo-silent", vec![]);
+        for (name, requirement) in [("demo-lenient", "DEMO-01"), ("demo-silent", "DEMO-02")] {
+            m.fault_infos.insert(
+                name,
+                crate::profile::FaultInfo {
+                    protocol: "demo",
+                    name,
+                    role: "server",
+                    requirement,
+                    description: "a demo bug",
+                    shown_with: &[],
+                },
+            );
+        }
         m.by_scenario
             .insert("demo-submit".into(), BTreeSet::from(["demo-lenient"]));
         m.by_scenario.insert("demo-other".into(), BTreeSet::new());
@@ -406,6 +523,38 @@ pub(super) mod tests {
         m.null_survivors.insert("null-empty-200", vec![]);
         m.null_survivors
             .insert("null-garbage", vec!["demo-other".into()]);
+        let check = |id: &str, negative, excused: Option<&str>, by: &[&str]| CheckProof {
+            id: id.into(),
+            scenario: "demo-submit".into(),
+            what: "submit | refused (expectation)".into(),
+            negative,
+            excused: excused.map(str::to_string),
+            proven_by: by.iter().map(|b| b.to_string()).collect(),
+        };
+        m.checks = vec![
+            check("demo.yaml:4", false, None, &["null:null-empty-200"]),
+            check("demo.yaml:9", true, None, &["fault:demo-lenient"]),
+            check("demo.yaml:12", true, None, &["null:null-garbage"]),
+            check("demo.yaml:15", true, Some("a second silence"), &[]),
+            check("demo.yaml:18", false, None, &[]),
+        ];
+        let score = |applies, killed_by: &[&str], legal| MutantScore {
+            applies,
+            killed_by: killed_by.iter().map(|k| k.to_string()).collect(),
+            legal,
+        };
+        m.mutants.insert(
+            "demo/server".into(),
+            BTreeMap::from([
+                ("submit: 500".into(), score(true, &["demo-submit"], None)),
+                (
+                    "submit: {}".into(),
+                    score(true, &[], Some("the body | is free")),
+                ),
+                ("submit: without $.state".into(), score(true, &[], None)),
+                ("refusal 3 accepted".into(), score(false, &[], None)),
+            ]),
+        );
         m.verdicts.push(Verdict::of(
             "fault:demo-lenient".into(),
             &result("demo-submit", Outcome::Failed),
@@ -430,6 +579,25 @@ pub(super) mod tests {
             "DEMO-01 submit: expected status 201, got status 400 | odd"
         );
         assert_eq!(v["nulls"]["not_failing"][1]["runs"][0], "demo-other");
+        assert_eq!(
+            (
+                &v["checks"]["proven"],
+                &v["checks"]["negative_proven"],
+                &v["checks"]["negative_total"]
+            ),
+            (
+                &serde_json::json!(2),
+                &serde_json::json!(1),
+                &serde_json::json!(3)
+            )
+        );
+        assert_eq!(v["checks"]["list"][3]["excused"], "a second silence");
+        let survivor = v["mutants"]
+            .as_array()
+            .and_then(|m| m.iter().find(|r| r["name"] == "submit: without $.state"))
+            .expect("the surviving mutant is listed");
+        assert_eq!(survivor["killed_by"], serde_json::json!([]));
+        assert_eq!(survivor["scope"], "demo/server");
     }
 
     #[test]

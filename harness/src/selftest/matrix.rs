@@ -3,7 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::protocols;
+use super::proof::CheckProof;
+use crate::profile::FaultInfo;
 use crate::report::ScenarioResult;
 
 /// What the self-test found.
@@ -18,6 +19,8 @@ pub struct KillMatrix {
     pub clean_skips: Vec<CleanSkip>,
     /// Fault name → report ids of the runs it failed.
     pub kills: BTreeMap<&'static str, Vec<String>>,
+    /// Fault name → what the fault is (its protocol, role and the requirement it breaks).
+    pub fault_infos: BTreeMap<&'static str, FaultInfo>,
     /// Scenario id → faults it killed.
     pub by_scenario: BTreeMap<String, BTreeSet<&'static str>>,
     /// Null implementation → report ids of the runs that did not fail or error on it.
@@ -29,9 +32,26 @@ pub struct KillMatrix {
     /// `protocol/role/variation` → runs skipped under it (the varied target lacks
     /// what they need), with the reason.
     pub variation_skips: BTreeMap<String, Vec<(String, String)>>,
+    /// `protocol/role` → answer mutant → how it fared there.
+    pub mutants: BTreeMap<String, BTreeMap<String, MutantScore>>,
+    /// Every check of the suite and what proved it.
+    pub checks: Vec<CheckProof>,
     /// Every run's verdict, in plan order: what a real-time and a virtual-time
     /// self-test must agree on.
     pub verdicts: Vec<Verdict>,
+}
+
+/// How one answer mutant fared against one protocol and role.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MutantScore {
+    /// Whether it changed any answer there (a mutant that changes nothing is not
+    /// one for that role).
+    pub applies: bool,
+    /// The runs that did not pass cleanly under it.
+    pub killed_by: Vec<String>,
+    /// Why surviving is legal, when the protocol leaves free what it changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal: Option<&'static str>,
 }
 
 /// A clean run that was skipped, and the legal variations under which it passed.
@@ -131,14 +151,141 @@ impl KillMatrix {
             .collect()
     }
 
+    /// `protocol/role: mutant` of every answer mutant that changed an answer, was not
+    /// killed and is not legal there.
+    pub fn mutant_survivors(&self) -> Vec<String> {
+        self.mutants
+            .iter()
+            .flat_map(|(scope, scores)| {
+                scores
+                    .iter()
+                    .filter(|(_, s)| s.applies && s.killed_by.is_empty() && s.legal.is_none())
+                    .map(move |(name, _)| format!("{scope}: {name}"))
+            })
+            .collect()
+    }
+
+    /// Checks nothing proved, in suite order.
+    pub fn unproven_checks(&self) -> impl Iterator<Item = &CheckProof> {
+        self.checks.iter().filter(|c| !c.proven())
+    }
+
     /// Clean passes everything, every fault is killed, every scenario kills something
-    /// and fails against every null implementation.
+    /// and fails against every null implementation, every negative check is proven.
     pub fn ok(&self) -> bool {
-        self.clean_failures.is_empty()
+        self.unproven_checks()
+            .all(|c| !c.negative || c.excused.is_some())
+            && self.mutant_survivors().is_empty()
+            && self.clean_failures.is_empty()
             && self.survivors().is_empty()
             && self.unproven().is_empty()
             && self.null_survivors.values().all(Vec::is_empty)
             && self.variation_failures.values().all(Vec::is_empty)
+    }
+
+    /// `checks proven: N of M (negative: n of m)`.
+    pub fn checks_line(&self) -> String {
+        let negative = self.checks.iter().filter(|c| c.negative);
+        format!(
+            "checks proven: {} of {} (negative: {} of {})",
+            self.checks.iter().filter(|c| c.proven()).count(),
+            self.checks.len(),
+            negative.clone().filter(|c| c.proven()).count(),
+            negative.count()
+        )
+    }
+
+    /// The checks line, every unproven negative check with its excuse if it has one,
+    /// and the unproven positive checks by file.
+    fn render_checks(&self, out: &mut String) {
+        let _ = writeln!(out, "\n{}", self.checks_line());
+        let mut positive: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for c in self.unproven_checks() {
+            if !c.negative {
+                let (file, at) = c.id.split_once(':').unwrap_or((c.id.as_str(), ""));
+                positive.entry(file).or_default().push(at);
+                continue;
+            }
+            match &c.excused {
+                Some(why) => {
+                    let _ = writeln!(
+                        out,
+                        "  excused {} ({}): {}; {why}",
+                        c.id, c.scenario, c.what
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "  UNPROVEN NEGATIVE {} ({}): {}",
+                        c.id, c.scenario, c.what
+                    );
+                }
+            }
+        }
+        for c in self
+            .checks
+            .iter()
+            .filter(|c| c.proven() && c.excused.is_some())
+        {
+            let _ = writeln!(
+                out,
+                "  proven though excused (drop its `unproven:`): {} ({})",
+                c.id, c.scenario
+            );
+        }
+        if !positive.is_empty() {
+            let _ = writeln!(
+                out,
+                "  unproven positive checks (an earlier check fails first under every fault):"
+            );
+            for (file, lines) in positive {
+                let _ = writeln!(out, "    {file}: {}", lines.join(", "));
+            }
+        }
+    }
+
+    /// The mutation score per protocol and role, the survivors and the legal ones.
+    fn render_mutants(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "\n{:<26} mutation score (answer mutants killed of those that changed an answer)",
+            "protocol/role"
+        );
+        for (role, scores) in &self.mutants {
+            let applying: Vec<(&String, &MutantScore)> =
+                scores.iter().filter(|(_, s)| s.applies).collect();
+            let killed = applying
+                .iter()
+                .filter(|(_, s)| !s.killed_by.is_empty())
+                .count();
+            let legal = applying
+                .iter()
+                .filter(|(_, s)| s.killed_by.is_empty() && s.legal.is_some())
+                .count();
+            let _ = writeln!(
+                out,
+                "{role:<26} {killed} of {}{}",
+                applying.len(),
+                if legal > 0 {
+                    format!(" ({legal} legal survivors)")
+                } else {
+                    String::new()
+                }
+            );
+            let mut reasons: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            for (name, s) in applying.iter().filter(|(_, s)| s.killed_by.is_empty()) {
+                match s.legal {
+                    Some(why) => reasons.entry(why).or_default().push(name.as_str()),
+                    None => {
+                        let _ = writeln!(out, "  SURVIVED {name}");
+                    }
+                }
+            }
+            for (why, names) in reasons {
+                let _ = writeln!(out, "  legal: {}: {why}", names.join(", "));
+            }
+        }
     }
 
     /// A plain-text table for the terminal.
@@ -182,7 +329,7 @@ impl KillMatrix {
             "fault", "breaks", "kills"
         );
         for (name, killed) in &self.kills {
-            let fault = protocols::find_fault(name);
+            let fault = self.fault_infos.get(name);
             let first: Vec<&str> = killed.iter().take(3).map(String::as_str).collect();
             let _ = writeln!(
                 out,
@@ -260,6 +407,8 @@ impl KillMatrix {
                 "SOME DID NOT FAIL"
             }
         );
+        self.render_checks(&mut out);
+        self.render_mutants(&mut out);
         let killed = self.kills.values().filter(|k| !k.is_empty()).count();
         let varied = self
             .variation_failures
@@ -303,6 +452,68 @@ mod tests {
     use super::*;
     use crate::report::Outcome;
     use crate::selftest::files::tests::result;
+
+    fn negative(excused: Option<&str>, proven_by: &[&str]) -> CheckProof {
+        CheckProof {
+            id: "a.yaml:3".into(),
+            scenario: "a".into(),
+            what: "w".into(),
+            negative: true,
+            excused: excused.map(str::to_string),
+            proven_by: proven_by.iter().map(|b| b.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn an_unproven_negative_check_fails_the_self_test_unless_its_scenario_says_why() {
+        let mut m = KillMatrix::default();
+        assert!(m.ok());
+        m.checks = vec![negative(None, &["null:silent"])];
+        assert!(!m.ok(), "a null implementation proves no negative check");
+        m.checks = vec![negative(None, &["mutant:p/r/op: 500"])];
+        assert!(m.ok());
+        m.checks = vec![negative(Some("a second silence"), &[])];
+        assert!(m.ok());
+        assert!(m
+            .render()
+            .contains("excused a.yaml:3 (a): w; a second silence"));
+    }
+
+    #[test]
+    fn a_surviving_mutant_fails_the_self_test_unless_it_is_legal() {
+        let mut m = KillMatrix::default();
+        let mut scores = BTreeMap::new();
+        scores.insert(
+            "op: {}".to_string(),
+            MutantScore {
+                applies: true,
+                killed_by: vec![],
+                legal: None,
+            },
+        );
+        scores.insert(
+            "op: 404".to_string(),
+            MutantScore {
+                applies: false,
+                ..MutantScore::default()
+            },
+        );
+        m.mutants.insert("p/r".into(), scores);
+        assert_eq!(m.mutant_survivors(), ["p/r: op: {}"]);
+        assert!(!m.ok());
+        assert!(m.render().contains("  SURVIVED op: {}"));
+        if let Some(s) = m.mutants.get_mut("p/r").and_then(|s| s.get_mut("op: {}")) {
+            s.legal = Some("the body is free");
+        }
+        assert!(
+            m.mutant_survivors().is_empty(),
+            "a mutant that changed nothing does not count"
+        );
+        assert!(m.ok());
+        assert!(m
+            .render()
+            .contains("p/r                        0 of 1 (1 legal survivors)"));
+    }
 
     #[test]
     fn a_clean_skip_stands_only_when_a_variation_shows_the_run_green() {

@@ -9,19 +9,23 @@
 
 mod files;
 mod matrix;
+mod mutant_plan;
+mod proof;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 pub use files::{last_durations, write, MatrixFileError};
-pub use matrix::{CleanSkip, KillMatrix, Verdict};
+pub use matrix::{CleanSkip, KillMatrix, MutantScore, Verdict};
+pub use proof::CheckProof;
 
+use crate::mutants::Mutant;
 use crate::nulls::NullKind;
 use crate::profile::{FaultInfo, VariationInfo};
 use crate::protocols;
 use crate::report::console::Observer;
 use crate::report::Outcome;
-use crate::scenario::Scenario;
+use crate::scenario::{checks, Scenario};
 use crate::suite::{order_ids, plan_builtin, run_pool, BuiltinRun, Job, SuiteError};
 
 /// Runs the self-test over `scenarios` with `parallel` runs at a time; `observer` sees
@@ -37,6 +41,9 @@ pub async fn run(
     let mut matrix = KillMatrix::default();
     for s in scenarios {
         matrix.by_scenario.entry(s.id.clone()).or_default();
+        matrix
+            .checks
+            .extend(checks::of(s).into_iter().map(CheckProof::of));
     }
     let profiles: BTreeSet<&'static str> = scenarios.iter().map(|s| s.profile.name()).collect();
     let roles: BTreeSet<String> = scenarios.iter().map(|s| s.role.clone()).collect();
@@ -76,23 +83,30 @@ pub async fn run(
     // One pool, no barrier: every run of the matrix at once, `parallel` at a time.
     let mut runs: Vec<BuiltinRun> = Vec::new();
     let mut cells: Vec<Cell> = Vec::new();
-    let mut add = |cell: Cell, plan: &[Job], switches: BTreeSet<&'static str>, null, quiet| {
+    let mut add = |cell: Cell,
+                   plan: &[Job],
+                   switches: BTreeSet<&'static str>,
+                   null,
+                   mutant: Option<Arc<Mutant>>,
+                   quiet| {
         for job in plan {
             cells.push(cell.clone());
             runs.push(BuiltinRun {
                 job: job.clone(),
                 switches: switches.clone(),
                 null,
+                mutant: mutant.clone(),
                 quiet,
             });
         }
     };
-    add(Cell::Clean, &clean_plan, BTreeSet::new(), None, false);
+    add(Cell::Clean, &clean_plan, BTreeSet::new(), None, None, false);
     for (fault, plan) in &fault_plans {
         let mut switches = BTreeSet::from([fault.name]);
         switches.extend(fault.shown_with.iter().copied());
-        add(Cell::Fault(fault.name), plan, switches, None, true);
+        add(Cell::Fault(fault.name), plan, switches, None, None, true);
         matrix.kills.insert(fault.name, Vec::new());
+        matrix.fault_infos.insert(fault.name, *fault);
     }
     for (v, plan) in &variation_plans {
         let name = format!("{}/{}/{}", v.protocol, v.role, v.name);
@@ -101,6 +115,7 @@ pub async fn run(
             Cell::Variation(name),
             plan,
             BTreeSet::from([v.name]),
+            None,
             None,
             true,
         );
@@ -112,6 +127,32 @@ pub async fn run(
             &clean_plan,
             BTreeSet::new(),
             Some(kind),
+            None,
+            true,
+        );
+    }
+    for m in mutant_plan::plan(&clean_plan).await? {
+        let name = m.mutant.name();
+        let legal = m.plan.first().and_then(|job| {
+            let free = job.scenario.profile.free_answer_bodies();
+            free.iter()
+                .find(|f| f.role == job.role && m.mutant.operation() == Some(f.operation))
+                .filter(|_| m.mutant.changes_only_bodies())
+                .map(|f| f.why)
+        });
+        matrix.mutants.entry(m.scope.clone()).or_default().insert(
+            name.clone(),
+            MutantScore {
+                legal,
+                ..MutantScore::default()
+            },
+        );
+        add(
+            Cell::Mutant(m.scope, name),
+            &m.plan,
+            BTreeSet::new(),
+            None,
+            Some(m.mutant),
             true,
         );
     }
@@ -129,6 +170,9 @@ pub async fn run(
     let mut shown: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (cell, r) in cells.into_iter().zip(results) {
         matrix.verdicts.push(Verdict::of(cell.label(), &r));
+        if matches!(cell, Cell::Fault(_) | Cell::Null(_) | Cell::Mutant(..)) {
+            proof::record(&mut matrix.checks, &cell.label(), &r);
+        }
         let clean = r.outcome == Outcome::Passed && r.warnings.is_empty();
         match cell {
             Cell::Clean => {
@@ -165,6 +209,23 @@ pub async fn run(
                     shown.entry(r.id).or_default().push(name);
                 }
             }
+            // A mutant is killed for a protocol and role when one of its runs there
+            // does not pass cleanly; skipped runs (it changed nothing) do not count.
+            Cell::Mutant(scope, name) => {
+                let changed = r.outcome != Outcome::Skipped;
+                let entry = matrix
+                    .mutants
+                    .entry(scope)
+                    .or_default()
+                    .entry(name)
+                    .or_default();
+                if changed {
+                    entry.applies = true;
+                    if !clean {
+                        entry.killed_by.push(r.id);
+                    }
+                }
+            }
             // Against a null implementation, only a failure or an error is right.
             Cell::Null(name) => {
                 matrix.null_runs += 1;
@@ -185,6 +246,8 @@ enum Cell {
     Fault(&'static str),
     Variation(String),
     Null(&'static str),
+    /// `protocol/role` and the mutant's name.
+    Mutant(String, String),
 }
 
 impl Cell {
@@ -194,6 +257,7 @@ impl Cell {
             Cell::Fault(name) => format!("fault:{name}"),
             Cell::Variation(name) => format!("variation:{name}"),
             Cell::Null(name) => format!("null:{name}"),
+            Cell::Mutant(scope, name) => format!("mutant:{scope}/{name}"),
         }
     }
 }

@@ -5,6 +5,8 @@
 //! checker, so a correct fuzz run against it finds nothing.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -19,8 +21,24 @@ const IDLE: Duration = Duration::from_secs(10);
 /// The most of a request the server reads.
 const CAP: usize = 1 << 20;
 
+/// A running server: where it listens, and how many connections it has accepted.
+pub struct Server {
+    /// Its address.
+    pub addr: SocketAddr,
+    accepted: Arc<AtomicUsize>,
+}
+
+impl Server {
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::Relaxed)
+    }
+}
+
 /// Starts the server on an ephemeral loopback port, on its own runtime thread.
-pub fn start() -> SocketAddr {
+pub fn start() -> Server {
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -32,13 +50,16 @@ pub fn start() -> SocketAddr {
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
             tx.send(listener.local_addr().expect("addr")).expect("send");
             while let Ok((stream, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::Relaxed);
                 let _ = stream.set_nodelay(true);
                 tokio::spawn(serve(stream));
             }
         });
     });
-    rx.recv_timeout(Duration::from_secs(10))
-        .expect("the server starts")
+    let addr = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the server starts");
+    Server { addr, accepted }
 }
 
 /// Reads what has arrived into `buffer`; `None` when the connection closed or idled.

@@ -62,6 +62,8 @@ pub enum Fault {
     BLenientKeyValid,
     /// B: sends the confirmation twice.
     BConfirmsTwice,
+    /// B: once in NEGOTIATION, confirms the key with A once more, a little later.
+    BReconfirmsLater,
     /// B: puts A's provider id in the confirm path instead of its own.
     BWrongCaller,
     /// B: sends the confirmation without credentials.
@@ -111,6 +113,7 @@ pub const ALL: &[Fault] = &[
     Fault::BFailOpen,
     Fault::BLenientKeyValid,
     Fault::BConfirmsTwice,
+    Fault::BReconfirmsLater,
     Fault::BWrongCaller,
     Fault::BNoCredentials,
     Fault::BReencodesKey,
@@ -162,6 +165,7 @@ impl FaultTable for Fault {
             Fault::BFailOpen => ("b-fail-open", "CCI-B-06", "proceeds to NEGOTIATION when A answers 5xx or does not answer in time"),
             Fault::BLenientKeyValid => ("b-lenient-keyvalid", "CCI-B-06", "treats anything but a JSON false (missing, \"false\", null) as valid"),
             Fault::BConfirmsTwice => ("b-confirms-twice", "CCI-B-02", "sends the confirmation twice"),
+            Fault::BReconfirmsLater => ("b-reconfirms-later", "CCI-B-02", "once in NEGOTIATION, confirms the key with A once more 200 ms later"),
             Fault::BWrongCaller => ("b-wrong-caller", "CCI-B-02", "names A instead of itself as the caller in the confirm path"),
             Fault::BNoCredentials => ("b-no-credentials", "CCI-B-02", "sends the confirmation without credentials"),
             Fault::BReencodesKey => ("b-reencodes-key", "CCI-B-02", "re-serializes the key with sorted fields before sending it"),

@@ -193,7 +193,7 @@ impl CspB {
             answer = self.http.send(&request, self.config.peer_timeout).await;
         }
         let lenient = self.config.has(Fault::BLenientKeyValid);
-        match answer {
+        let state = match answer {
             Err(_) if self.config.has(Fault::BFailOpen) => NEGOTIATION,
             Err(_) => FAILED,
             Ok(r) if r.status >= 500 && self.config.has(Fault::BFailOpen) => NEGOTIATION,
@@ -207,7 +207,15 @@ impl CspB {
                 Some(_) if lenient => NEGOTIATION,
                 _ => FAILED,
             },
+        };
+        if state == NEGOTIATION && self.config.has(Fault::BReconfirmsLater) {
+            let (http, timeout) = (self.http.clone(), self.config.peer_timeout);
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                let _ = http.send(&request, timeout).await;
+            });
         }
+        state
     }
 }
 

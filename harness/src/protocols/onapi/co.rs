@@ -202,7 +202,7 @@ impl CoSim {
 
     /// Sends one notice until it is delivered, refused, or the retries run out.
     async fn deliver(&self, id: String, notice: Value) {
-        let request = self.request(&notice);
+        let mut request = self.request(&notice);
         let cfg = &self.config;
         let (mut attempts, mut throttled, mut failures) = (0u32, 0u32, 0u32);
         loop {
@@ -214,6 +214,12 @@ impl CoSim {
                 200..=299 => return self.set(&id, "SENT", attempts),
                 429 => {
                     throttled += 1;
+                    if cfg.has(Fault::CoThrottledAsNew) {
+                        let mut again = notice.clone();
+                        let fresh: String = format!("r{attempts}-{id}").chars().take(36).collect();
+                        again["coOrderId"] = fresh.into();
+                        request = self.request(&again);
+                    }
                     if throttled > MAX_THROTTLED {
                         return self.set(&id, "FAILED", attempts);
                     }

@@ -36,6 +36,8 @@ pub enum Fault {
     CoLocalTime,
     /// CO: retries a 429 after its own short backoff, ignoring Retry-After.
     CoIgnoresRetryAfter,
+    /// CO: after a 429, sends the order again as a new notice (a fresh coOrderId).
+    CoThrottledAsNew,
     /// CO: resends a 400'd notice unchanged.
     CoRetries400,
     /// CO: retries 5xx at once, many times.
@@ -61,6 +63,7 @@ pub const ALL: &[Fault] = &[
     Fault::CoNoCredentials,
     Fault::CoLocalTime,
     Fault::CoIgnoresRetryAfter,
+    Fault::CoThrottledAsNew,
     Fault::CoRetries400,
     Fault::CoRetriesWithoutBackoff,
     Fault::CoNoRetry,
@@ -145,6 +148,11 @@ impl FaultTable for Fault {
                 "co-ignores-retry-after",
                 "ON-CO-02",
                 "retries a 429 after its own 0.2 s backoff, ignoring Retry-After",
+            ),
+            Fault::CoThrottledAsNew => (
+                "co-throttled-as-new",
+                "ON-CO-02",
+                "after a 429, waits as asked but then sends the order as a new notice with a fresh coOrderId",
             ),
             Fault::CoRetries400 => (
                 "co-retries-400",

@@ -311,13 +311,34 @@ mod tests {
         }
 
         #[test]
-        fn shrink_candidates_stay_on_their_side(seed in any::<u64>()) {
+        fn shrink_candidates_are_new_and_on_their_side(seed in any::<u64>()) {
             let mut rng = Rng::new(seed);
             let m = mutant(&mut rng);
             for c in fuzz::body_candidates(&m.input, |c| stays(m.via, c)) {
+                prop_assert_ne!(&c, &m.input);
                 prop_assert!(stays(m.via, &c));
             }
         }
+    }
+
+    #[test]
+    fn shrinking_a_two_product_notice_never_offers_the_one_product_notice() {
+        let mut notice = base(&mut Rng::new(1));
+        let product = notice["products"][0].clone();
+        notice["products"] = json!([product.clone(), product]);
+        let input = notice.to_string().into_bytes();
+        assert!(
+            format::validate(&input).is_err(),
+            "two products are malformed"
+        );
+        let all = fuzz::body_candidates(&input, |_| true);
+        assert!(
+            all.iter().any(|c| format::validate(c).is_ok()),
+            "dropping a product gives a well-formed notice, a candidate that crosses sides"
+        );
+        let kept = fuzz::body_candidates(&input, |c| stays(MALFORMED, c));
+        assert!(!kept.is_empty(), "some smaller malformed notices remain");
+        assert!(kept.iter().all(|c| format::validate(c).is_err()));
     }
 
     fn answer(status: u16, body: &str) -> Result<HttpResponse, TransportError> {

@@ -15,11 +15,19 @@ use super::variation::Variation;
 use crate::http::HttpClient;
 use crate::profile::catalogue::{must, should};
 use crate::profile::{
-    AnswerOracle, BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo, FaultTable, FuzzError,
-    FuzzRequest, Prepared, Profile, Requirement, RoleSpec, RunningSim, SimError, SimOption,
-    SimToken, TargetSection, VariationInfo, VariationTable,
+    AnswerOracle, BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo, FaultTable,
+    FreeAnswerBody, FuzzError, FuzzRequest, Prepared, Profile, Requirement, RoleSpec, RunningSim,
+    SimError, SimOption, SimToken, TargetSection, VariationInfo, VariationTable,
 };
 use crate::yaml::InputError;
+
+/// The trigger is the target's hook for making a CO act, not part of ON-API: what it
+/// answers on success is the vendor's (the scenarios do not use it).
+const FREE_ANSWER_BODIES: &[FreeAnswerBody] = &[FreeAnswerBody {
+    role: "co",
+    operation: "trigger_activation",
+    why: "the trigger is the target's hook to make the CO act, not an ON-API operation; ON-API fixes nothing of its answer",
+}];
 
 /// The ONAPI profile.
 #[derive(Debug, Clone, Copy)]
@@ -143,6 +151,10 @@ impl Profile for Onapi {
 
     fn faults(&self) -> Vec<FaultInfo> {
         Fault::infos(self.name())
+    }
+
+    fn free_answer_bodies(&self) -> &'static [FreeAnswerBody] {
+        FREE_ANSWER_BODIES
     }
 
     fn variations(&self) -> Vec<VariationInfo> {

@@ -568,13 +568,31 @@ mod tests {
         }
 
         #[test]
-        fn shrink_candidates_stay_invalid(seed in any::<u64>()) {
+        fn shrink_candidates_are_new_and_still_refused(seed in any::<u64>()) {
             let mut rng = Rng::new(seed);
             let m = any_mutant(&mut rng, 1);
             for c in fuzz::body_candidates(&m.input, |c| must_refuse(m.via, c, 1)) {
-                prop_assert!(must_refuse(m.via, &c, 1));
+                prop_assert_ne!(&c, &m.input);
+                prop_assert!(must_refuse(m.via, &c, 1), "{}", String::from_utf8_lossy(&c));
             }
         }
+    }
+
+    #[test]
+    fn shrinking_a_bad_create_never_offers_a_valid_one() {
+        let mut bad = base();
+        bad["colour"] = json!("blue");
+        let input = bad.to_string().into_bytes();
+        assert!(must_refuse(CREATE, &input, 1));
+        let all = fuzz::body_candidates(&input, |_| true);
+        assert!(
+            all.iter().any(|c| !must_refuse(CREATE, c, 1)),
+            "dropping the unknown property gives a valid body, a candidate that crosses"
+        );
+        let kept = fuzz::body_candidates(&input, |c| must_refuse(CREATE, c, 1));
+        assert!(!kept.is_empty());
+        assert!(kept.iter().all(|c| must_refuse(CREATE, c, 1)));
+        assert!(kept.len() < all.len());
     }
 
     #[test]

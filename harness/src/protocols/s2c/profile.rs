@@ -15,9 +15,9 @@ use super::variation::Variation;
 use crate::http::HttpClient;
 use crate::profile::catalogue::{must, should};
 use crate::profile::{
-    BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo, FaultTable, FuzzError, FuzzRequest,
-    NeedInfo, Prepared, Profile, Requirement, RoleSpec, RunningSim, SimError, SimOption, SimToken,
-    TargetSection, VariationInfo, VariationTable,
+    BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo, FaultTable, FreeAnswerBody, FuzzError,
+    FuzzRequest, NeedInfo, Prepared, Profile, Requirement, RoleSpec, RunningSim, SimError,
+    SimOption, SimToken, TargetSection, VariationInfo, VariationTable,
 };
 use crate::yaml::InputError;
 
@@ -52,6 +52,23 @@ const REQUIREMENTS: &[Requirement] = &[
     must("S2C-11", "without a sink, nothing is sent anywhere"),
     must("S2C-12", "when resources are insufficient the session is not created (409/422/503 in the error shape) and nothing is left behind"),
     should("S2C-13", "an assessment answers availability, SLA options and fees without creating a session"),
+];
+
+/// S2C-07 fixes the status of a modify or extend answer (200), not its body; the
+/// scenarios check the change where it must show, in GET.
+const FREE_ANSWER_BODIES: &[FreeAnswerBody] = &[
+    FreeAnswerBody {
+        role: "provider",
+        operation: "modify_session",
+        why:
+            "S2C-07 fixes a modify's answer as 200 and that GET reflects it, not the answer's body",
+    },
+    FreeAnswerBody {
+        role: "provider",
+        operation: "extend_session",
+        why:
+            "S2C-07 fixes an extend's answer as 200 and that GET reflects it, not the answer's body",
+    },
 ];
 
 const NEEDS: &[NeedInfo] = &[
@@ -213,6 +230,10 @@ impl Profile for S2c {
 
     fn faults(&self) -> Vec<FaultInfo> {
         Fault::infos(self.name())
+    }
+
+    fn free_answer_bodies(&self) -> &'static [FreeAnswerBody] {
+        FREE_ANSWER_BODIES
     }
 
     fn variations(&self) -> Vec<VariationInfo> {

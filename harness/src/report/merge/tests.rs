@@ -20,6 +20,7 @@ fn run(id: &str, outcome: Outcome) -> ScenarioResult {
             Outcome::Failed => vec![Failure {
                 step: "step 1".into(),
                 requirement: "X-01".into(),
+                check: String::new(),
                 expected: "200".into(),
                 actual: "500".into(),
             }],

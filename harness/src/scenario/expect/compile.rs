@@ -100,6 +100,32 @@ impl Expect {
         own || (!self.any_of.is_empty() && self.any_of.iter().all(Expect::constrains_status))
     }
 
+    /// Whether the expectation says a bad thing did not happen: it wants a refusal
+    /// (every status it allows is 4xx or 5xx), or only that values are absent or are
+    /// not something (`ne`, `not_in`, `exists: false`, with nothing it wants present);
+    /// with `any_of`, when every branch does. Such a check passes on an IUT that does
+    /// nothing, so only a fault or a mutant proves it.
+    pub fn is_negative(&self) -> bool {
+        let refusal = match &self.status {
+            Some(Slot::Fixed(list)) => {
+                !list.is_empty() && list.iter().all(StatusPattern::is_refusal)
+            }
+            _ => false,
+        };
+        let negated = |slot: &Slot<Matcher>| match slot {
+            Slot::Fixed(m) => m.is_negative(),
+            Slot::Hole(v) => Matcher::written_negative(v),
+        };
+        let matchers = || {
+            let json = self.json.iter().map(|(_, m)| m);
+            json.chain(self.headers.iter().map(|(_, m)| m))
+        };
+        let only_negations = matchers().next().is_some() && matchers().all(negated);
+        refusal
+            || only_negations
+            || (!self.any_of.is_empty() && self.any_of.iter().all(Expect::is_negative))
+    }
+
     /// Compiles an expectation as written: its fixed parts now, its templated parts
     /// once rendered (they are checked now as far as they can be). Named schemas come
     /// from `schemas`; a schema may not be a template.

@@ -12,6 +12,14 @@ pub(super) enum StatusPattern {
 }
 
 impl StatusPattern {
+    /// Whether the pattern allows only error statuses (4xx or 5xx).
+    pub(super) fn is_refusal(&self) -> bool {
+        match self {
+            StatusPattern::Exact(code) => *code >= 400,
+            StatusPattern::Class(class) => *class >= 4,
+        }
+    }
+
     pub(super) fn parse(v: &Value) -> Result<Self, CompileError> {
         match v {
             Value::Number(n) => n
@@ -176,6 +184,28 @@ impl Matcher {
         } else {
             inner
         })
+    }
+
+    /// Whether the matcher wants a value to be absent or not to be something.
+    pub(super) fn is_negative(&self) -> bool {
+        match self {
+            Matcher::Ne(_) | Matcher::NotIn(_) | Matcher::Exists(false) => true,
+            Matcher::All(all) => all.iter().all(Matcher::is_negative),
+            Matcher::OrAbsent(m) => m.is_negative(),
+            _ => false,
+        }
+    }
+
+    /// [`Matcher::is_negative`] of a matcher still holding a template, as written.
+    pub(super) fn written_negative(v: &Value) -> bool {
+        match v {
+            Value::Object(map) => {
+                map.contains_key("ne")
+                    || map.contains_key("not_in")
+                    || map.get("exists") == Some(&Value::Bool(false))
+            }
+            _ => false,
+        }
     }
 
     /// Whether `found` (None: absent) satisfies the matcher.

@@ -269,6 +269,12 @@ impl StepContext<'_> {
                 )))
             }
         };
+        let unproven = match s.unproven.take() {
+            Some(why) if why.trim().is_empty() => {
+                return Err(err("unproven: say why no fault or mutant can make it fail"))
+            }
+            other => other,
+        };
         let action = self.action(raw, &mut s, number, defined, errors)?;
         self.names_opt("expect", s.expect.as_ref(), defined)?;
         defined.extend(save.iter().map(|v| v.name.clone()));
@@ -286,6 +292,7 @@ impl StepContext<'_> {
             timeout,
             requirement,
             when,
+            unproven,
         })
     }
 }

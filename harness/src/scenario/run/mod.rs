@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use serde_json::{Map, Value};
 use tracing::Instrument as _;
 
+use super::checks::{self, Part};
 use super::expect::{Expect, Mismatch, Scope, Subject};
 use super::model::{Action, Scenario, Step};
 use super::template::{Templates, Text, Tree};
@@ -36,6 +37,7 @@ pub(crate) enum Stop {
     Failed {
         step: String,
         requirement: String,
+        check: String,
         mismatches: Vec<Mismatch>,
     },
     /// The harness could not go on.
@@ -51,6 +53,8 @@ pub(crate) struct Ctx<'a> {
     pub stage: &'a Stage,
     /// The scenario's requirements (a step's, unless it names its own).
     pub requirements: &'a [String],
+    /// The scenario's file, for the ids of its checks.
+    pub file: &'a str,
     /// The template environment.
     pub templates: Templates,
     /// The variables.
@@ -93,7 +97,7 @@ pub async fn play(scenario: &Scenario, stage: &Stage) -> RunRecord {
             duration: started.elapsed(),
         };
     }
-    let mut cx = Ctx::new(stage, &scenario.requirements);
+    let mut cx = Ctx::new(stage, &scenario.requirements, checks::file_of(scenario));
     let span = tracing::debug_span!("scenario", id = %scenario.id);
     let walk = steps(&mut cx, &scenario.steps).instrument(span);
     let stopped = match tokio::time::timeout(SCENARIO_LIMIT, walk).await {
@@ -130,10 +134,12 @@ fn ending(stopped: Option<Stop>) -> Ending {
         Some(Stop::Failed {
             step,
             requirement,
+            check,
             mismatches,
         }) => Ending::Failed {
             step,
             requirement,
+            check,
             unmet: mismatches
                 .into_iter()
                 .map(|m| Unmet {
@@ -185,10 +191,11 @@ fn runs(cx: &Ctx<'_>, step: &Step) -> Result<bool, Stop> {
 
 impl<'a> Ctx<'a> {
     /// A fresh context: the stage's templates and base variables, nothing recorded.
-    pub fn new(stage: &'a Stage, requirements: &'a [String]) -> Self {
+    pub fn new(stage: &'a Stage, requirements: &'a [String], file: &'a str) -> Self {
         Self {
             stage,
             requirements,
+            file,
             templates: Templates::new(|env| stage.register_functions(env)),
             vars: stage.base_vars(),
             exchanges: Vec::new(),
@@ -202,15 +209,23 @@ impl<'a> Ctx<'a> {
     }
 
     /// A failure of `step`, charged to its requirement.
+    /// The step's own check failed.
     pub fn fail(&self, step: &Step, mismatches: Vec<Mismatch>) -> Stop {
-        self.fail_of(step, step.requirement.as_deref(), mismatches)
+        self.fail_of(step, Part::Step, step.requirement.as_deref(), mismatches)
     }
 
-    /// A failure of `step` charged to `requirement` (the scenario's, all of them, when
-    /// none is named).
-    fn fail_of(&self, step: &Step, requirement: Option<&str>, mismatches: Vec<Mismatch>) -> Stop {
+    /// A failure of `part` of `step` charged to `requirement` (the scenario's, all of
+    /// them, when none is named).
+    fn fail_of(
+        &self,
+        step: &Step,
+        part: Part,
+        requirement: Option<&str>,
+        mismatches: Vec<Mismatch>,
+    ) -> Stop {
         Stop::Failed {
             step: self.label(step),
+            check: checks::id(self.file, step, part),
             requirement: requirement
                 .map(str::to_string)
                 .unwrap_or_else(|| self.requirements.join(", ")),
@@ -263,11 +278,11 @@ impl<'a> Ctx<'a> {
         subject: &Subject<'_>,
         vars: &Map<String, Value>,
     ) -> Result<(), Stop> {
-        for group in &step.expect {
+        for (i, group) in step.expect.iter().enumerate() {
             let mismatches = self.mismatches(step, &group.expect, subject, vars)?;
             if !mismatches.is_empty() {
                 let requirement = group.requirement.as_deref().or(step.requirement.as_deref());
-                return Err(self.fail_of(step, requirement, mismatches));
+                return Err(self.fail_of(step, Part::Expect(i), requirement, mismatches));
             }
         }
         Ok(())
@@ -431,6 +446,7 @@ mod tests {
         let failed = ending(Some(Stop::Failed {
             step: "s".into(),
             requirement: "r".into(),
+            check: "f.yaml:3".into(),
             mismatches: vec![Mismatch {
                 expected: "e".into(),
                 actual: "a".into(),
@@ -441,6 +457,7 @@ mod tests {
             Ending::Failed {
                 step: "s".into(),
                 requirement: "r".into(),
+                check: "f.yaml:3".into(),
                 unmet: vec![Unmet {
                     expected: "e".into(),
                     actual: "a".into()

@@ -1,0 +1,90 @@
+//! Which answer mutants the self-test runs, and against which runs of the clean plan:
+//! for each protocol and role, the mutants of every operation its scenarios call on
+//! the IUT (bindings as the built-in simulator's target resolves them), each run only
+//! by the scenarios that call that operation; and "refusal N accepted" for every N up
+//! to the most refusals one scenario expects, run by the scenarios that expect that
+//! many.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::http::HttpClient;
+use crate::mutants::Mutant;
+use crate::scenario::checks;
+use crate::suite::{Job, SuiteError};
+
+/// One mutant and the runs that face it.
+#[derive(Debug, Clone)]
+pub(super) struct MutantRuns {
+    /// `protocol/role`.
+    pub scope: String,
+    /// The mutant.
+    pub mutant: Arc<Mutant>,
+    /// The clean-plan runs that face it.
+    pub plan: Vec<Job>,
+}
+
+/// The mutants of `clean_plan`, in protocol, role and operation order.
+pub(super) async fn plan(clean_plan: &[Job]) -> Result<Vec<MutantRuns>, SuiteError> {
+    let http = HttpClient::new()?;
+    let mut by_scope: BTreeMap<String, Vec<&Job>> = BTreeMap::new();
+    for job in clean_plan {
+        let scope = format!("{}/{}", job.scenario.profile.name(), job.role);
+        by_scope.entry(scope).or_default().push(job);
+    }
+    let mut out = Vec::new();
+    for (scope, jobs) in by_scope {
+        let Some(first) = jobs.first() else {
+            continue;
+        };
+        let profile = first.scenario.profile;
+        let prepared = profile
+            .start_builtin(&first.role, first.variant, &BTreeSet::new(), &http)
+            .await
+            .map_err(|why| SuiteError::Simulator {
+                protocol: profile.name(),
+                role: first.role.clone(),
+                why,
+            })?;
+        let operations: BTreeSet<String> = jobs
+            .iter()
+            .flat_map(|j| checks::operations(&j.scenario))
+            .collect();
+        for operation in &operations {
+            // An operation the stage cannot bind fails every run that calls it anyway.
+            let Ok(binding) = prepared.stage.binding(operation) else {
+                continue;
+            };
+            for mutant in Mutant::of_operation(operation, &binding) {
+                let plan = jobs
+                    .iter()
+                    .filter(|j| checks::operations(&j.scenario).contains(operation))
+                    .map(|j| (*j).clone())
+                    .collect();
+                out.push(MutantRuns {
+                    scope: scope.clone(),
+                    mutant: Arc::new(mutant),
+                    plan,
+                });
+            }
+        }
+        let most = jobs
+            .iter()
+            .map(|j| checks::refusals(&j.scenario))
+            .max()
+            .unwrap_or(0);
+        for nth in 1..=most {
+            let plan = jobs
+                .iter()
+                .filter(|j| checks::refusals(&j.scenario) >= nth)
+                .map(|j| (*j).clone())
+                .collect();
+            out.push(MutantRuns {
+                scope: scope.clone(),
+                mutant: Arc::new(Mutant::AcceptRefused { nth }),
+                plan,
+            });
+        }
+    }
+    Ok(out)
+}
