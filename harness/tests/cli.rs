@@ -619,3 +619,30 @@ fn a_closed_stdout_neither_panics_nor_changes_the_verdict() {
     }
     assert!(dir.join("report.json").is_file());
 }
+
+#[test]
+fn run_and_selftest_work_from_another_folder_with_the_scenarios_path() {
+    // The ONAPI library (fixtures/onapi/library) resolves from the folder that holds
+    // scenarios/, not from the current folder.
+    let elsewhere = temp_dir("elsewhere");
+    let scenarios = root().join("scenarios/onapi");
+    let scenarios = scenarios.to_str().expect("utf-8");
+    let reports = elsewhere.join("reports");
+    let reports = reports.to_str().expect("utf-8");
+    let in_elsewhere = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_crosscheck"))
+            .args(args)
+            .current_dir(&elsewhere)
+            .output()
+            .expect("the binary runs")
+    };
+    let out = in_elsewhere(&["run", scenarios, "--report-dir", reports]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("PASSED on-sp-malformed-notices"), "{all}");
+    assert!(all.contains("PASSED on-sp-unwanted-notices"), "{all}");
+    let out = in_elsewhere(&["selftest", scenarios, "--report-dir", reports]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("clean: all pass"), "{all}");
+}

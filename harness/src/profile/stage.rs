@@ -22,6 +22,7 @@ pub const ENGINE_VARIABLES: &[&str] = &[
     "iut_peer_timeout",
     "iut_credential_header",
     "iut_credential",
+    "suite_dir",
 ];
 
 /// The engine's own operation: move the IUT's test clock forward.

@@ -227,16 +227,15 @@ pub fn with(mut notice: Value, path: &str, value: Value) -> Result<Value, Notice
     Ok(notice)
 }
 
-/// The notices of one folder of the library, as `{name, raw}` (raw: the file's text).
-pub fn library(kind: &str) -> Result<Vec<Value>, NoticeEditError> {
-    let dir = Path::new(LIBRARY).join(kind);
+/// The notices of one folder of the library under the suite folder `root`, as
+/// `{name, raw}` (raw: the file's text).
+pub fn library(root: &Path, kind: &str) -> Result<Vec<Value>, NoticeEditError> {
+    let dir = root.join(LIBRARY).join(kind);
     let entries = std::fs::read_dir(&dir).map_err(|e| {
-        NoticeEditError::from({
-            format!(
-                "cannot read {}: {e} (run from the project folder)",
-                dir.display()
-            )
-        })
+        NoticeEditError::from(format!(
+            "cannot read {}: {e} (the library lives in {LIBRARY} beside the scenarios/ folder)",
+            dir.display()
+        ))
     })?;
     let mut out: Vec<Value> = Vec::new();
     for entry in entries.flatten() {
@@ -287,8 +286,14 @@ pub fn register_functions(env: &mut minijinja::Environment<'static>) {
     );
     env.add_function(
         "notice_library",
-        move |kind: String| -> Result<JValue, JError> {
-            library(&kind).map(|v| to_j(&Value::Array(v))).map_err(jerr)
+        move |state: &minijinja::State, kind: String| -> Result<JValue, JError> {
+            let root = state
+                .lookup("suite_dir")
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_else(|| ".".into());
+            library(Path::new(&root), &kind)
+                .map(|v| to_j(&Value::Array(v)))
+                .map_err(jerr)
         },
     );
     env.add_function("mandatory_fields", move || to_j(&json!(MANDATORY)));

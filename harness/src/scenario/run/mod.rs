@@ -9,6 +9,7 @@ mod poll;
 #[cfg(test)]
 mod testing;
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -189,6 +190,23 @@ fn runs(cx: &Ctx<'_>, step: &Step) -> Result<bool, Stop> {
     }
 }
 
+/// The suite's own folder for a scenario `file`: the one holding the `scenarios/`
+/// folder it is in (fixtures and libraries resolve from there, whatever the current
+/// folder), or the file's own folder when it is in none.
+fn suite_dir(file: &Path) -> PathBuf {
+    let dir = file
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "scenarios"))
+        .and_then(Path::parent)
+        .or_else(|| file.parent())
+        .unwrap_or_else(|| Path::new(""));
+    if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir.to_path_buf()
+    }
+}
+
 impl<'a> Ctx<'a> {
     /// A fresh context: the stage's templates and base variables, nothing recorded.
     pub fn new(stage: &'a Stage, requirements: &'a [String], file: &'a str) -> Self {
@@ -197,7 +215,12 @@ impl<'a> Ctx<'a> {
             requirements,
             file,
             templates: Templates::new(|env| stage.register_functions(env)),
-            vars: stage.base_vars(),
+            vars: {
+                let mut vars = stage.base_vars();
+                let dir = suite_dir(Path::new(file));
+                vars.insert("suite_dir".into(), dir.display().to_string().into());
+                vars
+            },
             exchanges: Vec::new(),
             loop_label: String::new(),
         }
@@ -337,6 +360,18 @@ mod tests {
     use super::testing::{scenario, stage, unmet};
     use super::*;
     use crate::report::model::Outcome;
+
+    #[test]
+    fn the_suite_folder_holds_the_scenarios_folder() {
+        let dir = |f: &str| suite_dir(Path::new(f));
+        assert_eq!(
+            dir("/x/suite/scenarios/onapi/sp/a.yaml"),
+            Path::new("/x/suite")
+        );
+        assert_eq!(dir("scenarios/s2c/provider/a.yaml"), Path::new("."));
+        assert_eq!(dir("/tmp/finding.yaml"), Path::new("/tmp"));
+        assert_eq!(dir("a.yaml"), Path::new("."));
+    }
 
     #[tokio::test]
     async fn a_scenario_whose_need_the_target_lacks_is_skipped_with_the_reason() {
