@@ -33,6 +33,7 @@ pub mod cli;
 pub mod clock;
 pub mod fuzz;
 pub mod http;
+pub mod interrupt;
 pub mod listing;
 pub mod mutants;
 pub mod nulls;

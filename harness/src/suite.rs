@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 use crate::http::printable::printable;
 use crate::http::Redactor;
 use crate::http::{HttpClient, TransportError};
+use crate::interrupt;
 use crate::mutants::{self, Mutant};
 use crate::nulls::{self, NullKind, NullServer};
 use crate::peers::MockPeer;
@@ -261,17 +262,23 @@ pub async fn run_pool(
             .collect();
         set.spawn(async move {
             let _permit = gate.acquire().await;
+            if interrupt::requested().is_some() {
+                // Interrupted: runs not started yet never start.
+                return (index, None);
+            }
             let result = match mutant {
                 Some(mutant) => run_mutant(&job, &mutant, &http).await,
                 None => run_one(&job, &switches, null, &http).await,
             };
-            (index, result)
+            (index, Some(result))
         });
     }
     let mut results = Vec::new();
     while let Some(done) = set.join_next().await {
         let (index, result) = done?;
-        let mut result = result;
+        let Some(mut result) = result else {
+            continue;
+        };
         if quiet[index] {
             observer.advanced();
             // Only the verdict of a quiet run is read; its exchanges would only hold
@@ -388,11 +395,32 @@ pub async fn run_external(
     let quiet = (stage.target.quiet_between, stage.target.quiet_limit);
     let mut results: Vec<ScenarioResult> = Vec::new();
     for s in applicable {
+        if interrupt::requested().is_some() {
+            break;
+        }
         if !results.is_empty() {
             settle(&peer, quiet, &stage.redactor, &mut results).await;
         }
         peer.begin_run(&s.id);
-        let mut result = run_scenario(s, &stage, s.id.clone()).await;
+        let grace_over = async {
+            interrupt::wait().await;
+            tokio::time::sleep(interrupt::GRACE).await;
+        };
+        let mut result = tokio::select! {
+            r = run_scenario(s, &stage, s.id.clone()) => r,
+            () = grace_over => {
+                let job = Job {
+                    scenario: s.clone(),
+                    role: stage.target.role.clone(),
+                    variant: None,
+                    id: s.id.clone(),
+                };
+                errored(&job, format!(
+                    "interrupted: stopped {:.0} s after the signal, before it ended",
+                    interrupt::GRACE.as_secs_f64()
+                ))
+            }
+        };
         peer.end_run();
         transport::judge(&mut result, &stage.target, peer.name(), &peer.requests());
         observer.finished(&result);

@@ -48,14 +48,21 @@ fn builtin_run_passes_and_covers_every_cci_requirement() {
     assert!(!all.contains("sim-token-b") && !all.contains("sim-token-a"));
 }
 
-#[test]
-fn separate_csp_a_passes_clean_and_names_the_requirement_under_a_fault() {
-    let dir = temp_dir("ext-a");
+/// A CSP A target in `dir` on fresh ports: the target file, the simulator's listen
+/// address and peer base, and its port.
+fn external_a(dir: &std::path::Path) -> (std::path::PathBuf, String, String, u16) {
     let (api, mock_b) = (free_port(), free_port());
     let target = dir.join("target.yaml");
     std::fs::write(&target, target_a(api, mock_b, "")).expect("target");
     let listen = format!("127.0.0.1:{api}");
     let peer = format!("http://127.0.0.1:{mock_b}/v1");
+    (target, listen, peer, api)
+}
+
+#[test]
+fn separate_csp_a_passes_clean_and_names_the_requirement_under_a_fault() {
+    let dir = temp_dir("ext-a");
+    let (target, listen, peer, api) = external_a(&dir);
     let report_dir = dir.join("reports");
     let args = [
         "run",
@@ -645,4 +652,58 @@ fn run_and_selftest_work_from_another_folder_with_the_scenarios_path() {
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(all.contains("clean: all pass"), "{all}");
+}
+
+/// Starts `run` of the CSP A suite against a simulator in another process, sends it
+/// `signal` 1.5 s in, and gives the exit code, the output and report.json.
+fn interrupted_run(signal: &str, name: &str) -> (Option<i32>, String, serde_json::Value) {
+    let dir = temp_dir(name);
+    let (target, listen, peer, api) = external_a(&dir);
+    let report_dir = dir.join("reports");
+    let _sim = sim("cci", "csp-a", &listen, Some(&peer), None, api);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_crosscheck"))
+        .args(["run", "scenarios/cci/csp-a", "--target"])
+        .arg(&target)
+        .arg("--report-dir")
+        .arg(&report_dir)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("it ends");
+    let report = std::fs::read_to_string(report_dir.join("report.json")).expect("report.json");
+    (
+        out.status.code(),
+        text(&out),
+        serde_json::from_str(&report).expect("json"),
+    )
+}
+
+#[test]
+fn an_interrupted_run_writes_what_ran_and_never_passes() {
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let (exit, all, report) = interrupted_run(signal, &format!("interrupted{signal}"));
+        assert_eq!(exit, Some(code), "{signal}: {all}");
+        assert!(all.contains("INTERRUPTED: "), "{all}");
+        assert!(!all.contains("PASS: "), "{all}");
+        assert_eq!(report["interrupted"], true, "{report}");
+        let ran = report["scenarios"].as_array().expect("scenarios").len();
+        let not_started = report["not_started"].as_array().expect("not_started").len();
+        assert!(ran >= 1, "what ran before the signal is kept: {report}");
+        assert!(not_started >= 1, "{report}");
+        let planned = std::fs::read_dir(root().join("scenarios/cci/csp-a"))
+            .expect("scenarios")
+            .count();
+        assert!(
+            ran + not_started <= planned,
+            "{ran} + {not_started} of {planned}"
+        );
+    }
 }

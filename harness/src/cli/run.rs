@@ -228,11 +228,14 @@ async fn run(
     let started_at = jiff::Timestamp::now().to_string();
     let started = Instant::now();
     let console = Console::from_env();
+    crate::interrupt::listen();
+    let planned: Vec<String>;
     let (target, target_name, roles, results) = match target {
         Some((path, target)) => {
             let name = target.name.clone();
             let role = (target.profile.name(), target.role.clone());
             let listens = target.mock_peers.clone();
+            planned = scenarios.iter().map(|s| s.id.clone()).collect();
             let results = match suite::run_external(target, &scenarios, &console, report_dir).await
             {
                 Err(e @ suite::SuiteError::Counterpart { peer, .. }) => {
@@ -250,6 +253,7 @@ async fn run(
             let roles = output.roles.clone();
             let names: Vec<String> = roles.iter().map(|(_, r)| r.clone()).collect();
             let plan = suite::plan_builtin(&scenarios, &names);
+            planned = plan.iter().map(|j| j.id.clone()).collect();
             console.planned(plan.len());
             let expected = report::last_durations(report_dir);
             let results =
@@ -283,5 +287,21 @@ async fn run(
     .with_strict(strict)
     .with_virtual_time(virtual_time)
     .with_selection(output.selection.clone(), output.partition);
-    finish(&report, report_dir, formats, &console)
+    let report = match crate::interrupt::requested() {
+        Some(_) => {
+            let ran: BTreeSet<&str> = report.scenarios.iter().map(|r| r.id.as_str()).collect();
+            let not_started = planned
+                .iter()
+                .filter(|id| !ran.contains(id.as_str()))
+                .cloned()
+                .collect();
+            report.with_interruption(not_started)
+        }
+        None => report,
+    };
+    let exit = finish(&report, report_dir, formats, &console)?;
+    Ok(match crate::interrupt::requested() {
+        Some(signal) => Exit::Code(u8::try_from(crate::interrupt::exit_code(signal)).unwrap_or(1)),
+        None => exit,
+    })
 }

@@ -130,13 +130,19 @@ impl Console {
     /// The closing line: totals, time and the reports written.
     pub fn summary_line(&self, report: &RunReport, written: &[String]) -> String {
         let s = &report.summary;
-        let verdict = if report.all_passed() {
+        let verdict = if report.interrupted {
+            self.paint("1;31", "INTERRUPTED")
+        } else if report.all_passed() {
             self.paint("1;32", "PASS")
         } else {
             self.paint("1;31", "FAIL")
         };
+        let not_started = match report.not_started.len() {
+            0 => String::new(),
+            n => format!(", {n} not started"),
+        };
         format!(
-            "{verdict}: {}: {} passed, {} failed, {} errored, {} skipped, {} warnings ({:.1} s{}); reports: {}",
+            "{verdict}: {}{not_started}: {} passed, {} failed, {} errored, {} skipped, {} warnings ({:.1} s{}); reports: {}",
             s.runs_of_scenarios(),
             s.passed,
             s.failed,

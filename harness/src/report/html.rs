@@ -89,7 +89,7 @@ pub fn render(report: &RunReport) -> Result<String, super::ReportError> {
             s => &report.summary,
             runs => report.summary.runs_of_scenarios(),
             requirements => requirements,
-            verdict => if report.all_passed() { "PASS" } else { "FAIL" },
+            verdict => report.verdict(),
             all_passed => report.all_passed(),
         },
     )

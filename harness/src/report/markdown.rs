@@ -29,8 +29,15 @@ pub(crate) fn cell(text: &str) -> String {
 pub fn render(report: &RunReport) -> String {
     let s = &report.summary;
     let mut out = String::new();
-    let verdict = if report.all_passed() { "PASS" } else { "FAIL" };
-    let _ = writeln!(out, "# crosscheck: {verdict}\n");
+    let _ = writeln!(out, "# crosscheck: {}\n", report.verdict());
+    if report.interrupted {
+        let _ = writeln!(
+            out,
+            "- **interrupted** by a signal: {} runs never started ({})",
+            report.not_started.len(),
+            cell(&report.not_started.join(", "))
+        );
+    }
     let _ = writeln!(out, "- target: {}", cell(&report.target));
     let _ = writeln!(out, "- started: {}", report.started_at);
     let _ = writeln!(

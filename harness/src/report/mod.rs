@@ -285,6 +285,26 @@ mod tests {
     }
 
     #[test]
+    fn an_interrupted_run_never_passes_and_says_what_never_started() {
+        let mut r = sample();
+        r.scenarios.retain(|s| s.outcome == Outcome::Passed);
+        let r = RunReport::new("crosscheck", "t", "now".into(), 1, &["X-01"], r.scenarios);
+        assert_eq!(r.verdict(), "PASS");
+        let r = r.with_interruption(vec!["demo-later".into()]);
+        assert!(!r.all_passed());
+        assert_eq!(r.verdict(), "INTERRUPTED");
+        let md = Format::Markdown.render(&r).expect("renders");
+        assert!(md.starts_with("# crosscheck: INTERRUPTED"), "{md}");
+        assert!(md.contains("1 runs never started (demo-later)"), "{md}");
+        let json: serde_json::Value =
+            serde_json::from_str(&Format::Json.render(&r).expect("renders")).expect("json");
+        assert_eq!(
+            (&json["interrupted"], &json["not_started"]),
+            (&serde_json::json!(true), &serde_json::json!(["demo-later"]))
+        );
+    }
+
+    #[test]
     fn junit_snapshot() {
         insta::assert_snapshot!(Format::Junit.render(&sample()).expect("renders"));
     }

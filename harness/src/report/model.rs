@@ -191,6 +191,12 @@ pub struct RunReport {
     /// Which part of a partitioned run this is (absent: a whole run, or a merge).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<Partition>,
+    /// Whether a signal stopped the run before everything ran: it never passes then.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+    /// Report ids of the runs an interruption kept from starting.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_started: Vec<String>,
     /// Every scenario run.
     pub scenarios: Vec<ScenarioResult>,
 }
@@ -285,6 +291,8 @@ impl RunReport {
             strict: false,
             selection: Selection::default(),
             partition: None,
+            interrupted: false,
+            not_started: Vec::new(),
             clock: "real".to_string(),
             scenarios,
         }
@@ -322,10 +330,29 @@ impl RunReport {
         self
     }
 
-    /// Whether the run passes: nothing failed or errored, and, when strict, nothing
-    /// warned either.
+    /// The one-word verdict: PASS, FAIL, or INTERRUPTED (a stopped run never passes).
+    pub fn verdict(&self) -> &'static str {
+        if self.interrupted {
+            "INTERRUPTED"
+        } else if self.all_passed() {
+            "PASS"
+        } else {
+            "FAIL"
+        }
+    }
+
+    /// Marks the run as interrupted, with the runs that never started.
+    pub fn with_interruption(mut self, not_started: Vec<String>) -> Self {
+        self.interrupted = true;
+        self.not_started = not_started;
+        self
+    }
+
+    /// Whether the run passes: it was not interrupted, nothing failed or errored, and,
+    /// when strict, nothing warned either.
     pub fn all_passed(&self) -> bool {
-        self.summary.failed == 0
+        !self.interrupted
+            && self.summary.failed == 0
             && self.summary.errored == 0
             && !(self.strict && self.summary.warnings > 0)
     }

@@ -228,6 +228,11 @@ pub fn merge(shards: Vec<Shard>, strict: bool) -> Result<RunReport, MergeError> 
     merged.target_name.clone_from(&whole.target_name);
     merged.clock.clone_from(&whole.clock);
     merged.harness_version.clone_from(&whole.harness_version);
+    merged.interrupted = shards.iter().any(|s| s.report.interrupted);
+    merged.not_started = shards
+        .iter()
+        .flat_map(|s| s.report.not_started.iter().cloned())
+        .collect();
     Ok(merged)
 }
 

@@ -365,10 +365,10 @@ mod tests {
     fn the_suite_folder_holds_the_scenarios_folder() {
         let dir = |f: &str| suite_dir(Path::new(f));
         assert_eq!(
-            dir("/x/suite/scenarios/onapi/sp/a.yaml"),
+            dir("/x/suite/scenarios/proto/role/a.yaml"),
             Path::new("/x/suite")
         );
-        assert_eq!(dir("scenarios/s2c/provider/a.yaml"), Path::new("."));
+        assert_eq!(dir("scenarios/proto/role/a.yaml"), Path::new("."));
         assert_eq!(dir("/tmp/finding.yaml"), Path::new("/tmp"));
         assert_eq!(dir("a.yaml"), Path::new("."));
     }
