@@ -92,14 +92,6 @@ impl Mutant {
         }
     }
 
-    /// The operation whose answers it changes, if it is bound to one.
-    pub fn operation(&self) -> Option<&str> {
-        match self {
-            Mutant::Answer { operation, .. } => Some(operation),
-            Mutant::AcceptRefused { .. } => None,
-        }
-    }
-
     /// Whether it changes only the body of success answers, not a status.
     pub fn changes_only_bodies(&self) -> bool {
         match self {

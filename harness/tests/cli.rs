@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{crosscheck, free_port, root, sim, temp_dir, text};
+use common::{crosscheck, free_port, root, sim, spawn_crosscheck, temp_dir, text};
 use serde_json::Value;
 
 fn target_a(api_port: u16, mock_b_port: u16, extra: &str) -> String {
@@ -610,13 +610,7 @@ fn a_closed_stdout_neither_panics_nor_changes_the_verdict() {
         vec!["list"],
         vec!["run", "--report-dir", dir.to_str().expect("utf-8")],
     ] {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crosscheck"))
-            .args(&args)
-            .current_dir(root())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("the binary runs");
+        let mut child = spawn_crosscheck(&args);
         // Close the reading end before the binary writes anything.
         drop(child.stdout.take());
         let out = child.wait_with_output().expect("exits");
@@ -661,16 +655,14 @@ fn interrupted_run(signal: &str, name: &str) -> (Option<i32>, String, serde_json
     let (target, listen, peer, api) = external_a(&dir);
     let report_dir = dir.join("reports");
     let _sim = sim("cci", "csp-a", &listen, Some(&peer), None, api);
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_crosscheck"))
-        .args(["run", "scenarios/cci/csp-a", "--target"])
-        .arg(&target)
-        .arg("--report-dir")
-        .arg(&report_dir)
-        .current_dir(root())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
+    let child = spawn_crosscheck(&[
+        "run",
+        "scenarios/cci/csp-a",
+        "--target",
+        target.to_str().expect("utf-8"),
+        "--report-dir",
+        report_dir.to_str().expect("utf-8"),
+    ]);
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let killed = std::process::Command::new("kill")
         .args([signal, &child.id().to_string()])

@@ -133,13 +133,7 @@ pub async fn run(
     }
     for m in mutant_plan::plan(&clean_plan).await? {
         let name = m.mutant.name();
-        let legal = m.plan.first().and_then(|job| {
-            let free = job.scenario.profile.free_answer_bodies();
-            free.iter()
-                .find(|f| f.role == job.role && m.mutant.operation() == Some(f.operation))
-                .filter(|_| m.mutant.changes_only_bodies())
-                .map(|f| f.why)
-        });
+        let legal = m.legal;
         matrix.mutants.entry(m.scope.clone()).or_default().insert(
             name.clone(),
             MutantScore {

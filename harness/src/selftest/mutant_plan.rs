@@ -22,6 +22,8 @@ pub(super) struct MutantRuns {
     pub mutant: Arc<Mutant>,
     /// The clean-plan runs that face it.
     pub plan: Vec<Job>,
+    /// Why its surviving is legal, when the protocol leaves free the bodies it changes.
+    pub legal: Option<&'static str>,
 }
 
 /// The mutants of `clean_plan`, in protocol, role and operation order.
@@ -55,7 +57,12 @@ pub(super) async fn plan(clean_plan: &[Job]) -> Result<Vec<MutantRuns>, SuiteErr
             let Ok(binding) = prepared.stage.binding(operation) else {
                 continue;
             };
+            let free = profile
+                .free_answer_bodies()
+                .iter()
+                .find(|f| f.role == first.role && f.operation == operation.as_str());
             for mutant in Mutant::of_operation(operation, &binding) {
+                let legal = free.filter(|_| mutant.changes_only_bodies()).map(|f| f.why);
                 let plan = jobs
                     .iter()
                     .filter(|j| checks::operations(&j.scenario).contains(operation))
@@ -65,6 +72,7 @@ pub(super) async fn plan(clean_plan: &[Job]) -> Result<Vec<MutantRuns>, SuiteErr
                     scope: scope.clone(),
                     mutant: Arc::new(mutant),
                     plan,
+                    legal,
                 });
             }
         }
@@ -83,6 +91,7 @@ pub(super) async fn plan(clean_plan: &[Job]) -> Result<Vec<MutantRuns>, SuiteErr
                 scope: scope.clone(),
                 mutant: Arc::new(Mutant::AcceptRefused { nth }),
                 plan,
+                legal: None,
             });
         }
     }

@@ -33,6 +33,18 @@ pub fn crosscheck(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Starts the binary with `args` in the project folder, stdout and stderr piped, and
+/// leaves it running.
+pub fn spawn_crosscheck(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_crosscheck"))
+        .args(args)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs")
+}
+
 /// A loopback port nobody listens on, given out once per test process. It lies below
 /// the kernel's ephemeral range (32768 and up on Linux), so nothing that binds port 0
 /// (the self-test binds hundreds at once, in a test running beside this one) can take
