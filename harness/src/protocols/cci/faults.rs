@@ -165,7 +165,7 @@ impl FaultTable for Fault {
             Fault::BFailOpen => ("b-fail-open", "CCI-B-06", "proceeds to NEGOTIATION when A answers 5xx or does not answer in time"),
             Fault::BLenientKeyValid => ("b-lenient-keyvalid", "CCI-B-06", "treats anything but a JSON false (missing, \"false\", null) as valid"),
             Fault::BConfirmsTwice => ("b-confirms-twice", "CCI-B-02", "sends the confirmation twice"),
-            Fault::BReconfirmsLater => ("b-reconfirms-later", "CCI-B-02", "once in NEGOTIATION, confirms the key with A once more 200 ms later"),
+            Fault::BReconfirmsLater => ("b-reconfirms-later", "CCI-B-02", "once in NEGOTIATION, confirms the key with A once more when the connection is next read"),
             Fault::BWrongCaller => ("b-wrong-caller", "CCI-B-02", "names A instead of itself as the caller in the confirm path"),
             Fault::BNoCredentials => ("b-no-credentials", "CCI-B-02", "sends the confirmation without credentials"),
             Fault::BReencodesKey => ("b-reencodes-key", "CCI-B-02", "re-serializes the key with sorted fields before sending it"),

@@ -25,6 +25,8 @@ pub const FAILED: &str = "FAILED";
 struct Connection {
     id: String,
     state: &'static str,
+    /// The confirmation `b-reconfirms-later` sends again on the next read.
+    reconfirm: Option<HttpRequest>,
 }
 
 /// Why B refuses a key locally, without asking A.
@@ -208,13 +210,6 @@ impl CspB {
                 _ => FAILED,
             },
         };
-        if state == NEGOTIATION && self.config.has(Fault::BReconfirmsLater) {
-            let (http, timeout) = (self.http.clone(), self.config.peer_timeout);
-            tokio::spawn(async move {
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                let _ = http.send(&request, timeout).await;
-            });
-        }
         state
     }
 }
@@ -285,6 +280,7 @@ async fn accept(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response
         Connection {
             id: id.clone(),
             state: initial,
+            reconfirm: None,
         },
     );
     if !b.config.has(Fault::BNoConfirm) {
@@ -292,11 +288,14 @@ async fn accept(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response
         let id = id.clone();
         tokio::spawn(async move {
             let next = b.ask_a(&environment, &presented).await;
+            let reconfirm = (next == NEGOTIATION && b.config.has(Fault::BReconfirmsLater))
+                .then(|| b.confirm_request(&environment, &presented));
             let mut connections = b.connections();
             if next == "DELETED" {
                 connections.remove(&id);
             } else if let Some(c) = connections.get_mut(&id) {
                 c.state = next;
+                c.reconfirm = reconfirm;
             }
         });
     }
@@ -308,6 +307,15 @@ async fn accept(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response
 }
 
 async fn read(State(b): State<Arc<CspB>>, Path(id): Path<String>) -> Response {
+    // Taken under the lock, sent without it: the confirmation reaches A before the read
+    // is answered, so the fault is seen the same way on any clock.
+    let reconfirm = b
+        .connections()
+        .get_mut(&id)
+        .and_then(|c| c.reconfirm.take());
+    if let Some(request) = reconfirm {
+        let _ = b.http.send(&request, b.config.peer_timeout).await;
+    }
     match b.connections().get(&id) {
         Some(c) if c.state == FAILED && b.config.has(Fault::BGet500AfterFailure) => {
             error(StatusCode::INTERNAL_SERVER_ERROR, "confirmation failed")
