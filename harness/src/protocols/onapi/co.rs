@@ -21,6 +21,9 @@ use super::variation::Variation;
 use crate::clock::TestClock;
 use crate::http::{HttpClient, HttpRequest, HttpResponse};
 
+/// `co-retries-without-end`: its pause between tries, and how many it makes.
+const ENDLESS_PAUSE: Duration = Duration::from_secs(1);
+const ENDLESS_TRIES: u32 = 60;
 /// The longest Retry-After the CO honours (longer ones count as this).
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 /// 429 answers the CO puts up with per notice.
@@ -230,6 +233,9 @@ impl CoSim {
                         },
                         _ => cfg.backoff,
                     }
+                }
+                _ if cfg.has(Fault::CoRetriesWithoutEnd) && attempts < ENDLESS_TRIES => {
+                    ENDLESS_PAUSE
                 }
                 400..=499 if cfg.has(Fault::CoRetries400) && attempts < 3 => cfg.backoff,
                 400..=499 => return self.set(&id, "FAILED", attempts),

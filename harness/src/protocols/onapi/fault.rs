@@ -44,6 +44,8 @@ pub enum Fault {
     CoRetriesWithoutBackoff,
     /// CO: gives up after the first 5xx.
     CoNoRetry,
+    /// CO: retries every refused notice (4xx or 5xx) once a second, 60 times.
+    CoRetriesWithoutEnd,
 }
 
 /// Every fault, in listing order.
@@ -67,6 +69,7 @@ pub const ALL: &[Fault] = &[
     Fault::CoRetries400,
     Fault::CoRetriesWithoutBackoff,
     Fault::CoNoRetry,
+    Fault::CoRetriesWithoutEnd,
 ];
 
 impl FaultTable for Fault {
@@ -165,6 +168,11 @@ impl FaultTable for Fault {
                 "retries 5xx at once, up to 25 times",
             ),
             Fault::CoNoRetry => ("co-no-retry", "ON-CO-03", "gives up after the first 5xx"),
+            Fault::CoRetriesWithoutEnd => (
+                "co-retries-without-end",
+                "ON-CO-03",
+                "retries every notice the SP refuses (4xx or 5xx) once a second, 60 times",
+            ),
         }
     }
 }

@@ -53,6 +53,13 @@ pub enum Fault {
     DeleteWaitsForSink,
     /// A wrong method on a served path gets 405 without an `Allow` header.
     MethodNotAllowedWithoutAllow,
+    /// Every AVAILABLE session with a sink is reported AVAILABLE again every 0.3 s.
+    RepeatsAvailable,
+    /// A DELETE_REQUESTED event is sent again every 0.3 s for 10 s, though the sink
+    /// took it.
+    RepeatsDeleteEvent,
+    /// A deleted session's sink stays subscribed: later events also go to it.
+    KeepsDeletedSinks,
 }
 
 /// Every fault, in listing order.
@@ -80,6 +87,9 @@ pub const ALL: &[Fault] = &[
     Fault::AnswersUnknownPaths,
     Fault::DeleteWaitsForSink,
     Fault::MethodNotAllowedWithoutAllow,
+    Fault::RepeatsAvailable,
+    Fault::RepeatsDeleteEvent,
+    Fault::KeepsDeletedSinks,
 ];
 
 impl FaultTable for Fault {
@@ -210,6 +220,21 @@ impl FaultTable for Fault {
                 "405-without-allow",
                 "X-03",
                 "answers a wrong method on a served path 405 without an Allow header",
+            ),
+            Fault::RepeatsAvailable => (
+                "repeats-available",
+                "S2C-10",
+                "reports every AVAILABLE session with a sink as AVAILABLE again every 0.3 s, though nothing changed",
+            ),
+            Fault::RepeatsDeleteEvent => (
+                "repeats-delete-event",
+                "S2C-10",
+                "sends each DELETE_REQUESTED event again every 0.3 s for 10 s, though the sink answered 2xx",
+            ),
+            Fault::KeepsDeletedSinks => (
+                "keeps-deleted-sinks",
+                "S2C-10",
+                "keeps a deleted session's sink subscribed: later sessions' events also go to it",
             ),
         }
     }

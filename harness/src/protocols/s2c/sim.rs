@@ -27,6 +27,10 @@ const REQUESTED_FOR: Duration = Duration::from_millis(300);
 const LATE_BY: Duration = Duration::from_millis(800);
 /// How long one notification may take.
 const NOTIFY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often `repeats-available` and `repeats-delete-event` send again.
+const REPEAT_EVERY: Duration = Duration::from_millis(300);
+/// How many times `repeats-delete-event` sends an event again (10 s of them).
+const REPEATS: usize = 33;
 
 /// An error answer in the CAMARA shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +115,10 @@ struct Books {
     last_sink: HashMap<String, Sink>,
     /// Bandwidth held by nothing (`half-created-on-capacity`, `assessment-reserves`).
     leaked: u64,
+    /// `keeps-deleted-sinks`: the sinks of deleted sessions.
+    deleted_sinks: Vec<Sink>,
+    /// `repeats-available`: when AVAILABLE was last reported again.
+    repeated_at: Duration,
 }
 
 /// The reference provider.
@@ -383,6 +391,9 @@ impl Provider {
             } else {
                 Vec::new()
             };
+            if let (Some(sink), true) = (&s.sink, self.config.has(Fault::KeepsDeletedSinks)) {
+                books.deleted_sinks.push(sink.clone());
+            }
             (self.session_json(&s), sending)
         };
         if self.config.has(Fault::DeleteWaitsForSink) {
@@ -437,6 +448,16 @@ impl Provider {
                 gone.push(s.id.clone());
             }
         }
+        if self.config.has(Fault::RepeatsAvailable) && now >= books.repeated_at + REPEAT_EVERY {
+            books.repeated_at = now;
+            changed.extend(
+                books
+                    .sessions
+                    .values()
+                    .filter(|s| s.status == Status::Available && s.sink.is_some())
+                    .cloned(),
+            );
+        }
         for s in changed {
             self.notify(&books, &s, "AVAILABLE", None);
         }
@@ -480,19 +501,42 @@ impl Provider {
         } else {
             Duration::ZERO
         };
+        let repeats =
+            if info == Some("DELETE_REQUESTED") && self.config.has(Fault::RepeatsDeleteEvent) {
+                REPEATS
+            } else {
+                0
+            };
+        // `keeps-deleted-sinks`: after the session's own sink, in one task, so the
+        // order of arrival is fixed.
+        let stale: Vec<HttpRequest> = books
+            .deleted_sinks
+            .iter()
+            .filter(|old| old.token != sink.token)
+            .map(|old| self.event_request(old, s, status, info))
+            .collect();
         (0..copies)
-            .map(|_| {
+            .map(|copy| {
                 let request = self.event_request(&sink, s, status, info);
+                let then = if copy == 0 { stale.clone() } else { Vec::new() };
                 let http = self.http.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(delay).await;
-                    match http.send(&request, NOTIFY_TIMEOUT).await {
+                    let took = match http.send(&request, NOTIFY_TIMEOUT).await {
                         Ok(answer) => (200..300).contains(&answer.status),
                         Err(e) => {
                             tracing::debug!("s2c simulator: notification to the sink failed: {e}");
                             false
                         }
+                    };
+                    for extra in &then {
+                        let _ = http.send(extra, NOTIFY_TIMEOUT).await;
                     }
+                    for _ in 0..repeats {
+                        tokio::time::sleep(REPEAT_EVERY).await;
+                        let _ = http.send(&request, NOTIFY_TIMEOUT).await;
+                    }
+                    took
                 })
             })
             .collect()
