@@ -29,6 +29,7 @@ macro_rules! tell {
 }
 
 pub mod answer_fuzz;
+pub mod certify;
 pub mod cli;
 pub mod clock;
 pub mod fuzz;
@@ -42,10 +43,12 @@ pub mod profile;
 pub mod protocols;
 pub mod raw_request;
 pub mod report;
+pub mod requirement_book;
 pub mod scenario;
 pub mod selftest;
 pub mod server;
 pub mod suite;
 pub mod tls;
 pub mod transport;
+pub mod waivers;
 pub mod yaml;

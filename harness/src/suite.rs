@@ -155,6 +155,7 @@ fn errored(job: &Job, reason: String) -> ScenarioResult {
         warnings: vec![],
         exchanges: vec![],
         late_traffic: vec![],
+        waiver: None,
         source: job.scenario.source.clone(),
     }
 }

@@ -48,21 +48,10 @@ fn builtin_run_passes_and_covers_every_cci_requirement() {
     assert!(!all.contains("sim-token-b") && !all.contains("sim-token-a"));
 }
 
-/// A CSP A target in `dir` on fresh ports: the target file, the simulator's listen
-/// address and peer base, and its port.
-fn external_a(dir: &std::path::Path) -> (std::path::PathBuf, String, String, u16) {
-    let (api, mock_b) = (free_port(), free_port());
-    let target = dir.join("target.yaml");
-    std::fs::write(&target, target_a(api, mock_b, "")).expect("target");
-    let listen = format!("127.0.0.1:{api}");
-    let peer = format!("http://127.0.0.1:{mock_b}/v1");
-    (target, listen, peer, api)
-}
-
 #[test]
 fn separate_csp_a_passes_clean_and_names_the_requirement_under_a_fault() {
     let dir = temp_dir("ext-a");
-    let (target, listen, peer, api) = external_a(&dir);
+    let (target, listen, peer, api) = common::external_cci_a(&dir);
     let report_dir = dir.join("reports");
     let args = [
         "run",
@@ -652,7 +641,7 @@ fn run_and_selftest_work_from_another_folder_with_the_scenarios_path() {
 /// `signal` 1.5 s in, and gives the exit code, the output and report.json.
 fn interrupted_run(signal: &str, name: &str) -> (Option<i32>, String, serde_json::Value) {
     let dir = temp_dir(name);
-    let (target, listen, peer, api) = external_a(&dir);
+    let (target, listen, peer, api) = common::external_cci_a(&dir);
     let report_dir = dir.join("reports");
     let _sim = sim("cci", "csp-a", &listen, Some(&peer), None, api);
     let child = spawn_crosscheck(&[

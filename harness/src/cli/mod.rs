@@ -19,6 +19,7 @@ use crate::report::console::Console;
 use crate::report::coverage;
 use crate::scenario::{load_paths, Scenario};
 
+mod certify;
 mod fuzz;
 mod run;
 mod sim;
@@ -73,6 +74,52 @@ enum Command {
     List {
         /// Scenario files or folders (default: scenarios/).
         paths: Vec<PathBuf>,
+    },
+    /// Print the requirement catalogue in full: each requirement's statement, source,
+    /// how the suite checks it and the scenarios citing it. A protocol's own, then the
+    /// cross-cutting ones (PROTOCOL `cross-cutting`: those alone).
+    Requirements {
+        /// Protocol (default: all).
+        protocol: Option<String>,
+        /// text, md or json.
+        #[arg(long, default_value = "text", value_parser = ["text", "md", "json"])]
+        format: String,
+        /// Write every book's Markdown to DIR/<book>.md instead (docs/requirements).
+        #[arg(long, value_name = "DIR")]
+        docs: Option<PathBuf>,
+        /// The suite whose scenarios are listed (default: scenarios/, left out when it
+        /// is not there).
+        #[arg(long)]
+        scenarios: Option<PathBuf>,
+    },
+    /// List the certification profiles: rules, optional features, pinned suite.
+    Profiles {
+        /// Print the pins file for the suite in --scenarios instead
+        /// (harness/src/certify/pins.txt).
+        #[arg(long)]
+        pins: bool,
+        /// The scenarios folder (for --pins).
+        #[arg(long, default_value = "scenarios")]
+        scenarios: PathBuf,
+    },
+    /// Make an Ed25519 key pair for signing certification bundles.
+    Keygen {
+        /// The folder the two key files go to.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Run a certification profile's whole suite against --target on real time, with
+    /// this build's self-test, and write a signed bundle.
+    Certify(certify::CertifyArgs),
+    /// Check a certification bundle offline: every hash, the signature, and the
+    /// certificate's verdict recomputed from report.json. Exit 1 names the first file
+    /// that does not hold.
+    Verify {
+        /// The bundle folder.
+        bundle: PathBuf,
+        /// The signer's public key (`crosscheck keygen`).
+        #[arg(long)]
+        public_key: PathBuf,
     },
     /// Validate scenario files.
     Check {
@@ -250,12 +297,22 @@ async fn dispatch(
     match command {
         Command::Run(args) => run::run_command(args, virtual_time).await,
         Command::Merge(args) => run::merge_command(args),
+        Command::Profiles { pins, scenarios } => certify::profiles_command(pins, scenarios),
+        Command::Keygen { out } => certify::keygen_command(&out),
+        Command::Certify(args) => certify::certify_command(args).await,
+        Command::Verify { bundle, public_key } => certify::verify_command(&bundle, &public_key),
         Command::Sim(args) => sim::sim_command(args, matches).await,
         Command::Fuzz(args) => fuzz::fuzz_command(args).await,
         Command::Faults { protocol } => {
             show!("{}", crate::listing::faults(&chosen(protocol.as_deref())?));
             Ok(Exit::Code(0))
         }
+        Command::Requirements {
+            protocol,
+            format,
+            docs,
+            scenarios,
+        } => requirements_command(protocol.as_deref(), &format, docs, scenarios),
         Command::Variations { protocol } => {
             show!(
                 "{}",
@@ -337,6 +394,59 @@ fn protocol_and_role(protocol: &str, role: &str) -> anyhow::Result<&'static dyn 
 }
 
 /// The protocol named, or all of them.
+fn requirements_command(
+    protocol: Option<&str>,
+    format: &str,
+    docs: Option<PathBuf>,
+    suite: Option<PathBuf>,
+) -> anyhow::Result<Exit> {
+    use crate::requirement_book::{self as book, CROSS_CUTTING};
+    let loaded = match suite {
+        Some(path) => Some(load(vec![path])?),
+        None if std::path::Path::new("scenarios").is_dir() => Some(load(Vec::new())?),
+        None => None,
+    };
+    let citations: Option<Vec<book::Citation<'_>>> = loaded.as_ref().map(|all| {
+        all.iter()
+            .map(|s| (s.id.as_str(), s.requirements.as_slice()))
+            .collect()
+    });
+    let profiles = match protocol {
+        Some(CROSS_CUTTING) | None => {
+            if protocol.is_some() {
+                Vec::new()
+            } else {
+                protocols::all().to_vec()
+            }
+        }
+        Some(p) => chosen(Some(p))?,
+    };
+    let books = book::books(&profiles, citations.as_deref())?;
+    if let Some(dir) = docs {
+        std::fs::create_dir_all(&dir).with_context(|| format!("{}", dir.display()))?;
+        for b in &books {
+            let path = dir.join(format!("{}.md", b.name));
+            std::fs::write(&path, book::render_markdown(b))
+                .with_context(|| format!("{}", path.display()))?;
+            say!("wrote {}", path.display());
+        }
+        return Ok(Exit::Code(0));
+    }
+    match format {
+        "json" => show!("{}", serde_json::to_string_pretty(&books)?),
+        "md" => show!(
+            "{}",
+            books
+                .iter()
+                .map(book::render_markdown)
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        _ => show!("{}", book::render_text(&books)),
+    }
+    Ok(Exit::Code(0))
+}
+
 fn chosen(protocol: Option<&str>) -> anyhow::Result<Vec<&'static dyn Profile>> {
     let Some(p) = protocol else {
         return Ok(protocols::all().to_vec());

@@ -9,12 +9,14 @@ use std::time::Instant;
 use anyhow::{anyhow, bail};
 
 use super::{check_jobs, check_writable, load, Exit};
+use crate::profile::capabilities::Capabilities;
 use crate::profile::target::Target;
 use crate::protocols;
 use crate::report::console::{Console, Observer as _};
 use crate::report::{self, coverage, Format, Partition, RunReport, Selection};
 use crate::scenario::Scenario;
 use crate::suite;
+use crate::waivers::Waivers;
 
 /// `crosscheck run`'s arguments.
 #[derive(Debug, clap::Args)]
@@ -45,6 +47,13 @@ pub(super) struct RunArgs {
     /// against --target always use real time).
     #[arg(long)]
     pub(super) real_time: bool,
+    /// The vendor's capability statement (instead of the target's `capabilities:`):
+    /// scenarios needing an unclaimed feature are `not applicable`. Needs --target.
+    #[arg(long, value_name = "FILE")]
+    pub(super) capabilities: Option<PathBuf>,
+    /// Waivers: failures they cover are `waived`, never `passed`.
+    #[arg(long, value_name = "FILE")]
+    pub(super) waivers: Option<PathBuf>,
 }
 
 /// `crosscheck merge`'s arguments.
@@ -84,15 +93,17 @@ pub(super) async fn run_command(args: RunArgs, virtual_time: bool) -> anyhow::Re
         jobs,
         partition,
         report,
+        capabilities,
+        waivers,
         ..
     } = args;
+    let waivers = load_waivers(waivers.as_deref())?;
     check_jobs(jobs)?;
     let formats = report.formats()?;
     let (report_dir, strict) = (report.report_dir, report.strict);
     let mut scenarios = load(paths)?;
     let mut output = Output {
         dir: &report_dir,
-        formats: &formats,
         suite_digest: report::digest::of_sources(scenarios.iter().map(|s| s.source.as_str()))?,
         selection: Selection {
             protocol: protocol.clone(),
@@ -118,13 +129,15 @@ pub(super) async fn run_command(args: RunArgs, virtual_time: bool) -> anyhow::Re
     // others have many.
     let target = match target {
         Some(path) => {
-            let loaded = Target::load(&path, protocols::all())
-                .map_err(|e| anyhow!("invalid target file: {e}"))?;
+            let loaded = load_target(&path, capabilities.as_deref())?;
             scenarios.retain(|s| suite::applies(s, &loaded));
             if scenarios.is_empty() {
                 bail!("no scenario applies to the target's protocol, role and variant");
             }
             Some((path, loaded))
+        }
+        None if capabilities.is_some() => {
+            bail!("--capabilities: a capability statement needs --target")
         }
         None => None,
     };
@@ -149,7 +162,42 @@ pub(super) async fn run_command(args: RunArgs, virtual_time: bool) -> anyhow::Re
         // A part may be empty (more parts than scenarios): it still writes its
         // report, so the parts merge.
     }
-    run(scenarios, target, jobs, strict, &output, virtual_time).await
+    let report = execute(
+        scenarios,
+        target,
+        jobs,
+        strict,
+        &output,
+        virtual_time,
+        waivers.as_ref(),
+    )
+    .await?;
+    let exit = finish(&report, &report_dir, &formats, &Console::from_env())?;
+    Ok(match crate::interrupt::requested() {
+        Some(signal) => Exit::Code(u8::try_from(crate::interrupt::exit_code(signal)).unwrap_or(1)),
+        None => exit,
+    })
+}
+
+/// A target file, with the capability statement of `capabilities` when given.
+pub(super) fn load_target(
+    path: &std::path::Path,
+    capabilities: Option<&std::path::Path>,
+) -> anyhow::Result<Target> {
+    let mut target =
+        Target::load(path, protocols::all()).map_err(|e| anyhow!("invalid target file: {e}"))?;
+    if let Some(file) = capabilities {
+        let claim = Capabilities::load(file, target.profile, &target.role, target.variant())
+            .map_err(|e| anyhow!("invalid capability statement: {e}"))?;
+        target.capabilities = Some(claim);
+    }
+    Ok(target)
+}
+
+/// The waivers of `--waivers`, if given.
+pub(super) fn load_waivers(path: Option<&std::path::Path>) -> anyhow::Result<Option<Waivers>> {
+    path.map(|p| Waivers::load(p).map_err(|e| anyhow!("invalid waivers file: {e}")))
+        .transpose()
 }
 
 /// `crosscheck merge`: one report from the parts of a partitioned run, or (when the
@@ -174,17 +222,17 @@ fn line_of(path: &std::path::Path, needle: &str) -> Option<usize> {
 }
 
 /// Where and how `run` writes its reports.
-struct Output<'a> {
-    dir: &'a std::path::Path,
-    formats: &'a [Format],
+pub(super) struct Output<'a> {
+    /// The report folder (a mock peer's CA goes there too).
+    pub(super) dir: &'a std::path::Path,
     /// The digest of every scenario file loaded, before filters and partitions.
-    suite_digest: String,
+    pub(super) suite_digest: String,
     /// The filters that chose the runs.
-    selection: Selection,
+    pub(super) selection: Selection,
     /// Which part this is, with --partition.
-    partition: Option<Partition>,
+    pub(super) partition: Option<Partition>,
     /// The (protocol, IUT role) pairs of the filtered scenarios, before --partition.
-    roles: BTreeSet<(&'static str, String)>,
+    pub(super) roles: BTreeSet<(&'static str, String)>,
 }
 
 impl ReportOptions {
@@ -216,21 +264,25 @@ fn finish(
     Ok(Exit::Code(if report.all_passed() { 0 } else { 1 }))
 }
 
-async fn run(
+/// Runs `scenarios` (against `target`, or the built-in simulators) and gives the
+/// report, with `waivers` applied and any interruption recorded.
+pub(super) async fn execute(
     scenarios: Vec<Arc<Scenario>>,
     target: Option<(PathBuf, Target)>,
     jobs: usize,
     strict: bool,
     output: &Output<'_>,
     virtual_time: bool,
-) -> anyhow::Result<Exit> {
-    let (report_dir, formats) = (output.dir, output.formats);
+    waivers: Option<&Waivers>,
+) -> anyhow::Result<RunReport> {
+    let report_dir = output.dir;
+    let capabilities = target.as_ref().and_then(|(_, t)| t.capabilities.clone());
     let started_at = jiff::Timestamp::now().to_string();
     let started = Instant::now();
     let console = Console::from_env();
     crate::interrupt::listen();
     let planned: Vec<String>;
-    let (target, target_name, roles, results) = match target {
+    let (target, target_name, roles, mut results) = match target {
         Some((path, target)) => {
             let name = target.name.clone();
             let role = (target.profile.name(), target.role.clone());
@@ -274,6 +326,16 @@ async fn run(
         .map(|spec| spec.requirement_prefix)
         .collect();
     let ids = coverage::requirement_ids(&prefixes, &results);
+    let (used, warnings) = match waivers {
+        Some(w) => {
+            let known: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+            w.apply(&mut results, &known, crate::waivers::today())
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    for w in &warnings {
+        tell!("warning: {w}");
+    }
     let report = RunReport::new(
         "crosscheck",
         &target,
@@ -286,7 +348,8 @@ async fn run(
     .with_target_name(&target_name)
     .with_strict(strict)
     .with_virtual_time(virtual_time)
-    .with_selection(output.selection.clone(), output.partition);
+    .with_selection(output.selection.clone(), output.partition)
+    .with_claims(used, warnings, capabilities);
     let report = match crate::interrupt::requested() {
         Some(_) => {
             let ran: BTreeSet<&str> = report.scenarios.iter().map(|r| r.id.as_str()).collect();
@@ -299,9 +362,5 @@ async fn run(
         }
         None => report,
     };
-    let exit = finish(&report, report_dir, formats, &console)?;
-    Ok(match crate::interrupt::requested() {
-        Some(signal) => Exit::Code(u8::try_from(crate::interrupt::exit_code(signal)).unwrap_or(1)),
-        None => exit,
-    })
+    Ok(report)
 }

@@ -36,6 +36,10 @@ pub struct Exchange {
     pub error: Option<String>,
     /// How long it took.
     pub duration_ms: u64,
+    /// When it began (the call went out, the request arrived), in ms since its run
+    /// started; absent where no run's clock applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_ms: Option<u64>,
     /// What the TLS handshake settled (absent: plain HTTP, or no connection).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<Handshake>,

@@ -51,6 +51,17 @@ const REQUIREMENTS: &[Requirement] = &[
     should("DEMO-02", "a ticket is taken quickly"),
 ];
 
+const DEMO_TEXTS: &str = "\
+- id: DEMO-01
+  statement: A well-formed ticket posted to the server is taken with 201 and an id.
+  source: the demo protocol of the engine's own tests.
+  checks: demo scenarios post a ticket and expect 201.
+- id: DEMO-02
+  statement: The server answers a ticket within the step timeout.
+  source: the demo protocol of the engine's own tests.
+  checks: demo scenarios time the answer.
+";
+
 impl Profile for Demo {
     fn name(&self) -> &'static str {
         "demo"
@@ -62,6 +73,13 @@ impl Profile for Demo {
 
     fn requirements(&self) -> &'static [Requirement] {
         REQUIREMENTS
+    }
+
+    fn requirement_texts(&self) -> super::catalogue::TextFile {
+        super::catalogue::TextFile {
+            file: "harness/src/profile/demo.rs",
+            yaml: DEMO_TEXTS,
+        }
     }
 
     fn faults(&self) -> Vec<FaultInfo> {

@@ -5,6 +5,7 @@
 
 pub mod answers;
 pub mod binding;
+pub mod capabilities;
 pub mod catalogue;
 #[cfg(test)]
 pub mod demo;
@@ -56,6 +57,10 @@ pub trait Profile: Send + Sync + 'static {
 
     /// The protocol's requirements, from PROTOCOLS.md.
     fn requirements(&self) -> &'static [Requirement];
+
+    /// The same requirements in full (its `requirements.yaml`, one text per
+    /// requirement, in the same order).
+    fn requirement_texts(&self) -> catalogue::TextFile;
 
     /// The simulators' faults.
     fn faults(&self) -> Vec<FaultInfo>;

@@ -88,6 +88,8 @@ impl Console {
             Outcome::Failed => self.paint("1;31", "FAILED"),
             Outcome::Errored => self.paint("1;31", "ERRORED"),
             Outcome::Skipped => self.paint("33", "SKIPPED"),
+            Outcome::NotApplicable => self.paint("2", "N/A"),
+            Outcome::Waived => self.paint("35", "WAIVED"),
             Outcome::Passed if !r.warnings.is_empty() => self.paint("33", "WARNING"),
             Outcome::Passed => return Vec::new(),
         };
@@ -103,9 +105,13 @@ impl Console {
                 })
                 .collect();
         }
+        let waiver = r
+            .waiver
+            .as_deref()
+            .map_or(String::new(), |w| format!(" ({w})"));
         match r.failures.first() {
             Some(f) => vec![format!(
-                "{tag} {}: [{}] {}: expected {}, got {}",
+                "{tag} {}: [{}] {}: expected {}, got {}{waiver}",
                 r.id, f.requirement, f.step, f.expected, f.actual
             )],
             None => vec![format!(
@@ -123,6 +129,8 @@ impl Console {
             Outcome::Failed => self.paint("1;31", "FAILED"),
             Outcome::Errored => self.paint("1;31", "ERRORED"),
             Outcome::Skipped => self.paint("33", "SKIPPED"),
+            Outcome::NotApplicable => self.paint("2", "N/A"),
+            Outcome::Waived => self.paint("35", "WAIVED"),
         };
         format!("{tag:>7} {} ({} ms)", r.id, r.duration_ms)
     }
@@ -132,6 +140,8 @@ impl Console {
         let s = &report.summary;
         let verdict = if report.interrupted {
             self.paint("1;31", "INTERRUPTED")
+        } else if report.all_passed() && s.waived > 0 {
+            self.paint("1;35", "PASS WITH WAIVERS")
         } else if report.all_passed() {
             self.paint("1;32", "PASS")
         } else {
@@ -141,8 +151,15 @@ impl Console {
             0 => String::new(),
             n => format!(", {n} not started"),
         };
+        let mut claims = String::new();
+        if s.waived > 0 {
+            claims.push_str(&format!(", {} waived", s.waived));
+        }
+        if s.not_applicable > 0 {
+            claims.push_str(&format!(", {} not applicable", s.not_applicable));
+        }
         format!(
-            "{verdict}: {}{not_started}: {} passed, {} failed, {} errored, {} skipped, {} warnings ({:.1} s{}); reports: {}",
+            "{verdict}: {}{not_started}: {} passed, {} failed, {} errored, {} skipped{claims}, {} warnings ({:.1} s{}); reports: {}",
             s.runs_of_scenarios(),
             s.passed,
             s.failed,
@@ -159,8 +176,10 @@ impl Console {
     pub fn requirements_line(&self, report: &RunReport) -> String {
         let order = [
             RequirementStatus::Failed,
+            RequirementStatus::Waived,
             RequirementStatus::Warning,
             RequirementStatus::Skipped,
+            RequirementStatus::NotApplicable,
             RequirementStatus::NotCovered,
         ];
         let passed = report
@@ -265,6 +284,7 @@ mod tests {
             warnings: vec![],
             exchanges: vec![],
             late_traffic: vec![],
+            waiver: None,
             source: "s.yaml:1".into(),
         }
     }

@@ -6,7 +6,14 @@ use crate::http::fingerprint::sha256_hex;
 /// `sha256:` and the SHA-256 over the SHA-256 of each file's contents, sorted: the
 /// same files give the same digest whatever their paths or the order they were read.
 pub fn suite_digest<'a>(files: impl IntoIterator<Item = &'a [u8]>) -> String {
-    let mut each: Vec<String> = files.into_iter().map(sha256_hex).collect();
+    let each: Vec<String> = files.into_iter().map(sha256_hex).collect();
+    suite_digest_of_hashes(&each)
+}
+
+/// The suite digest of files known by their SHA-256s (hex): what [`suite_digest`]
+/// gives for the files themselves.
+pub fn suite_digest_of_hashes<S: AsRef<str>>(hashes: impl IntoIterator<Item = S>) -> String {
+    let mut each: Vec<String> = hashes.into_iter().map(|h| h.as_ref().to_string()).collect();
     each.sort();
     format!("sha256:{}", sha256_hex(each.join("\n").as_bytes()))
 }

@@ -50,6 +50,30 @@ pub fn render(report: &RunReport) -> Result<String, super::ReportError> {
                     st.set_message(s.reason.clone().unwrap_or_default());
                     st
                 }
+                // JUnit knows no such status: both are shown as skipped (never as a
+                // success), the message says which.
+                Outcome::NotApplicable => {
+                    let mut st = TestCaseStatus::skipped();
+                    st.set_message(format!(
+                        "not applicable: {}",
+                        s.reason.clone().unwrap_or_default()
+                    ));
+                    st
+                }
+                Outcome::Waived => {
+                    let mut st = TestCaseStatus::skipped();
+                    let failed = s.failures.first().map_or(String::new(), |f| {
+                        format!(
+                            "; failed [{}] {}: expected {}, got {}",
+                            f.requirement, f.step, f.expected, f.actual
+                        )
+                    });
+                    st.set_message(format!(
+                        "waived: {}{failed}",
+                        s.waiver.clone().unwrap_or_default()
+                    ));
+                    st
+                }
                 Outcome::Errored => {
                     let mut st = TestCaseStatus::non_success(NonSuccessKind::Error);
                     st.set_message(s.reason.clone().unwrap_or_default());

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use super::model::{Outcome, RunReport};
 use crate::http::printable::printable;
 use crate::protocols;
+use crate::requirement_book;
 
 /// `text` made safe for one cell of a Markdown table (or one list item): pipes and
 /// backticks escaped, HTML shown as text, line breaks as spaces, control characters as
@@ -52,14 +53,41 @@ pub fn render(report: &RunReport) -> String {
     );
     let _ = writeln!(
         out,
-        "- {}: {} passed, {} failed, {} errored, {} skipped, {} warnings\n",
+        "- {}: {} passed, {} failed, {} errored, {} skipped, {} not applicable, {} waived, {} warnings",
         s.runs_of_scenarios(),
         s.passed,
         s.failed,
         s.errored,
         s.skipped,
+        s.not_applicable,
+        s.waived,
         s.warnings
     );
+    if let Some(c) = &report.capabilities {
+        let features: Vec<&str> = c.features.iter().map(String::as_str).collect();
+        let _ = writeln!(
+            out,
+            "- capability statement ({}): features {}",
+            cell(&c.source),
+            if features.is_empty() {
+                "none".to_string()
+            } else {
+                features.join(", ")
+            }
+        );
+    }
+    for w in &report.waivers {
+        let _ = writeln!(
+            out,
+            "- waiver ({}): {}",
+            cell(&w.source),
+            cell(&w.describe())
+        );
+    }
+    for w in &report.waiver_warnings {
+        let _ = writeln!(out, "- waiver ignored: {}", cell(w));
+    }
+    let _ = writeln!(out);
     let _ = writeln!(out, "## Requirements\n");
     let _ = writeln!(out, "| requirement | status | what it asks | why |");
     let _ = writeln!(out, "|---|---|---|---|");
@@ -70,7 +98,18 @@ pub fn render(report: &RunReport) -> String {
             .get(id)
             .map(|r| r.iter().map(|w| cell(w)).collect::<Vec<_>>().join("<br>"))
             .unwrap_or_default();
-        let _ = writeln!(out, "| {id} | {} | {} | {why} |", status.name(), cell(gist));
+        // The books sit in docs/requirements/ at the suite's root; reports go to
+        // reports/ beside it by default.
+        let shown = match requirement_book::doc_path(id) {
+            Some(path) => format!("[{id}](../{path})"),
+            None => id.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "| {shown} | {} | {} | {why} |",
+            status.name(),
+            cell(gist)
+        );
     }
     let _ = writeln!(out, "\n## Scenarios\n");
     let _ = writeln!(out, "| scenario | role | variant | outcome | ms |");
@@ -99,6 +138,9 @@ pub fn render(report: &RunReport) -> String {
         let _ = writeln!(out, "{} — {}\n", cell(&r.title), r.source);
         if let Some(reason) = &r.reason {
             let _ = writeln!(out, "- reason: {}", cell(reason));
+        }
+        if let Some(waiver) = &r.waiver {
+            let _ = writeln!(out, "- waiver: {}", cell(waiver));
         }
         for f in &r.failures {
             let _ = writeln!(out, "- [{}] {}", f.requirement, cell(&f.step));

@@ -158,6 +158,7 @@ mod tests {
             warnings: vec![],
             exchanges: vec![],
             late_traffic: vec![],
+            waiver: None,
             source: format!("scenarios/demo/server/{id}.yaml:1"),
         }
     }
@@ -202,6 +203,7 @@ mod tests {
             status: Some(200),
             response_headers: vec![],
             response_body: Some("{\"granted\":true}".into()),
+            at_ms: Some(12),
             error: None,
             duration_ms: 3,
             tls: Some(crate::tls::Handshake {
@@ -211,6 +213,22 @@ mod tests {
             curl: Some(
                 "printf '{\"ticket\":\"abc\"}' | curl -sS -i -X 'POST' 'http://127.0.0.1:1/api/tickets/redeem' \\\n  -H 'authorization: Bearer '\"$CROSSCHECK_TOKEN_HARNESS\" \\\n  --data-binary @-".into(),
             ),
+        });
+        failed.exchanges.push(Exchange {
+            step: "step 2".into(),
+            direction: "iut->sink".into(),
+            method: "POST".into(),
+            url: "/notify".into(),
+            request_headers: vec![],
+            request_body: Some("{\"event\":\"redeemed\"}".into()),
+            status: None,
+            response_headers: vec![],
+            response_body: None,
+            at_ms: Some(8),
+            error: None,
+            duration_ms: 0,
+            tls: None,
+            curl: None,
         });
         let mut errored = result("demo-down", Outcome::Errored);
         errored.reason =
@@ -259,6 +277,8 @@ mod tests {
                 failed: 1,
                 errored: 1,
                 skipped: 1,
+                not_applicable: 0,
+                waived: 0,
                 warnings: 1
             }
         );
@@ -319,7 +339,13 @@ mod tests {
         let mut report = sample();
         report.scenarios[1].failures[0].actual = "<script>alert(1)</script>".into();
         let html = Format::Html.render(&report).expect("renders");
-        assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"));
+        assert!(!html.contains("<script>alert") && html.contains("&lt;script&gt;alert"));
+        // The sequence view is in time order: the callback at 8 ms before the call at 12.
+        let callback = html.find("IUT &rarr; mock sink").expect("the callback");
+        let call = html.find("harness &rarr; IUT").expect("the call");
+        assert!(callback < call);
+        // Bodies are indented.
+        assert!(html.contains("{\n  &quot;granted&quot;: true\n}"), "{html}");
         insta::assert_snapshot!(html);
     }
 

@@ -18,8 +18,15 @@ pub enum Outcome {
     Failed,
     /// The harness could not finish the scenario (IUT unreachable, timeout, bad template).
     Errored,
-    /// Not applicable to this target (reason given).
+    /// Could not be run against this target (reason given).
     Skipped,
+    /// Needs an optional feature the vendor's capability statement does not claim
+    /// (reason given): not a skip, the vendor said it is not there.
+    #[serde(rename = "not applicable")]
+    NotApplicable,
+    /// Failed, but every requirement it failed (or the scenario itself) is waived: never
+    /// a pass.
+    Waived,
 }
 
 impl Outcome {
@@ -30,6 +37,8 @@ impl Outcome {
             Outcome::Failed => "failed",
             Outcome::Errored => "errored",
             Outcome::Skipped => "skipped",
+            Outcome::NotApplicable => "not applicable",
+            Outcome::Waived => "waived",
         }
     }
 }
@@ -96,6 +105,10 @@ pub struct ScenarioResult {
     /// external target): set aside, never taken by a later run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub late_traffic: Vec<LateRequest>,
+    /// The waiver that made a failure `waived`: what it waives, who granted it, until
+    /// when, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<String>,
     /// Where the scenario is defined.
     pub source: String,
 }
@@ -129,6 +142,12 @@ pub struct Summary {
     pub errored: usize,
     /// Skipped.
     pub skipped: usize,
+    /// Not applicable: an optional feature the capability statement does not claim.
+    #[serde(default)]
+    pub not_applicable: usize,
+    /// Failed, with a waiver.
+    #[serde(default)]
+    pub waived: usize,
     /// Warnings over all runs.
     pub warnings: usize,
 }
@@ -197,6 +216,16 @@ pub struct RunReport {
     /// Report ids of the runs an interruption kept from starting.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_started: Vec<String>,
+    /// The waivers that turned failures into `waived`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<crate::waivers::Waiver>,
+    /// Waivers given but ignored (expired, or naming nothing the suite checks), each
+    /// named.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waiver_warnings: Vec<String>,
+    /// The vendor's capability statement, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<crate::profile::capabilities::Capabilities>,
     /// Every scenario run.
     pub scenarios: Vec<ScenarioResult>,
 }
@@ -265,6 +294,8 @@ impl RunReport {
                 Outcome::Failed => summary.failed += 1,
                 Outcome::Errored => summary.errored += 1,
                 Outcome::Skipped => summary.skipped += 1,
+                Outcome::NotApplicable => summary.not_applicable += 1,
+                Outcome::Waived => summary.waived += 1,
             }
             summary.warnings += s.warnings.len();
         }
@@ -294,6 +325,9 @@ impl RunReport {
             interrupted: false,
             not_started: Vec::new(),
             clock: "real".to_string(),
+            waivers: Vec::new(),
+            waiver_warnings: Vec::new(),
+            capabilities: None,
             scenarios,
         }
     }
@@ -330,15 +364,32 @@ impl RunReport {
         self
     }
 
-    /// The one-word verdict: PASS, FAIL, or INTERRUPTED (a stopped run never passes).
+    /// The verdict: PASS, PASS WITH WAIVERS, FAIL, or INTERRUPTED (a stopped run
+    /// never passes).
     pub fn verdict(&self) -> &'static str {
         if self.interrupted {
             "INTERRUPTED"
+        } else if self.all_passed() && self.summary.waived > 0 {
+            "PASS WITH WAIVERS"
         } else if self.all_passed() {
             "PASS"
         } else {
             "FAIL"
         }
+    }
+
+    /// This report with the waivers used, the warnings of those ignored, and the
+    /// capability statement the runs were judged by.
+    pub fn with_claims(
+        mut self,
+        waivers: Vec<crate::waivers::Waiver>,
+        waiver_warnings: Vec<String>,
+        capabilities: Option<crate::profile::capabilities::Capabilities>,
+    ) -> Self {
+        self.waivers = waivers;
+        self.waiver_warnings = waiver_warnings;
+        self.capabilities = capabilities;
+        self
     }
 
     /// Marks the run as interrupted, with the runs that never started.

@@ -17,6 +17,10 @@ pub enum RequirementStatus {
     /// No run checked it.
     #[serde(rename = "not covered")]
     NotCovered,
+    /// Every run that would check it needs a feature the capability statement does
+    /// not claim.
+    #[serde(rename = "not applicable")]
+    NotApplicable,
     /// Every run that would check it was skipped, or stopped before reaching it.
     #[serde(rename = "skipped")]
     Skipped,
@@ -26,6 +30,9 @@ pub enum RequirementStatus {
     /// A SHOULD-level check of it did not hold; nothing failed.
     #[serde(rename = "warning")]
     Warning,
+    /// A check of it failed, and a waiver covers that failure.
+    #[serde(rename = "waived")]
+    Waived,
     /// A check of it failed, or a run covering it errored.
     #[serde(rename = "failed")]
     Failed,
@@ -39,6 +46,8 @@ impl RequirementStatus {
             RequirementStatus::Skipped => "skipped",
             RequirementStatus::Passed => "passed",
             RequirementStatus::Warning => "warning",
+            RequirementStatus::NotApplicable => "not applicable",
+            RequirementStatus::Waived => "waived",
             RequirementStatus::Failed => "failed",
         }
     }
@@ -78,6 +87,33 @@ fn of_run(run: &ScenarioResult, requirement: &str) -> (RequirementStatus, Option
                 RequirementStatus::Skipped,
                 Some(format!(
                     "{} stopped at a failure of {} before it was fully checked",
+                    run.id,
+                    run.failures
+                        .first()
+                        .map_or("another requirement", |f| f.requirement.as_str())
+                )),
+            ),
+        },
+        Outcome::NotApplicable => (
+            RequirementStatus::NotApplicable,
+            Some(format!(
+                "{} not applicable: {}",
+                run.id,
+                run.reason.as_deref().unwrap_or("")
+            )),
+        ),
+        Outcome::Waived => match hits(&run.failures) {
+            Some(why) => (
+                RequirementStatus::Waived,
+                Some(format!(
+                    "{why} (waived: {})",
+                    run.waiver.as_deref().unwrap_or("")
+                )),
+            ),
+            None => (
+                RequirementStatus::Skipped,
+                Some(format!(
+                    "{} stopped at a waived failure of {} before it was fully checked",
                     run.id,
                     run.failures
                         .first()
@@ -140,6 +176,7 @@ mod tests {
             warnings: vec![],
             exchanges: vec![],
             late_traffic: vec![],
+            waiver: None,
             source: "f.yaml:1".into(),
         }
     }

@@ -39,6 +39,9 @@ pub enum Ending {
     Errored(String),
     /// The scenario does not apply to the target (the reason).
     Skipped(String),
+    /// The scenario needs an optional feature the capability statement does not
+    /// claim (the reason names the feature and the statement).
+    NotApplicable(String),
 }
 
 /// What one scenario run recorded.
@@ -84,6 +87,7 @@ pub fn decide(
     let (outcome, reason, failures, warnings) = match record.ending {
         Ending::Passed => (Outcome::Passed, None, vec![], vec![]),
         Ending::Skipped(why) => (Outcome::Skipped, Some(why), vec![], vec![]),
+        Ending::NotApplicable(why) => (Outcome::NotApplicable, Some(why), vec![], vec![]),
         Ending::Errored(why) => (Outcome::Errored, Some(why), vec![], vec![]),
         Ending::Failed {
             step,
@@ -132,6 +136,7 @@ pub fn decide(
             .collect(),
         exchanges: record.exchanges,
         late_traffic: Vec::new(),
+        waiver: None,
         source: who.source,
     }
 }

@@ -239,6 +239,25 @@ pub struct Scenario {
 #[error("{0}")]
 pub struct CompileError(pub String);
 
+impl Scenario {
+    /// The optional features it needs: its `needs`, and the test clock when a step
+    /// advances the clock.
+    pub fn features(&self) -> Vec<&'static str> {
+        fn advances(steps: &[Step]) -> bool {
+            steps.iter().any(|s| match &s.action {
+                Action::AdvanceClock(_) => true,
+                Action::ForEach(each) => advances(&each.steps),
+                _ => false,
+            })
+        }
+        let clock = advances(&self.steps).then_some(crate::profile::capabilities::TEST_CLOCK.name);
+        clock
+            .into_iter()
+            .chain(self.needs.iter().copied())
+            .collect()
+    }
+}
+
 impl From<String> for CompileError {
     fn from(message: String) -> Self {
         CompileError(message)

@@ -476,6 +476,7 @@ pub(super) mod tests {
             warnings: vec![],
             exchanges: vec![],
             late_traffic: vec![],
+            waiver: None,
             source: "demo.yaml".into(),
         }
     }

@@ -136,3 +136,14 @@ pub fn cci_a_target(scheme: &str, api_port: u16, mock_b_port: u16, extra: &str) 
          mock_peers:\n  csp-b: {{listen: \"127.0.0.1:{mock_b_port}\"}}\n{extra}"
     )
 }
+
+/// A CCI csp-a target in `dir` on fresh ports: the target file, the simulator's listen
+/// address and peer base (its mock B), and its API port.
+pub fn external_cci_a(dir: &Path) -> (PathBuf, String, String, u16) {
+    let (api, mock_b) = (free_port(), free_port());
+    let target = dir.join("target.yaml");
+    std::fs::write(&target, cci_a_target("http", api, mock_b, "")).expect("target");
+    let listen = format!("127.0.0.1:{api}");
+    let peer = format!("http://127.0.0.1:{mock_b}/v1");
+    (target, listen, peer, api)
+}

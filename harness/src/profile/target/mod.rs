@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use crate::profile::capabilities::{Capabilities, CapabilitiesFile};
 use crate::profile::{Profile, RoleSpec, TargetSection};
 use crate::tls::{TlsFile, TlsSettings};
 use crate::yaml::{self, InputError};
@@ -103,6 +104,9 @@ pub struct Target {
     pub tls: TlsSettings,
     /// The protocol's own fields.
     pub section: Arc<dyn TargetSection>,
+    /// The vendor's capability statement (`capabilities:` or `--capabilities`);
+    /// without one, what applies is inferred from the target's fields.
+    pub capabilities: Option<Capabilities>,
 }
 
 impl Target {
@@ -183,6 +187,7 @@ struct CoreFile {
     bindings: BTreeMap<String, BindingOverride>,
     #[serde(default)]
     tls: TlsFile,
+    capabilities: Option<CapabilitiesFile>,
 }
 
 /// Top-level fields of the core (bases, `{name}_base`, are added per protocol).
@@ -196,6 +201,7 @@ const CORE_FIELDS: &[&str] = &[
     "real_wait_limit_seconds",
     "bindings",
     "tls",
+    "capabilities",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -420,6 +426,12 @@ impl CoreFile {
         let tls = self.tls.into_settings(file)?;
         let section = profile.parse_target(text, file, role_name)?;
         secrets.extend(section.secrets());
+        let capabilities = match self.capabilities {
+            Some(c) => {
+                Some(c.check(file, "capabilities.", profile, role_name, section.variant())?)
+            }
+            None => None,
+        };
         Ok(Target {
             name: self
                 .name
@@ -466,6 +478,7 @@ impl CoreFile {
             secrets,
             tls,
             section,
+            capabilities,
         })
     }
 }

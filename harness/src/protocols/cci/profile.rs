@@ -16,7 +16,7 @@ use super::variation::Variation;
 use super::world::SimConfig;
 use super::{sim, target};
 use crate::http::HttpClient;
-use crate::profile::catalogue::must;
+use crate::profile::catalogue::{must, TextFile};
 use crate::profile::{
     answer_variations, AnswerOracle, BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo,
     FaultTable, FuzzError, FuzzRequest, NeedInfo, Prepared, Profile, Requirement, RoleSpec,
@@ -175,6 +175,13 @@ impl Profile for Cci {
 
     fn requirements(&self) -> &'static [Requirement] {
         REQUIREMENTS
+    }
+
+    fn requirement_texts(&self) -> TextFile {
+        TextFile {
+            file: "harness/src/protocols/cci/requirements.yaml",
+            yaml: include_str!("requirements.yaml"),
+        }
     }
 
     fn faults(&self) -> Vec<FaultInfo> {

@@ -202,6 +202,7 @@ pub fn builtin_target(role: &str, dialect: Dialect, shape: &Shape) -> Target {
             world::TOKEN_OTHER.into(),
         ],
         section: Arc::new(section),
+        capabilities: None,
     }
 }
 

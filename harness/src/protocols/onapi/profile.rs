@@ -13,7 +13,7 @@ use super::fault::Fault;
 use super::stage;
 use super::variation::Variation;
 use crate::http::HttpClient;
-use crate::profile::catalogue::{must, should};
+use crate::profile::catalogue::{must, should, TextFile};
 use crate::profile::{
     AnswerOracle, BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo, FaultTable,
     FreeAnswerBody, FuzzError, FuzzRequest, Prepared, Profile, Requirement, RoleSpec, RunningSim,
@@ -147,6 +147,13 @@ impl Profile for Onapi {
 
     fn requirements(&self) -> &'static [Requirement] {
         REQUIREMENTS
+    }
+
+    fn requirement_texts(&self) -> TextFile {
+        TextFile {
+            file: "harness/src/protocols/onapi/requirements.yaml",
+            yaml: include_str!("requirements.yaml"),
+        }
     }
 
     fn faults(&self) -> Vec<FaultInfo> {

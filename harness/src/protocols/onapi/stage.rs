@@ -173,6 +173,7 @@ pub fn builtin_target(role: &str) -> Target {
         tls: Default::default(),
         secrets: vec![TOKEN_CO.into(), TOKEN_NO_RIGHT.into()],
         section: Arc::new(OnapiTarget),
+        capabilities: None,
     }
 }
 

@@ -13,7 +13,7 @@ use super::fault::Fault;
 use super::stage;
 use super::variation::Variation;
 use crate::http::HttpClient;
-use crate::profile::catalogue::{must, should};
+use crate::profile::catalogue::{must, should, TextFile};
 use crate::profile::{
     BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo, FaultTable, FreeAnswerBody, FuzzError,
     FuzzRequest, NeedInfo, Prepared, Profile, Requirement, RoleSpec, RunningSim, SimError,
@@ -226,6 +226,13 @@ impl Profile for S2c {
 
     fn requirements(&self) -> &'static [Requirement] {
         REQUIREMENTS
+    }
+
+    fn requirement_texts(&self) -> TextFile {
+        TextFile {
+            file: "harness/src/protocols/s2c/requirements.yaml",
+            yaml: include_str!("requirements.yaml"),
+        }
     }
 
     fn faults(&self) -> Vec<FaultInfo> {

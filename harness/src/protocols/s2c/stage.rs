@@ -311,6 +311,7 @@ pub fn builtin_target() -> Target {
             SINK_TOKEN.into(),
         ],
         section: Arc::new(S2cTarget::builtin()),
+        capabilities: None,
     }
 }
 

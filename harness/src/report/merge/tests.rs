@@ -29,6 +29,7 @@ fn run(id: &str, outcome: Outcome) -> ScenarioResult {
         warnings: vec![],
         exchanges: vec![],
         late_traffic: vec![],
+        waiver: None,
         source: format!("scenarios/demo/server/{id}.yaml:1"),
     }
 }

@@ -209,6 +209,7 @@ async fn send(
             response_body: result.as_ref().ok().map(|r| redactor.body(&r.body)),
             error: result.as_ref().err().map(|e| redactor.show(&e.to_string())),
             duration_ms: millis(started.elapsed()),
+            at_ms: Some(millis(started.saturating_duration_since(cx.started))),
             tls: result.as_ref().ok().and_then(|r| r.tls.clone()),
             curl: Some(curl::command(request, redactor)),
         };

@@ -24,6 +24,7 @@ use super::model::{Action, Scenario, Step};
 use super::template::{Templates, Text, Tree};
 use crate::http::Exchange;
 use crate::peers::MockPeer;
+use crate::profile::capabilities::{CAPABILITY_CHECK, TEST_CLOCK};
 use crate::profile::Stage;
 use crate::report::model::ScenarioResult;
 use crate::report::verdict::{self, Ending, RunIdentity, RunRecord, Unmet};
@@ -64,6 +65,8 @@ pub(crate) struct Ctx<'a> {
     pub exchanges: Vec<Exchange>,
     /// ` [item 2 of 3: x]` inside a for_each, empty outside.
     pub loop_label: String,
+    /// When the run started: exchanges are timed from it.
+    pub started: Instant,
 }
 
 /// Runs `scenario` on `stage`; never panics on anything the IUT does.
@@ -91,9 +94,9 @@ pub async fn run_scenario(scenario: &Scenario, stage: &Stage, id: String) -> Sce
 /// scenario is stopped as errored after [`SCENARIO_LIMIT`].
 pub async fn play(scenario: &Scenario, stage: &Stage) -> RunRecord {
     let started = Instant::now();
-    if let Some(why) = unmet_need(scenario, stage) {
+    if let Some(ending) = applicability(scenario, stage) {
         return RunRecord {
-            ending: Ending::Skipped(why),
+            ending,
             exchanges: Vec::new(),
             duration: started.elapsed(),
         };
@@ -115,18 +118,43 @@ pub async fn play(scenario: &Scenario, stage: &Stage) -> RunRecord {
     }
 }
 
-/// How a run that stopped (or not) ended.
-/// The first need of `scenario` the stage's target lacks, as a reason to skip.
-fn unmet_need(scenario: &Scenario, stage: &Stage) -> Option<String> {
-    scenario.needs.iter().find_map(|need| {
-        stage
-            .target
-            .section
-            .lacks(need)
-            .map(|why| format!("the target lacks `{need}`: {why}"))
+/// How a run ends before its first step, if it does: without a capability
+/// statement, skipped when the target lacks what the scenario needs; with one,
+/// `not applicable` when the statement does not claim a feature the scenario needs,
+/// and failed when it claims one the target cannot give.
+fn applicability(scenario: &Scenario, stage: &Stage) -> Option<Ending> {
+    let target = &stage.target;
+    let lacks = |feature: &str| match feature {
+        f if f == TEST_CLOCK.name => (!target.has_test_clock())
+            .then(|| "it gives no test_base (the test clock's base URL)".to_string()),
+        f => target.section.lacks(f),
+    };
+    let Some(claim) = &target.capabilities else {
+        return scenario.needs.iter().find_map(|need| {
+            lacks(need).map(|why| Ending::Skipped(format!("the target lacks `{need}`: {why}")))
+        });
+    };
+    let features = scenario.features();
+    if let Some(unclaimed) = features.iter().find(|f| !claim.claims(f)) {
+        return Some(Ending::NotApplicable(format!(
+            "needs `{unclaimed}`, which the capability statement ({}) does not claim",
+            claim.source
+        )));
+    }
+    features.iter().find_map(|f| {
+        lacks(f).map(|why| Ending::Failed {
+            step: "before step 1: the capability statement".to_string(),
+            requirement: CAPABILITY_CHECK.to_string(),
+            check: String::new(),
+            unmet: vec![Unmet {
+                expected: format!("`{f}`, which {} claims", claim.source),
+                actual: format!("the target lacks it: {why}"),
+            }],
+        })
     })
 }
 
+/// How a run that stopped (or not) ended.
 fn ending(stopped: Option<Stop>) -> Ending {
     match stopped {
         None => Ending::Passed,
@@ -223,6 +251,7 @@ impl<'a> Ctx<'a> {
             },
             exchanges: Vec::new(),
             loop_label: String::new(),
+            started: Instant::now(),
         }
     }
 

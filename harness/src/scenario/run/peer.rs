@@ -8,7 +8,7 @@ use tokio::time::Instant;
 use serde_json::Value;
 
 use super::capture::{save, Found};
-use super::{Ctx, Stop};
+use super::{millis, Ctx, Stop};
 use crate::http::{Exchange, Header};
 use crate::peers::{PeerReply, RecordedRequest, ScriptedAnswer};
 use crate::scenario::expect::{Mismatch, Subject};
@@ -211,6 +211,7 @@ fn record_request(cx: &mut Ctx<'_>, step: &Step, peer: &str, request: &RecordedR
         response_body: None,
         error: None,
         duration_ms: 0,
+        at_ms: Some(millis(request.at.saturating_duration_since(cx.started))),
         tls: request.tls.clone(),
         curl: None,
     });
