@@ -216,7 +216,7 @@ mod tests {
         });
         failed.exchanges.push(Exchange {
             step: "step 2".into(),
-            direction: "iut->sink".into(),
+            direction: "iut->client".into(),
             method: "POST".into(),
             url: "/notify".into(),
             request_headers: vec![],
@@ -341,7 +341,7 @@ mod tests {
         let html = Format::Html.render(&report).expect("renders");
         assert!(!html.contains("<script>alert") && html.contains("&lt;script&gt;alert"));
         // The sequence view is in time order: the callback at 8 ms before the call at 12.
-        let callback = html.find("IUT &rarr; mock sink").expect("the callback");
+        let callback = html.find("IUT &rarr; mock client").expect("the callback");
         let call = html.find("harness &rarr; IUT").expect("the call");
         assert!(callback < call);
         // Bodies are indented.

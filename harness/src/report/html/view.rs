@@ -337,7 +337,7 @@ impl<'a> ExchangeView<'a> {
     }
 }
 
-/// `harness->iut` → (`harness`, `IUT`); `iut->sink` → (`IUT`, `mock sink`).
+/// `harness->iut` → (`harness`, `IUT`); `iut->client` → (`IUT`, `mock client`).
 fn parties_of(direction: &str) -> (String, String) {
     let name = |side: &str| match side {
         "harness" => "harness".to_string(),
@@ -367,7 +367,10 @@ mod tests {
     #[test]
     fn directions_name_both_parties() {
         assert_eq!(parties_of("harness->iut"), ("harness".into(), "IUT".into()));
-        assert_eq!(parties_of("iut->sink"), ("IUT".into(), "mock sink".into()));
+        assert_eq!(
+            parties_of("iut->client"),
+            ("IUT".into(), "mock client".into())
+        );
         assert_eq!(parties_of("odd"), ("odd".into(), String::new()));
     }
 
