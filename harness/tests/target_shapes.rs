@@ -28,7 +28,7 @@ use tokio::sync::Semaphore;
 
 use crosscheck::http::HttpClient;
 use crosscheck::protocols;
-use crosscheck::protocols::cci::key::Dialect;
+use crosscheck::protocols::cci::intent::key::Dialect;
 use crosscheck::protocols::cci::shape::Shape;
 use crosscheck::protocols::cci::sim;
 use crosscheck::protocols::cci::target::Environment;

@@ -9,14 +9,14 @@ use minijinja::value::{Kwargs, Value as JValue};
 use minijinja::{Error as JError, ErrorKind};
 use serde_json::{json, Map, Value};
 
-use super::key::{self, Dialect, KeyFields};
-use super::keycheck;
-use super::mutate;
-use super::sim_a::CspA;
-use super::target::CciTarget;
 use crate::peers::{PeerReply, ScriptedAnswer};
 use crate::profile::target::Target;
 use crate::profile::{Binding, Credentials};
+use crate::protocols::cci::intent::key::{self, Dialect, KeyFields};
+use crate::protocols::cci::intent::keycheck;
+use crate::protocols::cci::intent::mutate;
+use crate::protocols::cci::sim::csp_a::CspA;
+use crate::protocols::cci::target::CciTarget;
 
 /// The customer's credential, when the target gives one.
 pub const CUSTOMER: Credentials = Credentials::Named("customer");

@@ -1,19 +1,15 @@
-//! CCI: cross-cloud interconnect, establishing customer intent (PROTOCOLS.md §1).
+//! CCI: cross-cloud interconnect (PROTOCOLS.md §1): customer intent by activation key
+//! and ConfirmActivationKey.
+//!
+//! - [`intent`]: the key codec, its mutators and the uniqueness check;
+//! - [`sim`]: the reference simulators (CSP A, CSP B), their faults and variations;
+//! - [`fuzz`]: the key fuzzer, its campaign, regressions and the answer oracle;
+//! - [`profile`], [`binding`], [`target`], [`shape`]: CCI as a profile of the engine.
 
-pub mod answers;
 pub mod binding;
-pub mod faults;
 pub mod fuzz;
-pub mod fuzz_campaign;
-pub mod fuzz_regress;
-pub mod key;
-pub mod keycheck;
-pub mod mutate;
+pub mod intent;
 pub mod profile;
 pub mod shape;
 pub mod sim;
-pub mod sim_a;
-pub mod sim_b;
 pub mod target;
-pub mod variation;
-pub mod world;

@@ -8,13 +8,6 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::binding::{self, CUSTOMER};
-use super::faults::Fault;
-use super::key::Dialect;
-use super::shape::Shape;
-use super::variation::Variation;
-use super::world::SimConfig;
-use super::{sim, target};
 use crate::http::HttpClient;
 use crate::profile::catalogue::{must, TextFile};
 use crate::profile::{
@@ -22,6 +15,13 @@ use crate::profile::{
     FaultTable, FuzzError, FuzzRequest, NeedInfo, Prepared, Profile, Requirement, RoleSpec,
     RunningSim, SimError, SimOption, SimToken, TargetSection, VariantAxis, VariationInfo,
 };
+use crate::protocols::cci::binding::{self, CUSTOMER};
+use crate::protocols::cci::intent::key::Dialect;
+use crate::protocols::cci::shape::Shape;
+use crate::protocols::cci::sim::faults::Fault;
+use crate::protocols::cci::sim::variation::Variation;
+use crate::protocols::cci::sim::world::SimConfig;
+use crate::protocols::cci::{sim, target};
 use crate::yaml::InputError;
 
 /// The CCI profile.
@@ -122,27 +122,27 @@ const SIM_OPTIONS: &[SimOption] = &[
 const SIM_TOKENS: &[SimToken] = &[
     SimToken {
         role: "csp-a",
-        token: super::world::TOKEN_B,
+        token: crate::protocols::cci::sim::world::TOKEN_B,
         purpose: "accepted from CSP B on A's provider API: the target's credentials.harness",
     },
     SimToken {
         role: "csp-a",
-        token: super::world::TOKEN_OTHER,
+        token: crate::protocols::cci::sim::world::TOKEN_OTHER,
         purpose: "accepted from the third provider (csp-c): valid, but 403 when it names B as the caller",
     },
     SimToken {
         role: "csp-a",
-        token: super::world::TOKEN_A,
+        token: crate::protocols::cci::sim::world::TOKEN_A,
         purpose: "what A would send to B: the target's credentials.iut",
     },
     SimToken {
         role: "csp-b",
-        token: super::world::TOKEN_B,
+        token: crate::protocols::cci::sim::world::TOKEN_B,
         purpose: "sent to A with every confirmation: the target's credentials.iut (the mock A checks it exactly)",
     },
     SimToken {
         role: "csp-b",
-        token: super::world::TOKEN_A,
+        token: crate::protocols::cci::sim::world::TOKEN_A,
         purpose: "accepted from CSP A on B's provider API: the target's credentials.harness",
     },
 ];
@@ -335,10 +335,14 @@ impl Profile for Cci {
         &'a self,
         request: FuzzRequest<'a>,
     ) -> Option<BoxFuture<'a, Result<Box<dyn Campaign>, FuzzError>>> {
-        Some(Box::pin(super::fuzz_campaign::campaign(request)))
+        Some(Box::pin(crate::protocols::cci::fuzz::campaign::campaign(
+            request,
+        )))
     }
 
     fn answer_oracle(&self, role: &str) -> Option<&'static dyn AnswerOracle> {
-        (role == "csp-b").then_some(&super::answers::ConfirmAnswers as &'static dyn AnswerOracle)
+        (role == "csp-b").then_some(
+            &crate::protocols::cci::fuzz::answers::ConfirmAnswers as &'static dyn AnswerOracle,
+        )
     }
 }

@@ -3,7 +3,7 @@
 //! simulators use one shape; legal variations and the target-shape property use
 //! others, and the simulators and the target are built from the same shape.
 
-use super::target::Environment;
+use crate::protocols::cci::target::Environment;
 
 /// A legal CCI deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]

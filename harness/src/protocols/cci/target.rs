@@ -9,9 +9,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::key::Dialect;
 use crate::profile::target::Target;
 use crate::profile::{BoxFuture, Counterpart, NeedInfo, SimError, TargetSection};
+use crate::protocols::cci::intent::key::Dialect;
 use crate::yaml::{self, InputError};
 
 /// One environment the IUT offers.
@@ -174,7 +174,9 @@ impl TargetSection for CciTarget {
         target: &'a Target,
         listen: SocketAddr,
     ) -> BoxFuture<'a, Result<Counterpart, SimError>> {
-        Box::pin(super::sim::start_counterpart(target, self, listen))
+        Box::pin(crate::protocols::cci::sim::start_counterpart(
+            target, self, listen,
+        ))
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -309,7 +311,7 @@ mod tests {
             &envs.concat(),
         );
         let t = parse(&text, &env).expect("a valid target");
-        let cci = super::CciTarget::of(&t).expect("a cci section");
+        let cci = crate::protocols::cci::target::CciTarget::of(&t).expect("a cci section");
         let (e, s) = cci.telling_request();
         ((e.to_string(), s), cci.first_environment_other_size())
     }

@@ -5,9 +5,9 @@
 
 use serde_json::{json, Value};
 
-use super::key;
-use super::mutate::{self, Variant};
 use crate::profile::fuzz::{self, Mutant, Rng};
+use crate::protocols::cci::intent::key;
+use crate::protocols::cci::intent::mutate::{self, Variant};
 
 /// A key mutation class: one byte replaced.
 pub const REPLACED: &str = "byte replaced";

@@ -2,9 +2,9 @@
 //! key or body (csp-a), a describe of it, or an accept of it followed to its end
 //! (csp-b); each with the positive control of the untouched key.
 
-use super::fuzz::{REENCODED, TWEAKED};
-use super::fuzz_campaign::CONFIRM_BODY;
 use crate::profile::fuzz::{self, RegressionCase};
+use crate::protocols::cci::fuzz::campaign::CONFIRM_BODY;
+use crate::protocols::cci::fuzz::keys::{REENCODED, TWEAKED};
 
 /// The scenario's head: id, title, requirement, tags and the note.
 fn header(case: &RegressionCase<'_>, role: &str, requirement: &str) -> String {
@@ -149,10 +149,10 @@ pub fn accept(case: &RegressionCase<'_>, text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fuzz as keys;
-    use super::super::fuzz_campaign::CONFIRM;
     use super::*;
     use crate::profile::fuzz::oracle;
+    use crate::protocols::cci::fuzz::campaign::CONFIRM;
+    use crate::protocols::cci::fuzz::keys;
 
     #[test]
     fn variant_regressions_name_the_variant_of_a_fresh_key() {

@@ -4,11 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::faults::Fault;
-use super::key::Dialect;
-use super::shape::Shape;
-use super::target::Environment;
 use crate::profile::FaultTable;
+use crate::protocols::cci::intent::key::Dialect;
+use crate::protocols::cci::shape::Shape;
+use crate::protocols::cci::sim::faults::Fault;
+use crate::protocols::cci::target::Environment;
 
 /// The bearer token CSP A uses towards B.
 pub const TOKEN_A: &str = "sim-token-a";
@@ -49,7 +49,7 @@ pub struct SimConfig {
     /// Legal answer variations the simulator applies.
     pub answers: Vec<crate::server::AnswerVariation>,
     /// CCI's own legal variations.
-    pub variations: Vec<super::variation::Variation>,
+    pub variations: Vec<crate::protocols::cci::sim::variation::Variation>,
 }
 
 impl SimConfig {
@@ -102,7 +102,7 @@ impl SimConfig {
             .filter_map(Fault::from_name)
             .collect();
         self.answers = crate::server::AnswerVariation::named(names.clone());
-        self.variations = super::variation::Variation::named(names);
+        self.variations = crate::protocols::cci::sim::variation::Variation::named(names);
     }
 
     /// Whether a fault is on.

@@ -13,11 +13,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::faults::Fault;
-use super::key::{self, Dialect, KeyFields};
-use super::world::SimConfig;
 use crate::clock::TestClock;
 use crate::peers::{read_request, PeerReply, RecordedRequest};
+use crate::protocols::cci::intent::key::{self, Dialect, KeyFields};
+use crate::protocols::cci::sim::faults::Fault;
+use crate::protocols::cci::sim::world::SimConfig;
 
 /// Connection states the customer API reports.
 pub const PENDING: &str = "PENDING";

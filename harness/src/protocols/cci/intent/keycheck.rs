@@ -1,7 +1,7 @@
 //! CCI-A-04: are issued keys unique and unguessable? A statistical look at the
 //! material of many keys.
 
-use super::key::{decode, Dialect};
+use crate::protocols::cci::intent::key::{decode, Dialect};
 
 /// What the check measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,8 +92,8 @@ pub fn check_material(
 
 #[cfg(test)]
 mod tests {
-    use super::super::key::{encode_object, KeyFields};
     use super::*;
+    use crate::protocols::cci::intent::key::{encode_object, KeyFields};
 
     fn keys(material: impl Fn(usize) -> String) -> Vec<String> {
         (0..24)

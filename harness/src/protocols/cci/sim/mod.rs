@@ -1,5 +1,12 @@
-//! Starting the CCI reference simulators, as IUTs or as the harness's mock peers, and
+//! The CCI reference simulators ([`csp_a`], [`csp_b`]) with their shared world, faults
+//! and legal variations; and starting them, as IUTs or as the harness's mock peers, as
 //! CCI's part of a stage.
+
+pub mod csp_a;
+pub mod csp_b;
+pub mod faults;
+pub mod variation;
+pub mod world;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -8,19 +15,19 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::binding;
-use super::key::Dialect;
-use super::shape::Shape;
-use super::sim_a::CspA;
-use super::sim_b::CspB;
-use super::target::{CciTarget, Providers};
-use super::world::{self, SimConfig};
 use crate::clock::TestClock;
 use crate::http::HttpClient;
 use crate::peers::{Behaviour, MockPeer, PeerReply, ScriptedAnswer};
 use crate::profile::target::{Credential, Target};
 use crate::profile::{loopback, Binding, Counterpart, Prepared, SimError, Stage, StageProtocol};
+use crate::protocols::cci::binding;
+use crate::protocols::cci::intent::key::Dialect;
+use crate::protocols::cci::shape::Shape;
+use crate::protocols::cci::target::{CciTarget, Providers};
 use crate::server::Served;
+use csp_a::CspA;
+use csp_b::CspB;
+use world::SimConfig;
 
 /// Starts the simulator for `role` on `listen` (port 0 for an ephemeral port).
 pub async fn start(role: &str, config: SimConfig, listen: SocketAddr) -> Result<Served, SimError> {
@@ -32,7 +39,7 @@ pub async fn start(role: &str, config: SimConfig, listen: SocketAddr) -> Result<
     } else {
         Arc::new(CspB::new(config, clock)?).router()
     };
-    let app = super::variation::apply(app, &variations);
+    let app = variation::apply(app, &variations);
     crate::server::serve(crate::server::vary(app, &answers), listen, "cci simulator")
         .await
         .map_err(|source| SimError::Bind {
@@ -181,7 +188,7 @@ pub fn builtin_target(role: &str, dialect: Dialect, shape: &Shape) -> Target {
     };
     Target {
         name: format!("built-in cci {role} simulator ({})", dialect.name()),
-        profile: &super::profile::Cci,
+        profile: &crate::protocols::cci::profile::Cci,
         role: role.into(),
         bases: BTreeMap::new(),
         harness_credential: Credential::bearer(harness_token),

@@ -11,12 +11,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use super::faults::Fault;
-use super::key::{self, Dialect, KeyFields};
-use super::sim_a::{NEGOTIATION, PENDING};
-use super::world::SimConfig;
 use crate::clock::TestClock;
 use crate::http::{HttpClient, HttpRequest};
+use crate::protocols::cci::intent::key::{self, Dialect, KeyFields};
+use crate::protocols::cci::sim::csp_a::{NEGOTIATION, PENDING};
+use crate::protocols::cci::sim::faults::Fault;
+use crate::protocols::cci::sim::world::SimConfig;
 
 /// B's state after a failed confirmation (never NEGOTIATION).
 pub const FAILED: &str = "FAILED";

@@ -5,7 +5,7 @@
 //! *field tweaks* change one field's value (so they catch issuers that look a key up by
 //! part of its content).
 
-use super::key::{decode, encode_bytes, encode_object, KeyError};
+use crate::protocols::cci::intent::key::{decode, encode_bytes, encode_object, KeyError};
 use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine as _;
 use serde::Serialize;
@@ -148,8 +148,8 @@ fn change_last_alnum(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::key::{decode_lenient, Dialect, KeyFields};
     use super::*;
+    use crate::protocols::cci::intent::key::{decode_lenient, Dialect, KeyFields};
     use proptest::prelude::*;
 
     fn arb_key() -> impl Strategy<Value = String> {

@@ -11,17 +11,17 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::fuzz::{self as keys, Seedling};
-use super::fuzz_regress as regress;
-use super::key::Dialect;
-use super::sim;
-use super::target::CciTarget;
 use crate::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use crate::profile::fuzz::{
     self, oracle, Campaign, FuzzError, FuzzRequest, Mutant, Problem, RegressionCase, Rng,
 };
 use crate::profile::target::Target;
 use crate::profile::BoxFuture;
+use crate::protocols::cci::fuzz::keys::{self as keys, Seedling};
+use crate::protocols::cci::fuzz::regress;
+use crate::protocols::cci::intent::key::Dialect;
+use crate::protocols::cci::sim;
+use crate::protocols::cci::target::CciTarget;
 
 /// A key in a confirm body (csp-a).
 pub const CONFIRM: &str = "confirm";
@@ -371,12 +371,12 @@ impl Campaign for CciCampaign {
         // Simpler key contents first (a field removed, a value emptied), then bytes.
         let decoded = std::str::from_utf8(input)
             .ok()
-            .and_then(|k| super::key::decode(k).ok());
+            .and_then(|k| crate::protocols::cci::intent::key::decode(k).ok());
         let contents = decoded
             .map(|o| fuzz::json_candidates(&Value::Object(o), 200))
             .unwrap_or_default()
             .into_iter()
-            .map(|v| super::key::encode_object(&v).into_bytes());
+            .map(|v| crate::protocols::cci::intent::key::encode_object(&v).into_bytes());
         contents
             .chain(fuzz::byte_candidates(input, 128))
             .filter(|c| c.as_slice() != key && std::str::from_utf8(c).is_ok())
@@ -492,7 +492,7 @@ pub async fn campaign(request: FuzzRequest<'_>) -> Result<Box<dyn Campaign>, Fuz
         request.role,
         Dialect::Seed,
         request.faults,
-        &super::shape::Shape::reference(),
+        &crate::protocols::cci::shape::Shape::reference(),
         &http,
     )
     .await
