@@ -8,41 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{cci_a_target, crosscheck, free_port, start_sim, temp_dir, text, Sim};
-
-/// `crosscheck sim cci --role csp-a --dialect v1` on `api`, telling B at `mock_b`.
-fn sim(api: u16, mock_b: u16, fault: Option<&str>) -> Sim {
-    let (listen, peer) = (
-        format!("127.0.0.1:{api}"),
-        format!("http://127.0.0.1:{mock_b}/v1"),
-    );
-    let mut args = vec![
-        "cci",
-        "--role",
-        "csp-a",
-        "--dialect",
-        "v1",
-        "--listen",
-        &listen,
-        "--peer-base",
-        &peer,
-    ];
-    if let Some(f) = fault {
-        args.extend(["--fault", f]);
-    }
-    start_sim(&args, api)
-}
-
-/// A v1 csp-a target for the simulator on `api`, its mock B on `mock_b`.
-fn v1_target(api: u16, mock_b: u16, extra: &str) -> String {
-    cci_a_target(
-        "http",
-        api,
-        mock_b,
-        &format!("customer_account: \"123456789012\"\n{extra}"),
-    )
-    .replace("dialect: seed", "dialect: v1")
-}
+use common::{crosscheck, free_port, temp_dir, text};
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
@@ -94,18 +60,18 @@ fn a_clean_simulator_certifies_and_any_changed_byte_is_named_by_verify() {
     let (key, public) = keys(&dir);
     let (api, mock_b) = (free_port(), free_port());
     let target = dir.join("target.yaml");
-    std::fs::write(&target, v1_target(api, mock_b, "")).expect("target");
+    std::fs::write(&target, common::cci_a_v1_target(api, mock_b, "")).expect("target");
     let bundle = dir.join("bundle");
     {
-        let _sim = sim(api, mock_b, None);
+        let _sim = common::sim_cci_a_v1(api, mock_b, None);
         let (code, all) = certify(&target, &key, &bundle, &[]);
         assert_eq!(code, Some(0), "{all}");
-        assert!(all.contains("cci-csp-a-v1@1: certified"), "{all}");
+        assert!(all.contains("cci-csp-a-v1@2: certified"), "{all}");
     }
     let (code, all) = verify(&bundle, &public);
     assert_eq!(code, Some(0), "{all}");
     assert!(
-        all.contains("verified: certified against cci-csp-a-v1@1"),
+        all.contains("verified: certified against cci-csp-a-v1@2"),
         "{all}"
     );
     let cert: serde_json::Value =
@@ -160,18 +126,18 @@ fn a_fault_does_not_certify_a_waiver_lets_it_and_an_expired_one_does_not() {
     let (key, public) = keys(&dir);
     let (api, mock_b) = (free_port(), free_port());
     let target = dir.join("target.yaml");
-    std::fs::write(&target, v1_target(api, mock_b, "")).expect("target");
+    std::fs::write(&target, common::cci_a_v1_target(api, mock_b, "")).expect("target");
     let waiver = |expires: &str| {
         format!("waivers:\n  - requirement: CCI-A-10\n    justification: reuse check ships in 2.1\n    granted_by: Test Lab\n    expires: {expires}\n")
     };
     let (valid, expired) = (dir.join("waivers.yaml"), dir.join("expired.yaml"));
     std::fs::write(&valid, waiver("2099-12-31")).expect("waivers");
     std::fs::write(&expired, waiver("2020-01-01")).expect("waivers");
-    let _sim = sim(api, mock_b, Some("a-accepts-reuse"));
+    let _sim = common::sim_cci_a_v1(api, mock_b, Some("a-accepts-reuse"));
     let (code, all) = certify(&target, &key, &dir.join("plain"), &[]);
     assert_eq!(code, Some(1), "{all}");
     assert!(
-        all.contains("cci-csp-a-v1@1: not certified") && all.contains("- CCI-A-10 failed"),
+        all.contains("cci-csp-a-v1@2: not certified") && all.contains("- CCI-A-10 failed"),
         "{all}"
     );
     let (code, all) = certify(
@@ -182,7 +148,7 @@ fn a_fault_does_not_certify_a_waiver_lets_it_and_an_expired_one_does_not() {
     );
     assert_eq!(code, Some(0), "{all}");
     assert!(
-        all.contains("cci-csp-a-v1@1: certified with waivers"),
+        all.contains("cci-csp-a-v1@2: certified with waivers"),
         "{all}"
     );
     let cert = std::fs::read_to_string(dir.join("waived/certificate.md")).expect("md");
@@ -227,7 +193,11 @@ fn an_edited_scenario_is_refused_before_anything_runs() {
     let text = std::fs::read_to_string(&edited).expect("scenario");
     std::fs::write(&edited, text.replace("title: ", "title: (edited) ")).expect("edited");
     let target = dir.join("target.yaml");
-    std::fs::write(&target, v1_target(free_port(), free_port(), "")).expect("target");
+    std::fs::write(
+        &target,
+        common::cci_a_v1_target(free_port(), free_port(), ""),
+    )
+    .expect("target");
     let (code, all) = certify(
         &target,
         &key,
@@ -256,7 +226,7 @@ fn the_pins_match_the_scenarios() {
     let listed = crosscheck(&["profiles"]);
     let all = text(&listed);
     assert!(
-        all.contains("cci-csp-a-v1@1") && all.contains("must pass: CCI-A-01"),
+        all.contains("cci-csp-a-v1@2") && all.contains("must pass: CCI-A-01"),
         "{all}"
     );
 }
@@ -265,7 +235,7 @@ fn the_pins_match_the_scenarios() {
 fn an_unclaimed_clock_is_not_applicable_and_a_claimed_missing_one_fails() {
     let dir = temp_dir("capabilities");
     let (api, mock_b) = (free_port(), free_port());
-    let _sim = sim(api, mock_b, None);
+    let _sim = common::sim_cci_a_v1(api, mock_b, None);
     let run = |target_text: String, name: &str| {
         let target = dir.join(format!("{name}.yaml"));
         std::fs::write(&target, target_text).expect("target");
@@ -292,7 +262,7 @@ fn an_unclaimed_clock_is_not_applicable_and_a_claimed_missing_one_fails() {
             .map(|r| r["outcome"].clone())
     };
     let (code, all, report) = run(
-        v1_target(
+        common::cci_a_v1_target(
             api,
             mock_b,
             "capabilities:\n  roles: [csp-a]\n  features: [env2, size_only_on_env2]\n",
@@ -313,7 +283,7 @@ fn an_unclaimed_clock_is_not_applicable_and_a_claimed_missing_one_fails() {
         .any(|r| r["reason"]
             .as_str()
             .is_some_and(|w| w.contains("needs `test-clock`, which the capability statement"))));
-    let no_test_base = v1_target(
+    let no_test_base = common::cci_a_v1_target(
         api,
         mock_b,
         "capabilities:\n  roles: [csp-a]\n  features: [test-clock, env2, size_only_on_env2]\n",

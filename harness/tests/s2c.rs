@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{crosscheck, free_port, root, start_sim, temp_dir, text};
+use common::{free_port, root, run_against_target, start_sim, temp_dir};
 use crosscheck::protocols;
 
 /// The fixture `name` with its ports moved to `iut` and `sink`, and quicker quiet
@@ -58,16 +58,7 @@ fn run_with(
     let mut file = std::fs::read_to_string(&target).expect("target");
     file.push_str(more);
     std::fs::write(&target, file).expect("target");
-    let reports = dir.join(format!("reports-{iut}"));
-    let out = crosscheck(&[
-        "run",
-        scenarios,
-        "--target",
-        target.to_str().expect("utf-8"),
-        "--report-dir",
-        reports.to_str().expect("utf-8"),
-    ]);
-    (out.status.code(), text(&out))
+    run_against_target(scenarios, &target, &dir.join(format!("reports-{iut}")))
 }
 
 #[test]

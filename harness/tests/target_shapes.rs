@@ -120,7 +120,7 @@ fn environments() -> impl Strategy<Value = Vec<Environment>> {
                             _ => own,
                         }
                     };
-                    Environment { id, sizes }
+                    Environment::new(&id, &sizes).with_reference_interconnects()
                 })
                 .collect()
         })

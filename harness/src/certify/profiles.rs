@@ -49,11 +49,17 @@ impl CertProfile {
         format!("{}@{}", self.name, self.version)
     }
 
-    /// The profile as `scenarios` check it: a cross-cutting requirement is demanded
-    /// only when one of its scenarios cites it (the pins fix which do).
+    /// The profile as `scenarios` check it: a cross-cutting requirement, or one of the
+    /// protocol's requirements that no single role owns by prefix (ids shared by
+    /// several roles, perhaps in one variant only), is demanded only
+    /// when one of its scenarios cites it (the pins fix which do).
     pub fn for_suite(mut self, scenarios: &[std::sync::Arc<Scenario>]) -> Self {
+        let prefix = self
+            .protocol
+            .role(self.role)
+            .map_or("", |r| r.requirement_prefix);
         let cited = |id: &&str| {
-            !CROSS_CUTTING.iter().any(|q| q.id == *id)
+            (!CROSS_CUTTING.iter().any(|q| q.id == *id) && id.starts_with(prefix))
                 || scenarios
                     .iter()
                     .filter(|s| covers(&self, s))
@@ -93,10 +99,17 @@ pub fn all() -> Result<Vec<CertProfile>, PinsError> {
                     Some(v) => format!("{}-{}-{v}", p.name(), role.name),
                     None => format!("{}-{}", p.name(), role.name),
                 };
+                // The role's own, and those no role owns by prefix (kept by `for_suite`
+                // only where the role's scenarios cite them).
+                let shared = |id: &str| {
+                    !p.roles()
+                        .iter()
+                        .any(|r| id.starts_with(r.requirement_prefix))
+                };
                 let own = p
                     .requirements()
                     .iter()
-                    .filter(|q| q.id.starts_with(role.requirement_prefix));
+                    .filter(|q| q.id.starts_with(role.requirement_prefix) || shared(q.id));
                 let all: Vec<_> = own.chain(CROSS_CUTTING.iter()).collect();
                 let (version, pinned) = pins.get(&name).cloned().unwrap_or_default();
                 out.push(CertProfile {
@@ -280,11 +293,16 @@ mod tests {
                         "{} is pinned",
                         c.name
                     );
+                    let shared = |id: &str| {
+                        !p.roles()
+                            .iter()
+                            .any(|r| id.starts_with(r.requirement_prefix))
+                    };
                     for q in p.requirements() {
                         let demanded = c.must.contains(&q.id) || c.may_warn.contains(&q.id);
                         assert_eq!(
                             demanded,
-                            q.id.starts_with(role.requirement_prefix),
+                            q.id.starts_with(role.requirement_prefix) || shared(q.id),
                             "{}",
                             q.id
                         );

@@ -2,4 +2,6 @@
 
 mod mock;
 
-pub use mock::{read_request, Behaviour, MockPeer, PeerReply, RecordedRequest, ScriptedAnswer};
+pub use mock::{
+    read_request, Behaviour, MockPeer, PeerReply, RecordedRequest, RequestMatch, ScriptedAnswer,
+};

@@ -99,6 +99,9 @@ pub fn operations(scenario: &Scenario) -> BTreeSet<String> {
                 Action::Poll(p) => {
                     out.insert(p.call.clone());
                 }
+                Action::Parallel(p) => {
+                    out.extend(p.calls.iter().map(|c| c.operation.clone()));
+                }
                 Action::ForEach(f) => walk(&f.steps, out),
                 _ => {}
             }
@@ -107,31 +110,6 @@ pub fn operations(scenario: &Scenario) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     walk(&scenario.steps, &mut out);
     out
-}
-
-/// A loop body's refusals count this many times in [`refusals`]: a loop's length is
-/// known only when it runs.
-const LOOP_WEIGHT: usize = 48;
-
-/// About how many refusals a run of `scenario` sees: the steps that send a request and
-/// hold a negative expectation (a refusal, mostly), polls whose condition is one, and
-/// each loop body's [`LOOP_WEIGHT`] times. The self-test turns each of them, one at a
-/// time, into a success.
-pub fn refusals(scenario: &Scenario) -> usize {
-    fn count(steps: &[Step]) -> usize {
-        steps
-            .iter()
-            .map(|step| match &step.action {
-                Action::Call(_) | Action::Http(_) => {
-                    usize::from(step.expect.iter().any(|g| g.expect.is_negative()))
-                }
-                Action::Poll(p) => usize::from(p.condition.is_negative()),
-                Action::ForEach(f) => LOOP_WEIGHT * count(&f.steps),
-                _ => 0,
-            })
-            .sum()
-    }
-    count(&scenario.steps)
 }
 
 /// The step's own check, if its action can fail by itself: what it checks and

@@ -66,6 +66,8 @@ pub struct StepFile {
     pub drain_requests: Option<DrainFile>,
     /// Repeat a call until (or while) an expectation holds.
     pub poll: Option<PollFile>,
+    /// Send several calls at once and judge them together.
+    pub parallel: Option<ParallelFile>,
     /// Advance the IUT's clock by this many seconds (template).
     pub advance_clock: Option<Value>,
     /// Set variables (templates).
@@ -125,6 +127,8 @@ pub struct HttpFile {
 pub struct PeerAnswerFile {
     /// Which mock peer (default: the only one).
     pub peer: Option<String>,
+    /// Only requests like this take the answers (others pass them by).
+    pub matching: Option<MatchingFile>,
     /// Answers for the next requests, in order.
     pub answers: Vec<AnswerFile>,
 }
@@ -155,12 +159,24 @@ pub struct AnswerFile {
     pub close: bool,
 }
 
+/// Which requests at a mock peer a step is about, as written.
+#[derive(Debug, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MatchingFile {
+    /// The HTTP method.
+    pub method: Option<String>,
+    /// How the path ends (template).
+    pub path_ends_with: Option<String>,
+}
+
 /// `await_request` as written.
 #[derive(Debug, Deserialize, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AwaitFile {
     /// Which mock peer.
     pub peer: Option<String>,
+    /// Wait for the next request like this, passing others by.
+    pub matching: Option<MatchingFile>,
     /// How long to wait (template; default the step timeout).
     pub within_seconds: Option<Value>,
 }
@@ -171,6 +187,8 @@ pub struct AwaitFile {
 pub struct NoRequestsFile {
     /// Which mock peer.
     pub peer: Option<String>,
+    /// Forbid only requests like this.
+    pub matching: Option<MatchingFile>,
     /// How long to listen (template; default the target's silence).
     pub for_seconds: Option<Value>,
 }
@@ -205,6 +223,29 @@ pub struct PollFile {
     pub for_seconds: Option<Value>,
     /// Pause between calls (default 0.1 s).
     pub every_seconds: Option<f64>,
+}
+
+/// `parallel` as written: the calls sent at once, and the variable their answers go to.
+#[derive(Debug, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ParallelFile {
+    /// The calls, at least two.
+    pub calls: Vec<ParallelCallFile>,
+    /// The variable that gets the answers, in the order of `calls`: each
+    /// `{status, ok, json, out}` (`ok`: a 2xx; `out`: the binding's outputs found).
+    pub into: Option<String>,
+}
+
+/// One call of a `parallel` step as written.
+#[derive(Debug, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ParallelCallFile {
+    /// Operation to call.
+    pub call: String,
+    /// Its arguments.
+    pub with: Option<Map<String, Value>>,
+    /// Credential override, as a step's `auth`.
+    pub auth: Option<Value>,
 }
 
 /// A validated scenario.
@@ -415,11 +456,22 @@ pub struct Answer {
     pub close: bool,
 }
 
+/// Which requests at a mock peer a step is about (compiled; the path a template).
+#[derive(Debug, Clone, Default)]
+pub struct Matching {
+    /// The HTTP method.
+    pub method: Option<String>,
+    /// How the path ends.
+    pub path_ends_with: Option<Text>,
+}
+
 /// Script a mock peer.
 #[derive(Debug, Clone)]
 pub struct PeerAnswer {
     /// Which mock peer.
     pub peer: Option<String>,
+    /// Only requests like this take the answers.
+    pub matching: Matching,
     /// Answers, in order.
     pub answers: Vec<Answer>,
 }
@@ -429,6 +481,8 @@ pub struct PeerAnswer {
 pub struct AwaitRequest {
     /// Which mock peer.
     pub peer: Option<String>,
+    /// The request awaited (others are passed by).
+    pub matching: Matching,
     /// How long (seconds, template; default the step timeout).
     pub within: Option<Tree>,
 }
@@ -438,6 +492,8 @@ pub struct AwaitRequest {
 pub struct NoRequests {
     /// Which mock peer.
     pub peer: Option<String>,
+    /// The requests forbidden.
+    pub matching: Matching,
     /// How long (seconds, template; default the target's silence).
     pub for_seconds: Option<Tree>,
 }
@@ -470,6 +526,16 @@ pub struct Poll {
     pub every: Duration,
 }
 
+/// Several calls sent at once: each answer is checked against the step's
+/// expectations, and all of them are saved together for later checks.
+#[derive(Debug, Clone)]
+pub struct Parallel {
+    /// The calls, in the order their answers are saved.
+    pub calls: Vec<Call>,
+    /// The variable that gets the answers.
+    pub into: Option<String>,
+}
+
 /// Run steps once per item of a list.
 #[derive(Debug, Clone)]
 pub struct ForEach {
@@ -498,6 +564,8 @@ pub enum Action {
     DrainRequests(Drain),
     /// Poll (boxed: it holds a whole expectation).
     Poll(Box<Poll>),
+    /// Several calls at once.
+    Parallel(Parallel),
     /// Advance the clock by this many seconds (template).
     AdvanceClock(Tree),
     /// Set variables, in order (templates).

@@ -28,6 +28,42 @@ use crate::report::Outcome;
 use crate::scenario::{checks, Scenario};
 use crate::suite::{order_ids, plan_builtin, run_pool, BuiltinRun, Job, SuiteError};
 
+/// How many refusals (4xx answers to the harness's own calls) each run of the clean
+/// plan sees, by job id: a silent dry run first, since a loop's length is known only
+/// when it runs. The "refusal N accepted" mutants go up to these counts: the
+/// simulators are deterministic, so a mutant run is the clean run up to its Nth
+/// refusal.
+async fn refusals_seen(
+    clean_plan: &[Job],
+    parallel: usize,
+) -> Result<BTreeMap<String, usize>, SuiteError> {
+    let runs = clean_plan
+        .iter()
+        .map(|job| BuiltinRun {
+            job: job.clone(),
+            switches: BTreeSet::new(),
+            null: None,
+            mutant: None,
+            // Not quiet: a quiet run keeps no exchanges, and they are what is counted.
+            quiet: false,
+        })
+        .collect();
+    let results = run_pool(runs, &[], parallel, &crate::report::console::Silent).await?;
+    Ok(clean_plan
+        .iter()
+        .zip(results)
+        .map(|(job, r)| {
+            let refused = r
+                .exchanges
+                .iter()
+                .filter(|e| e.direction == "harness->iut")
+                .filter(|e| e.status.is_some_and(|s| (400..500).contains(&s)))
+                .count();
+            (job.id.clone(), refused)
+        })
+        .collect())
+}
+
 /// Runs the self-test over `scenarios` with `parallel` runs at a time; `observer` sees
 /// what the clean runs found and only the progress of the others.
 /// Runs start longest first, by `expected` (milliseconds by [`Verdict::key`], e.g. from
@@ -131,7 +167,8 @@ pub async fn run(
             true,
         );
     }
-    for m in mutant_plan::plan(&clean_plan).await? {
+    let refusals = refusals_seen(&clean_plan, parallel).await?;
+    for m in mutant_plan::plan(&clean_plan, &refusals).await? {
         let name = m.mutant.name();
         let legal = m.legal;
         matrix.mutants.entry(m.scope.clone()).or_default().insert(

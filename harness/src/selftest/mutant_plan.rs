@@ -2,8 +2,7 @@
 //! for each protocol and role, the mutants of every operation its scenarios call on
 //! the IUT (bindings as the built-in simulator's target resolves them), each run only
 //! by the scenarios that call that operation; and "refusal N accepted" for every N up
-//! to the most refusals one scenario expects, run by the scenarios that expect that
-//! many.
+//! to the most refusals one clean run saw, run by the runs that saw that many.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -26,8 +25,13 @@ pub(super) struct MutantRuns {
     pub legal: Option<&'static str>,
 }
 
-/// The mutants of `clean_plan`, in protocol, role and operation order.
-pub(super) async fn plan(clean_plan: &[Job]) -> Result<Vec<MutantRuns>, SuiteError> {
+/// The mutants of `clean_plan`, in protocol, role and operation order; `refusals`
+/// says how many refusals each clean run (by job id) saw.
+pub(super) async fn plan(
+    clean_plan: &[Job],
+    refusals: &BTreeMap<String, usize>,
+) -> Result<Vec<MutantRuns>, SuiteError> {
+    let seen = |j: &Job| refusals.get(&j.id).copied().unwrap_or(0);
     let http = HttpClient::new()?;
     let mut by_scope: BTreeMap<String, Vec<&Job>> = BTreeMap::new();
     for job in clean_plan {
@@ -76,15 +80,11 @@ pub(super) async fn plan(clean_plan: &[Job]) -> Result<Vec<MutantRuns>, SuiteErr
                 });
             }
         }
-        let most = jobs
-            .iter()
-            .map(|j| checks::refusals(&j.scenario))
-            .max()
-            .unwrap_or(0);
+        let most = jobs.iter().map(|j| seen(j)).max().unwrap_or(0);
         for nth in 1..=most {
             let plan = jobs
                 .iter()
-                .filter(|j| checks::refusals(&j.scenario) >= nth)
+                .filter(|j| seen(j) >= nth)
                 .map(|j| (*j).clone())
                 .collect();
             out.push(MutantRuns {

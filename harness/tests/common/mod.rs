@@ -33,6 +33,21 @@ pub fn crosscheck(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// `crosscheck run SCENARIOS --target TARGET --report-dir REPORTS`: its exit code and
+/// its output.
+#[allow(dead_code)]
+pub fn run_against_target(scenarios: &str, target: &Path, reports: &Path) -> (Option<i32>, String) {
+    let out = crosscheck(&[
+        "run",
+        scenarios,
+        "--target",
+        target.to_str().expect("utf-8"),
+        "--report-dir",
+        reports.to_str().expect("utf-8"),
+    ]);
+    (out.status.code(), text(&out))
+}
+
 /// Starts the binary with `args` in the project folder, stdout and stderr piped, and
 /// leaves it running.
 pub fn spawn_crosscheck(args: &[&str]) -> std::process::Child {
@@ -131,8 +146,11 @@ pub fn cci_a_target(scheme: &str, api_port: u16, mock_b_port: u16, extra: &str) 
          customer_base: {scheme}://127.0.0.1:{api_port}/customer\n\
          test_base: {scheme}://127.0.0.1:{api_port}/test\n\
          providers: {{iut: csp-a, harness: csp-b, other: csp-c}}\n\
-         environments:\n  - {{id: env-ab-1, sizes: [50, 100, 500, 1000]}}\n  - {{id: env-ab-2, sizes: [1000, 10000]}}\n\
-         credentials:\n  harness: {{token: sim-token-b}}\n  iut: {{token: sim-token-a}}\n\
+         environments:\n  - id: env-ab-1\n    sizes: [50, 100, 500, 1000]\n    interconnects:\n\
+         \x20     - {{id: ix-big, max_mbps: 10000, channels: [ch-1, {{name: ch-2, manager: harness}}, lag-7, {{name: ch-4, manager: harness}}]}}\n\
+         \x20     - {{id: ix-small, max_mbps: 2000, channels: [sm-1, {{name: sm-2, manager: harness}}, lag-7, {{name: sm-4, manager: harness}}]}}\n\
+         \x20     - {{id: ix-closed, max_mbps: 10000, state: CLOSED, channels: [cl-1, {{name: cl-2, manager: harness}}, lag-7, {{name: cl-4, manager: harness}}]}}\n  - {{id: env-ab-2, sizes: [1000, 10000]}}\n\
+         credentials:\n  harness: {{token: sim-token-b}}\n  iut: {{token: sim-token-a}}\n  harness_other: {{token: sim-token-c}}\n\
          mock_peers:\n  csp-b: {{listen: \"127.0.0.1:{mock_b_port}\"}}\n{extra}"
     )
 }
@@ -146,4 +164,38 @@ pub fn external_cci_a(dir: &Path) -> (PathBuf, String, String, u16) {
     let listen = format!("127.0.0.1:{api}");
     let peer = format!("http://127.0.0.1:{mock_b}/v1");
     (target, listen, peer, api)
+}
+
+/// `crosscheck sim cci --role csp-a --dialect v1` on `api`, telling B at `mock_b`.
+pub fn sim_cci_a_v1(api: u16, mock_b: u16, fault: Option<&str>) -> Sim {
+    let (listen, peer) = (
+        format!("127.0.0.1:{api}"),
+        format!("http://127.0.0.1:{mock_b}/v1"),
+    );
+    let mut args = vec![
+        "cci",
+        "--role",
+        "csp-a",
+        "--dialect",
+        "v1",
+        "--listen",
+        &listen,
+        "--peer-base",
+        &peer,
+    ];
+    if let Some(f) = fault {
+        args.extend(["--fault", f]);
+    }
+    start_sim(&args, api)
+}
+
+/// A v1 csp-a target for the simulator on `api`, its mock B on `mock_b`.
+pub fn cci_a_v1_target(api: u16, mock_b: u16, extra: &str) -> String {
+    cci_a_target(
+        "http",
+        api,
+        mock_b,
+        &format!("customer_account: \"123456789012\"\n{extra}"),
+    )
+    .replace("dialect: seed", "dialect: v1")
 }

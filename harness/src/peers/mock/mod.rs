@@ -36,6 +36,8 @@ pub struct RecordedRequest {
     pub method: String,
     /// Path without the query.
     pub path: String,
+    /// The query string (without `?`), if the request had one.
+    pub query: Option<String>,
     /// Headers, names lower case.
     pub headers: Vec<(String, String)>,
     /// Body bytes (capped).
@@ -49,6 +51,13 @@ pub struct RecordedRequest {
 }
 
 impl RecordedRequest {
+    /// The first value of query parameter `name`, percent-decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(self.query.as_deref()?.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         crate::http::first_header(&self.headers, name)
@@ -104,6 +113,40 @@ pub struct ScriptedAnswer {
     pub delay: Duration,
     /// The reply; `None` means the default behaviour answers.
     pub reply: Option<PeerReply>,
+}
+
+/// Which requests a scripted answer or a step is about: a method and a path suffix,
+/// each optional (an IUT may interleave other calls, such as reads, at any time).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestMatch {
+    /// The HTTP method, case-insensitive.
+    pub method: Option<String>,
+    /// How the path (without the query) ends.
+    pub path_ends_with: Option<String>,
+}
+
+impl RequestMatch {
+    /// Whether `request` is one of these.
+    pub fn matches(&self, request: &RecordedRequest) -> bool {
+        self.method
+            .as_ref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(&request.method))
+            && self
+                .path_ends_with
+                .as_ref()
+                .is_none_or(|p| request.path.ends_with(p.as_str()))
+    }
+}
+
+impl std::fmt::Display for RequestMatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.method, &self.path_ends_with) {
+            (Some(m), Some(p)) => write!(f, "{m} …{p}"),
+            (Some(m), None) => write!(f, "{m}"),
+            (None, Some(p)) => write!(f, "…{p}"),
+            (None, None) => write!(f, "any request"),
+        }
+    }
 }
 
 /// A request that reached a mock peer after the run it belongs to had ended.
@@ -170,7 +213,8 @@ struct Shared {
     arrivals: watch::Sender<usize>,
     /// Every request that arrived, late or not (for "wait until quiet").
     activity: watch::Sender<usize>,
-    queue: Mutex<VecDeque<ScriptedAnswer>>,
+    /// Scripted answers, each for the first request like its match.
+    queue: Mutex<VecDeque<(RequestMatch, ScriptedAnswer)>>,
     runs: Mutex<Runs>,
     behaviour: Behaviour,
 }
@@ -247,7 +291,17 @@ impl MockPeer {
 
     /// Queues answers for the next requests, in order.
     pub fn script(&self, answers: impl IntoIterator<Item = ScriptedAnswer>) {
-        lock(&self.shared.queue).extend(answers);
+        self.script_matching(&RequestMatch::default(), answers);
+    }
+
+    /// Queues answers for the next requests like `like`, in order (other requests
+    /// pass them by).
+    pub fn script_matching(
+        &self,
+        like: &RequestMatch,
+        answers: impl IntoIterator<Item = ScriptedAnswer>,
+    ) {
+        lock(&self.shared.queue).extend(answers.into_iter().map(|a| (like.clone(), a)));
     }
 
     /// Forgets every request, scripted answer and cursor position.
@@ -320,17 +374,52 @@ impl MockPeer {
 
     /// Waits up to `within` for the next request not yet taken, and takes it.
     pub async fn next_request(&self, within: Duration) -> Option<RecordedRequest> {
-        let wanted = self.cursor.load(Ordering::SeqCst);
-        let request = self.request_at(wanted, within).await?;
-        self.cursor.store(wanted + 1, Ordering::SeqCst);
+        self.next_matching(within, &RequestMatch::default()).await
+    }
+
+    /// Waits up to `within` for the next request not yet taken that is like `like`,
+    /// and takes it with every request before it.
+    pub async fn next_matching(
+        &self,
+        within: Duration,
+        like: &RequestMatch,
+    ) -> Option<RecordedRequest> {
+        let (index, request) = self.first_matching(within, like).await?;
+        self.cursor.store(index + 1, Ordering::SeqCst);
         Some(request)
     }
 
     /// The first request not yet taken that arrives (or has arrived) within `within`,
     /// without taking it.
     pub async fn peek_request(&self, within: Duration) -> Option<RecordedRequest> {
-        self.request_at(self.cursor.load(Ordering::SeqCst), within)
-            .await
+        self.peek_matching(within, &RequestMatch::default()).await
+    }
+
+    /// The first request not yet taken and like `like` that arrives (or has arrived)
+    /// within `within`, without taking it.
+    pub async fn peek_matching(
+        &self,
+        within: Duration,
+        like: &RequestMatch,
+    ) -> Option<RecordedRequest> {
+        self.first_matching(within, like).await.map(|(_, r)| r)
+    }
+
+    async fn first_matching(
+        &self,
+        within: Duration,
+        like: &RequestMatch,
+    ) -> Option<(usize, RecordedRequest)> {
+        let deadline = Instant::now() + within;
+        let mut index = self.cursor.load(Ordering::SeqCst);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let request = self.request_at(index, left).await?;
+            if like.matches(&request) {
+                return Some((index, request));
+            }
+            index += 1;
+        }
     }
 
     async fn request_at(&self, index: usize, within: Duration) -> Option<RecordedRequest> {
@@ -365,6 +454,7 @@ pub async fn read_request(request: Request, seq: usize) -> Result<RecordedReques
         seq,
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
         headers: parts
             .headers
             .iter()
@@ -409,7 +499,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         log.push(recorded.clone());
         shared.arrivals.send_replace(log.len());
     }
-    let scripted = lock(&shared.queue).pop_front();
+    let scripted = {
+        let mut queue = lock(&shared.queue);
+        let first = queue.iter().position(|(like, _)| like.matches(&recorded));
+        first
+            .and_then(|i| queue.remove(i))
+            .map(|(_, answer)| answer)
+    };
     let reply = match scripted {
         Some(answer) => {
             if !answer.delay.is_zero() {

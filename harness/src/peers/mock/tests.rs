@@ -185,3 +185,65 @@ async fn late_traffic_of_an_earlier_run_is_set_aside_with_that_run() {
             .await
     );
 }
+
+#[tokio::test]
+async fn a_matching_script_and_wait_pass_other_requests_by() {
+    let peer = MockPeer::start("p", "127.0.0.1:0".parse().expect("addr"), not_found())
+        .await
+        .expect("starts");
+    let notify = RequestMatch {
+        method: Some("POST".into()),
+        path_ends_with: Some("/Notify".into()),
+    };
+    peer.script_matching(
+        &notify,
+        [ScriptedAnswer {
+            delay: Duration::ZERO,
+            reply: Some(PeerReply::json(503, &serde_json::json!({}))),
+        }],
+    );
+    let client = crate::http::HttpClient::new().expect("client");
+    let send = |method: &str, path: &str| crate::http::HttpRequest {
+        method: method.into(),
+        url: format!("{}{path}", peer.url()),
+        headers: vec![],
+        body: (method == "POST").then(|| b"{}".to_vec()),
+    };
+    let status = |r: Result<crate::http::HttpResponse, _>| r.map(|a| a.status).ok();
+    let wait = Duration::from_secs(2);
+    // A read first: it passes the script by and gets the default.
+    assert_eq!(
+        status(client.send(&send("GET", "/c/Notify"), wait).await),
+        Some(404)
+    );
+    assert_eq!(
+        status(client.send(&send("POST", "/c/Notify"), wait).await),
+        Some(503)
+    );
+    assert_eq!(
+        status(client.send(&send("POST", "/c/Notify"), wait).await),
+        Some(404)
+    );
+    // Awaiting the notification passes the read by; silence about it then holds
+    // although other requests arrive.
+    let first = peer
+        .next_matching(wait, &notify)
+        .await
+        .expect("a notification");
+    assert_eq!((first.method.as_str(), first.seq), ("POST", 1));
+    let second = peer.next_matching(wait, &notify).await.expect("the resend");
+    assert_eq!(second.seq, 2);
+    assert_eq!(
+        status(client.send(&send("GET", "/c"), wait).await),
+        Some(404)
+    );
+    assert!(peer
+        .peek_matching(Duration::from_millis(100), &notify)
+        .await
+        .is_none());
+    assert!(peer
+        .peek_request(Duration::from_millis(100))
+        .await
+        .is_some());
+    assert_eq!(notify.to_string(), "POST …/Notify");
+}

@@ -15,8 +15,9 @@ use crate::profile::{Binding, Credentials};
 use crate::protocols::cci::intent::key::{self, Dialect, KeyFields};
 use crate::protocols::cci::intent::keycheck;
 use crate::protocols::cci::intent::mutate;
+use crate::protocols::cci::lifecycle::{guidance, proposal};
 use crate::protocols::cci::sim::csp_a::CspA;
-use crate::protocols::cci::target::CciTarget;
+use crate::protocols::cci::target::{CciTarget, IxState, Side};
 
 /// The customer's credential, when the target gives one.
 pub const CUSTOMER: Credentials = Credentials::Named("customer");
@@ -54,6 +55,7 @@ pub fn binding(role: &str, operation: &str) -> Option<Binding> {
             Binding::new("GET", "customer", "/connections/{{ arg.id }}", customer)
                 .outputs(&[("state", "$.state")])
         }
+        (_, op) if op.starts_with("lc_") => return lifecycle_binding(op),
         ("csp-b", "describe_key") => {
             Binding::new("POST", "customer", "/activation-keys/describe", customer)
                 .body(json!({ "activationKey": "{{ arg.key }}" }))
@@ -73,6 +75,126 @@ pub fn binding(role: &str, operation: &str) -> Option<Binding> {
     Some(base)
 }
 
+/// The lifecycle operations of the provider API the harness calls on a csp-a IUT
+/// (§1b, Binding), under `E = /providers/{caller}/environments/{environment}` and
+/// `X = E/interconnects/{interconnect}`.
+fn lifecycle_binding(operation: &str) -> Option<Binding> {
+    const E: &str = "/providers/{{ arg.caller }}/environments";
+    const X: &str = "/providers/{{ arg.caller }}/environments/{{ arg.environment }}/interconnects/{{ arg.interconnect }}";
+    let get = |path: String| Binding::new("GET", "api", &path, Credentials::Harness);
+    Some(match operation {
+        "lc_get_provider" => get("/providers/{{ arg.provider }}".into())
+            .outputs(&[("name", "$.name"), ("displayName", "$.displayName")]),
+        "lc_list_providers" => get("/providers".into()),
+        "lc_list_environments" => get(E.into()),
+        "lc_get_environment" => get(format!("{E}/{{{{ arg.environment }}}}")).outputs(&[
+            ("name", "$.name"),
+            (
+                "supportedConnectionSizeMbps",
+                "$.supportedConnectionSizeMbps",
+            ),
+        ]),
+        "lc_list_interconnects" => get(format!("{E}/{{{{ arg.environment }}}}/interconnects")),
+        "lc_get_interconnect" => get(X.into()).outputs(&[
+            ("name", "$.name"),
+            (
+                "supportedConnectionSizeMbps",
+                "$.supportedConnectionSizeMbps",
+            ),
+            ("state", "$.state"),
+            ("maxBandwidthMbps", "$.maxBandwidthMbps"),
+        ]),
+        "lc_list_channels" => get(format!("{X}/channels")),
+        "lc_page_interconnects" => get(format!(
+            "{E}/{{{{ arg.environment }}}}/interconnects?pageSize={{{{ arg.page_size }}}}&pageToken={{{{ arg.page_token }}}}"
+        ))
+        .outputs(&[
+            ("items", "$.interconnects"),
+            ("nextPageToken", "$.nextPageToken"),
+        ]),
+        "lc_page_channels" => get(format!(
+            "{X}/channels?pageSize={{{{ arg.page_size }}}}&pageToken={{{{ arg.page_token }}}}"
+        ))
+        .outputs(&[("items", "$.channels"), ("nextPageToken", "$.nextPageToken")]),
+        "lc_get_channel" => get(format!("{X}/channels/{{{{ arg.channel }}}}")).outputs(&[
+            ("name", "$.name"),
+            ("macsecManagerProvider", "$.macsecManagerProvider"),
+        ]),
+        "lc_create_connection" => Binding::new(
+            "POST",
+            "api",
+            &format!("{X}/connections?connectionId={{{{ arg.id }}}}"),
+            Credentials::Harness,
+        )
+        .body(json!({"bandwidthMbps": "{{ arg.bandwidth }}"}))
+        .outputs(&[
+            ("name", "$.name"),
+            ("bandwidthMbps", "$.bandwidthMbps"),
+            ("verificationState", "$.verificationState"),
+        ]),
+        "lc_get_connection" => get(format!("{X}/connections/{{{{ arg.id }}}}")).outputs(&[
+            ("name", "$.name"),
+            ("bandwidthMbps", "$.bandwidthMbps"),
+            ("verificationState", "$.verificationState"),
+        ]),
+        "lc_update_connection" => Binding::new(
+            "PATCH",
+            "api",
+            &format!("{X}/connections/{{{{ arg.id }}}}?updateMask={{{{ arg.mask }}}}"),
+            Credentials::Harness,
+        )
+        .body(json!("{{ arg.patch }}"))
+        .outputs(&[("bandwidthMbps", "$.bandwidthMbps")]),
+        "lc_list_connections" => get(format!("{X}/connections")),
+        "lc_delete_connection" => Binding::new(
+            "DELETE",
+            "api",
+            &format!("{X}/connections/{{{{ arg.id }}}}"),
+            Credentials::Harness,
+        ),
+        "lc_generate_guidance" => Binding::new(
+            "POST",
+            "api",
+            &format!("{X}/connections/{{{{ arg.id }}}}/GenerateFeatureGuidance"),
+            Credentials::Harness,
+        )
+        .body(json!({}))
+        .outputs(&[("featureGuidance", "$.featureGuidance")]),
+        "lc_create_feature" => Binding::new(
+            "POST",
+            "api",
+            &format!(
+                "{X}/connections/{{{{ arg.id }}}}/features?featureId={{{{ arg.feature_id }}}}"
+            ),
+            Credentials::Harness,
+        )
+        .body(json!("{{ arg.feature }}"))
+        .outputs(&[
+            ("name", "$.name"),
+            ("provisioningState", "$.provisioningState"),
+        ]),
+        "lc_get_feature" => get(format!(
+            "{X}/connections/{{{{ arg.id }}}}/features/{{{{ arg.feature_id }}}}"
+        ))
+        .outputs(&[("provisioningState", "$.provisioningState")]),
+        "lc_list_features" => get(format!("{X}/connections/{{{{ arg.id }}}}/features")),
+        "lc_notify_status" => Binding::new(
+            "POST",
+            "api",
+            &format!("{X}/connections/{{{{ arg.id }}}}/NotifyConnectionStatus"),
+            Credentials::Harness,
+        )
+        .body(json!({})),
+        "lc_delete_feature" => Binding::new(
+            "DELETE",
+            "api",
+            &format!("{X}/connections/{{{{ arg.id }}}}/features/{{{{ arg.feature_id }}}}"),
+            Credentials::Harness,
+        ),
+        _ => return None,
+    })
+}
+
 /// Operations a scenario may call when the IUT is CSP A.
 pub const A_OPERATIONS: &[&str] = &[
     "create_connection",
@@ -80,6 +202,27 @@ pub const A_OPERATIONS: &[&str] = &[
     "delete_connection",
     "confirm_key",
     "advance_clock",
+    "lc_get_provider",
+    "lc_list_providers",
+    "lc_list_environments",
+    "lc_get_environment",
+    "lc_list_interconnects",
+    "lc_get_interconnect",
+    "lc_list_channels",
+    "lc_page_interconnects",
+    "lc_page_channels",
+    "lc_get_channel",
+    "lc_create_connection",
+    "lc_get_connection",
+    "lc_list_connections",
+    "lc_delete_connection",
+    "lc_update_connection",
+    "lc_generate_guidance",
+    "lc_create_feature",
+    "lc_get_feature",
+    "lc_list_features",
+    "lc_delete_feature",
+    "lc_notify_status",
 ];
 
 /// Operations a scenario may call when the IUT is CSP B.
@@ -88,6 +231,10 @@ pub const B_OPERATIONS: &[&str] = &[
     "accept_key",
     "get_connection",
     "advance_clock",
+    "lc_get_connection",
+    "lc_list_features",
+    "lc_get_feature",
+    "lc_notify_status",
 ];
 
 /// The variables and functions CCI adds to every scenario.
@@ -120,7 +267,65 @@ pub const TEMPLATE_NAMES: &[&str] = &[
     "field_tweaks",
     "inspect_key",
     "check_key_material",
+    "interconnects",
+    "ix",
+    "ix_closed",
+    "ix_small",
+    "ix_small_max",
+    "room_size",
+    "room_fits",
+    "key_uuid",
+    "l3_breaks",
+    "l3_proposal",
+    "l3_broken",
+    "guidance_problem",
+    "proposal_problem",
 ];
+
+/// Why `feature` (an IUT's CreateFeature body) breaks the guidance the harness serves
+/// for its channel on `interconnect` of the primary environment ("" when it keeps to
+/// it).
+fn proposal_problem(cci: &CciTarget, feature: &Value, interconnect: &str) -> String {
+    let env = cci.primary_environment();
+    let Some((ix_index, ix)) = env
+        .interconnects
+        .iter()
+        .enumerate()
+        .find(|(_, i)| i.id == interconnect)
+    else {
+        return format!("no interconnect {interconnect} in {}", env.id);
+    };
+    let Some(channel) = feature.get("channel").and_then(Value::as_str) else {
+        return "channel (string) is missing".into();
+    };
+    let bare = channel
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    let Some(index) = ix.channels.iter().position(|c| c.name == bare) else {
+        return format!("channel `{channel}` is not one of {interconnect}'s");
+    };
+    if feature
+        .pointer("/featureConfig/featureType")
+        .and_then(Value::as_str)
+        != Some("FEATURE_TYPE_L3_BASE")
+    {
+        return "featureConfig.featureType is not FEATURE_TYPE_L3_BASE".into();
+    }
+    let Some(l3) = feature.pointer("/featureConfig/l3BaseConfig") else {
+        return "featureConfig.l3BaseConfig is missing".into();
+    };
+    let entry = guidance::reference(channel, ix_index, index);
+    let rules = match guidance::L3Guidance::read(&entry) {
+        Ok(g) => g,
+        Err(e) => return e.to_string(),
+    };
+    match guidance::check(l3, &rules, guidance::Leniency::default()) {
+        Ok(_) => String::new(),
+        Err(why) => why.0,
+    }
+}
 
 /// The variables every CCI scenario starts with.
 pub fn base_vars(cci: &CciTarget) -> Map<String, Value> {
@@ -161,6 +366,64 @@ pub fn base_vars(cci: &CciTarget) -> Map<String, Value> {
     put("provider_other", cci.providers.other.clone().into());
     put("peer_prefix", cci.peer_prefix.clone().into());
     put("key_lifetime", cci.key_lifetime.as_secs().into());
+    // The lifecycle fixture of the first environment (§1b), names resolved to
+    // provider ids and wire states.
+    let provider_of = |side: Side| match side {
+        Side::Iut => format!("providers/{}", cci.providers.iut),
+        Side::Harness => format!("providers/{}", cci.providers.harness),
+    };
+    let fixture: Vec<Value> = env
+        .interconnects
+        .iter()
+        .map(|ix| {
+            json!({
+                "id": ix.id,
+                "max_mbps": ix.max_mbps,
+                "state": ix.state.wire(),
+                "sizes": ix.sizes_in(env),
+                "channels": ix.channels.iter().map(|c| json!({"name": c.name, "manager": provider_of(c.manager)})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    put("interconnects", Value::Array(fixture));
+    put("l3_breaks", json!(proposal::BREAKS));
+    if let Some(big) = env
+        .interconnects
+        .iter()
+        .filter(|ix| ix.state == IxState::Active)
+        .max_by_key(|ix| ix.max_mbps)
+    {
+        put("ix", big.id.clone().into());
+    }
+    // The smallest ACTIVE interconnect, the largest size it offers that fits on it,
+    // and how many connections of that size fill it (the race for the last room).
+    if let Some((small, room)) = env
+        .interconnects
+        .iter()
+        .filter(|ix| ix.state == IxState::Active)
+        .filter_map(|ix| {
+            let size = ix
+                .sizes_in(env)
+                .iter()
+                .copied()
+                .filter(|s| *s > 0 && *s <= ix.max_mbps)
+                .max()?;
+            Some((ix, size))
+        })
+        .min_by_key(|(ix, _)| ix.max_mbps)
+    {
+        put("ix_small", small.id.clone().into());
+        put("ix_small_max", small.max_mbps.into());
+        put("room_size", room.into());
+        put("room_fits", (small.max_mbps / room).into());
+    }
+    if let Some(closed) = env
+        .interconnects
+        .iter()
+        .find(|ix| ix.state == IxState::Closed)
+    {
+        put("ix_closed", closed.id.clone().into());
+    }
     vars
 }
 
@@ -326,6 +589,51 @@ pub fn register_functions(
             })),
             Err(e) => to_j(&json!({"decodes": true, "object": object, "problem": e.to_string()})),
         }
+    });
+    // The key's material: in v1 its sharedConnectionUuid, the connectionId the
+    // lifecycle places it under. A key that does not parse is an error naming why.
+    // Feature proposals from a guidance entry (§1b, CCI-L-26 … L-28): the harness is
+    // one BGP side, the IUT the other; `slot` picks another VLAN and subnet.
+    let (own, peer) = (cci.providers.harness.clone(), cci.providers.iut.clone());
+    env.add_function(
+        "l3_proposal",
+        move |entry: JValue, slot: Option<u64>| -> Result<JValue, JError> {
+            let entry = serde_json::to_value(&entry).map_err(jerr)?;
+            Ok(to_j(
+                &proposal::make(&entry, &own, &peer, slot.unwrap_or(0)).map_err(jerr)?,
+            ))
+        },
+    );
+    env.add_function(
+        "l3_broken",
+        |entry: JValue, made: JValue, how: String| -> Result<JValue, JError> {
+            let entry = serde_json::to_value(&entry).map_err(jerr)?;
+            let made = serde_json::to_value(&made).map_err(jerr)?;
+            Ok(to_j(&proposal::broken(&entry, &made, &how).map_err(jerr)?))
+        },
+    );
+    // What is unsound in a guidance entry ("" when nothing): CCI-L-25's ranges.
+    env.add_function(
+        "guidance_problem",
+        |entry: JValue| -> Result<String, JError> {
+            let entry = serde_json::to_value(&entry).map_err(jerr)?;
+            Ok(guidance::problem(&entry).unwrap_or_default())
+        },
+    );
+    // What breaks the harness's guidance in an IUT's proposal ("" when nothing),
+    // CCI-L-32: the guidance the mock CSP A serves the IUT for that channel of
+    // `interconnect`, every restriction of CCI-L-27.
+    let fixture = cci.clone();
+    env.add_function(
+        "proposal_problem",
+        move |feature: JValue, interconnect: String| -> Result<String, JError> {
+            let feature = serde_json::to_value(&feature).map_err(jerr)?;
+            Ok(proposal_problem(&fixture, &feature, &interconnect))
+        },
+    );
+    env.add_function("key_uuid", move |key: String| -> Result<String, JError> {
+        let object = key::decode(&key).map_err(jerr)?;
+        Ok(dialect.parse(&object).map_err(jerr)?.material)
     });
     // Returns {ok, bits, problem} so that a `check` step can fail with the reason.
     env.add_function(

@@ -9,11 +9,11 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::http::HttpClient;
-use crate::profile::catalogue::{must, TextFile};
+use crate::profile::catalogue::{must, should, TextFile};
 use crate::profile::{
     answer_variations, AnswerOracle, BaseSpec, BoxFuture, Campaign, Credentials, FaultInfo,
-    FaultTable, FuzzError, FuzzRequest, NeedInfo, Prepared, Profile, Requirement, RoleSpec,
-    RunningSim, SimError, SimOption, SimToken, TargetSection, VariantAxis, VariationInfo,
+    FaultTable, FreeAnswerBody, FuzzError, FuzzRequest, NeedInfo, Prepared, Profile, Requirement,
+    RoleSpec, RunningSim, SimError, SimOption, SimToken, TargetSection, VariantAxis, VariationInfo,
 };
 use crate::protocols::cci::binding::{self, CUSTOMER};
 use crate::protocols::cci::intent::key::Dialect;
@@ -97,6 +97,45 @@ const REQUIREMENTS: &[Requirement] = &[
     must("CCI-B-05", "B refuses bad keys locally without calling A"),
     must("CCI-B-06", "B fails closed on A's 5xx, timeout or a non-boolean keyValid"),
     must("CCI-B-07", "B sends nothing else to A before the confirmation succeeds"),
+    must("CCI-L-01", "the peer can list and get environments, interconnects and channels under its own prefix, as JSON in the binding's shapes"),
+    must("CCI-L-02", "the peer can read the server's own provider resource, GET /providers/{IUT}: 200 with a displayName"),
+    must("CCI-L-03", "static resources match the agreed fixture: ids, names, sizes, maxima, states and manager providers"),
+    must("CCI-L-04", "each interconnect's sizes include all of its environment's"),
+    must("CCI-L-05", "the channels of one interconnect have equal channelMemberSizeGbps and equal aggregateChannelSizeGbps"),
+    should("CCI-L-06", "at least 4 channels per interconnect, each on its own obfuscatedDeviceId"),
+    should("CCI-L-07", "providerSites has at most 2 entries, one for the server and one for the caller"),
+    must("CCI-L-08", "each name returned is the resource's relative path under providers/{CALLER} (a leading / allowed)"),
+    should("CCI-L-09", "with pageSize=1, following nextPageToken yields every item once, and the last page has no token"),
+    must("CCI-L-10", "every lifecycle operation answers 401 without valid peer credentials and 403 for a path naming another provider"),
+    must("CCI-L-11", "one caller cannot see another's resources: a second peer identity gets 403 or 404 on the first one's connections and features"),
+    must("CCI-L-12", "unknown resources get 404 and malformed creates 400, with JSON error bodies, never 5xx"),
+    must("CCI-L-14", "a CreateConnection for a confirmed key, on an ACTIVE interconnect, with the key's bandwidth, is placed UNVERIFIED and then read and listed"),
+    must("CCI-L-15", "a create for a UUID never issued or not confirmed, or with another bandwidth, is refused with 4xx and nothing is created"),
+    must("CCI-L-16", "accepted connections reserve bandwidth and never pass maxBandwidthMbps: of creates racing for the last room exactly one is placed, the rest get 409"),
+    must("CCI-L-17", "a second CreateConnection with the same connectionId gets 409 and the first stays unchanged"),
+    must("CCI-L-18", "a create on a CLOSED interconnect is refused and nothing is created"),
+    must("CCI-L-19", "once the key confirms, the negotiator creates its own connection, readable UNVERIFIED, before its CreateConnection reaches the peer"),
+    must("CCI-L-20", "the negotiator's CreateConnection carries the key's UUID and bandwidth, on an ACTIVE interconnect of the key's environment with room"),
+    must("CCI-L-24", "GenerateFeatureGuidance on a placed connection answers 200 with featureGuidance; on an unknown connection, or one under another interconnect, 404"),
+    should("CCI-L-25", "the guidance has one L3_BASE entry per channel under the channels' real names, with sound ranges"),
+    must("CCI-L-26", "a CreateFeature that follows the guidance gets 200 with the channel and config as sent, PROVISIONING_STATE_PENDING"),
+    must("CCI-L-27", "a proposal that breaks the guidance or misses a field is refused whole with 400 and reserves nothing"),
+    must("CCI-L-28", "conflicts get 409: a second feature of a connection on a channel, a VLAN or subnet taken there; of parallel proposals for one VLAN exactly one gets 200"),
+    must("CCI-L-29", "parallel proposals for different channels of one connection are each accepted when valid"),
+    must("CCI-L-30", "the responder makes no proposals of its own during negotiation: no CreateConnection, guidance or CreateFeature toward the negotiator"),
+    must("CCI-L-31", "the negotiator asks for guidance after its CreateConnection is accepted and before its first CreateFeature"),
+    must("CCI-L-32", "every proposal keeps to the peer's guidance for its channel: L3_BASE, one per channel, channel names from the guidance"),
+    must("CCI-L-36", "with fewer than 3 of 4 features accepted the connection is not ready: no NotifyConnectionStatus, never VERIFIED"),
+    must("CCI-L-38", "an accepted feature reads PROVISIONING_STATE_PENDING, then PROVISIONING_STATE_FINAL once the network carries it"),
+    must("CCI-L-39", "once its features are final, the IUT sends NotifyConnectionStatus to the peer, and again until it gets a 2xx"),
+    must("CCI-L-40", "the IUT answers the peer's NotifyConnectionStatus with 2xx and promptly reads the connection from the peer"),
+    must("CCI-L-41", "VERIFIED (customer ACTIVE) only when its features are final, its notification acknowledged and the peer's notification arrived"),
+    must("CCI-L-42", "a peer notification that arrives before the IUT's own features are final still counts"),
+    must("CCI-L-48", "a granted peer PATCH shows the new bandwidthMbps at once and after, and moves the reservation; an unoffered or unfitting size is never granted"),
+    must("CCI-L-50", "an update can change only the bandwidth: another field in updateMask or the body gets 400 or is ignored"),
+    must("CCI-L-52", "a DeleteConnection from the peer is never refused; then the connection and its features read 404 and the customer sees it gone"),
+    must("CCI-L-53", "a deleted connection frees its bandwidth for a new connection and its VLANs and subnets for new features"),
+    must("CCI-L-55", "a DeleteFeature from the peer gets 2xx and the feature then reads 404"),
 ];
 
 const SIM_OPTIONS: &[SimOption] = &[
@@ -128,7 +167,7 @@ const SIM_TOKENS: &[SimToken] = &[
     SimToken {
         role: "csp-a",
         token: crate::protocols::cci::sim::world::TOKEN_OTHER,
-        purpose: "accepted from the third provider (csp-c): valid, but 403 when it names B as the caller",
+        purpose: "accepted from the third provider (csp-c), a second peer: the target's credentials.harness_other; 403 when it names B as the caller",
     },
     SimToken {
         role: "csp-a",
@@ -160,7 +199,31 @@ fn setting<T: std::str::FromStr>(
     }
 }
 
+/// Answers whose body no requirement fixes: a delete's answer is Empty, which V-03
+/// lets a server give as `{}` or as an empty 204, and nothing is read from it.
+const FREE_ANSWER_BODIES: &[FreeAnswerBody] = &[
+    FreeAnswerBody {
+        role: "csp-a",
+        operation: "lc_delete_connection",
+        why: "DeleteConnection answers Empty: `{}` or an empty 204 (V-03); CCI-L-53 judges the delete by what it frees, not by its body",
+    },
+    FreeAnswerBody {
+        role: "csp-a",
+        operation: "lc_delete_feature",
+        why: "DeleteFeature answers Empty: `{}` or an empty 204 (V-03); CCI-L-55 judges it by the 404 that follows",
+    },
+    FreeAnswerBody {
+        role: "csp-b",
+        operation: "lc_notify_status",
+        why: "NotifyConnectionStatus answers Empty: `{}` or an empty 204 (V-03); CCI-L-40 judges it by its 2xx and the refresh that follows",
+    },
+];
+
 impl Profile for Cci {
+    fn free_answer_bodies(&self) -> &'static [FreeAnswerBody] {
+        FREE_ANSWER_BODIES
+    }
+
     fn name(&self) -> &'static str {
         "cci"
     }
@@ -198,6 +261,7 @@ impl Profile for Cci {
             .flat_map(|r| {
                 let own = Variation::ALL
                     .iter()
+                    .filter(|(v, _, _)| v.role().is_none_or(|role| role == r.name))
                     .map(|(_, name, description)| (*name, *description));
                 answer_variations(self.name(), r.name).chain(
                     Shape::variations()
@@ -231,16 +295,70 @@ impl Profile for Cci {
                 "properties": {"keyValid": {"type": "boolean"}}
             }),
             "ErrorObject" => json!({"type": "object", "minProperties": 1}),
+            // The key fields of the §1b binding table (extra fields are legal, V-04).
+            "EnvironmentResource" => json!({
+                "type": "object",
+                "required": ["name", "supportedConnectionSizeMbps"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "providerSites": {"type": "array", "maxItems": 2},
+                    "supportedConnectionSizeMbps": {"type": "array", "items": {"type": "integer"}},
+                    "supportedFeatures": {"type": "array", "items": {"type": "string"}},
+                    "deferralTimeoutHours": {"type": "integer"},
+                    "deferConnectionProvisioning": {"type": "boolean"}
+                }
+            }),
+            "InterconnectResource" => json!({
+                "type": "object",
+                "required": ["name", "supportedConnectionSizeMbps", "state", "maxBandwidthMbps"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "supportedConnectionSizeMbps": {"type": "array", "items": {"type": "integer"}},
+                    "supportedFeatures": {"type": "array", "items": {"type": "string"}},
+                    "state": {"enum": ["INTERCONNECT_STATE_PENDING", "INTERCONNECT_STATE_ACTIVE", "INTERCONNECT_STATE_CLOSED"]},
+                    "maxBandwidthMbps": {"type": "integer", "minimum": 0}
+                }
+            }),
+            "ChannelResource" => json!({
+                "type": "object",
+                "required": ["name", "macsecManagerProvider", "crossConnectManagerProvider"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "macsecManagerProvider": {"type": "string", "pattern": "^providers/[^/]+$"},
+                    "crossConnectManagerProvider": {"type": "string", "pattern": "^providers/[^/]+$"},
+                    "aggregateChannelSizeGbps": {"type": "integer"},
+                    "channelMemberSizeGbps": {"type": "integer"},
+                    "adminState": {"enum": ["ADMIN_STATE_ENABLED", "ADMIN_STATE_DISABLED"]}
+                }
+            }),
+            "ConnectionResource" => json!({
+                "type": "object",
+                "required": ["name", "bandwidthMbps", "verificationState"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "activationKey": {"type": "string"},
+                    "bandwidthMbps": {"type": "integer"},
+                    "verificationState": {"enum": ["VERIFICATION_STATE_UNVERIFIED", "VERIFICATION_STATE_VERIFIED"]},
+                    "deferProvisioning": {"type": "boolean"}
+                }
+            }),
             _ => return None,
         })
     }
 
     fn schema_names(&self) -> &'static [&'static str] {
-        &["ConfirmActivationKeyResponse", "ErrorObject"]
+        &[
+            "ConfirmActivationKeyResponse",
+            "ErrorObject",
+            "EnvironmentResource",
+            "InterconnectResource",
+            "ChannelResource",
+            "ConnectionResource",
+        ]
     }
 
     fn credential_names(&self) -> &'static [&'static str] {
-        &["customer"]
+        &["customer", crate::protocols::cci::target::SECOND_PEER]
     }
 
     fn target_fields(&self) -> &'static [&'static str] {

@@ -27,10 +27,7 @@ pub struct Shape {
 }
 
 fn env(id: &str, sizes: &[u32]) -> Environment {
-    Environment {
-        id: id.into(),
-        sizes: sizes.to_vec(),
-    }
+    Environment::new(id, sizes).with_reference_interconnects()
 }
 
 /// The shape variations: name, what they change, and the shape.

@@ -2,6 +2,7 @@
 //! accounts, the peer API prefix and the key lifetime.
 
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,151 @@ pub struct Environment {
     pub id: String,
     /// Offered bandwidths in Mbps.
     pub sizes: Vec<u32>,
+    /// The interconnects the IUT serves in it (the lifecycle's fixture, agreed with
+    /// the IUT; PROTOCOLS.md §1b); none: lifecycle scenarios are skipped.
+    #[serde(default)]
+    pub interconnects: Vec<Interconnect>,
+}
+
+impl Environment {
+    /// `id` offering `sizes`, with no interconnects.
+    pub fn new(id: &str, sizes: &[u32]) -> Self {
+        Self {
+            id: id.into(),
+            sizes: sizes.to_vec(),
+            interconnects: Vec::new(),
+        }
+    }
+
+    /// This environment with the reference interconnects: `ix-big` (ten times the
+    /// largest size), `ix-small` (twice it) and `ix-closed`, each with four channels
+    /// named unlike ch1…ch4 in part, the macsec manager split between the sides.
+    pub fn with_reference_interconnects(mut self) -> Self {
+        let top = self.sizes.iter().copied().max().unwrap_or(1000);
+        let channels = |prefix: &str| {
+            ["1", "2", "lag-7", "4"]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Channel {
+                    name: if n.starts_with("lag") {
+                        (*n).to_string()
+                    } else {
+                        format!("{prefix}-{n}")
+                    },
+                    manager: if i % 2 == 0 { Side::Iut } else { Side::Harness },
+                })
+                .collect()
+        };
+        let ix = |id: &str, max: u32, state: IxState, prefix: &str| Interconnect {
+            id: id.into(),
+            max_mbps: max,
+            state,
+            sizes: None,
+            channels: channels(prefix),
+        };
+        self.interconnects = vec![
+            ix("ix-big", top.saturating_mul(10), IxState::Active, "ch"),
+            ix("ix-small", top.saturating_mul(2), IxState::Active, "sm"),
+            ix("ix-closed", top.saturating_mul(10), IxState::Closed, "cl"),
+        ];
+        self
+    }
+}
+
+/// One interconnect of the fixture.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interconnect {
+    /// Its id (the last segment of its name).
+    pub id: String,
+    /// maxBandwidthMbps.
+    pub max_mbps: u32,
+    /// Its state (default `ACTIVE`).
+    #[serde(default)]
+    pub state: IxState,
+    /// supportedConnectionSizeMbps, when it offers more than its environment.
+    #[serde(default)]
+    pub sizes: Option<Vec<u32>>,
+    /// Its channels.
+    pub channels: Vec<Channel>,
+}
+
+impl Interconnect {
+    /// supportedConnectionSizeMbps: its own sizes, or its environment's.
+    pub fn sizes_in<'a>(&'a self, environment: &'a Environment) -> &'a [u32] {
+        self.sizes.as_deref().unwrap_or(&environment.sizes)
+    }
+}
+
+/// An interconnect's state (`INTERCONNECT_STATE_…`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum IxState {
+    /// Not ready yet.
+    Pending,
+    /// Takes connections.
+    #[default]
+    Active,
+    /// Serves its connections, takes no new ones.
+    Closed,
+}
+
+impl IxState {
+    /// The wire name.
+    pub fn wire(self) -> &'static str {
+        match self {
+            IxState::Pending => "INTERCONNECT_STATE_PENDING",
+            IxState::Active => "INTERCONNECT_STATE_ACTIVE",
+            IxState::Closed => "INTERCONNECT_STATE_CLOSED",
+        }
+    }
+}
+
+/// One channel of an interconnect: a name, or `{name, manager}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "ChannelFile")]
+pub struct Channel {
+    /// Its name (the last segment of its resource name).
+    pub name: String,
+    /// Which side is its macsecManagerProvider and crossConnectManagerProvider.
+    pub manager: Side,
+}
+
+/// One side of the two-party protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// The implementation under test.
+    Iut,
+    /// The provider the harness plays.
+    Harness,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ChannelFile {
+    Name(String),
+    Full {
+        name: String,
+        #[serde(default = "iut_side")]
+        manager: Side,
+    },
+}
+
+fn iut_side() -> Side {
+    Side::Iut
+}
+
+impl From<ChannelFile> for Channel {
+    fn from(f: ChannelFile) -> Self {
+        match f {
+            ChannelFile::Name(name) => Channel {
+                name,
+                manager: Side::Iut,
+            },
+            ChannelFile::Full { name, manager } => Channel { name, manager },
+        }
+    }
 }
 
 /// Provider ids in play.
@@ -54,7 +200,14 @@ pub struct CciTarget {
     pub peer_prefix: String,
     /// The IUT's key lifetime.
     pub key_lifetime: Duration,
+    /// Whether the target declares a second peer identity (`credentials.harness_other`,
+    /// for the provider `providers.other`).
+    pub second_peer: bool,
 }
+
+/// The credential of a second peer identity: the provider `providers.other`, which the
+/// IUT also serves (CCI-L-11).
+pub const SECOND_PEER: &str = "harness_other";
 
 /// CCI's top-level fields of the target file.
 pub const FIELDS: &[&str] = &[
@@ -74,6 +227,11 @@ pub const NEEDS: &[NeedInfo] = &[
         name: "env2",
         description: "a second offered environment (variable `env2`)",
         variables: &["env2"],
+    },
+    NeedInfo {
+        name: "second_peer",
+        description: "a second peer identity: credentials.harness_other, the credentials of providers.other (auth: harness_other)",
+        variables: &[],
     },
     NeedInfo {
         name: "size_only_on_env2",
@@ -156,6 +314,9 @@ impl TargetSection for CciTarget {
             "env2" if self.second_environment().is_none() => {
                 Some("it offers one environment".into())
             }
+            "second_peer" if !self.second_peer => {
+                Some(format!("it declares no credentials.{SECOND_PEER}"))
+            }
             "size_only_on_env2" => match self.second_environment() {
                 None => Some("it offers one environment".into()),
                 Some(e2) if self.size_only_on_env2().is_none() => Some(format!(
@@ -195,6 +356,9 @@ struct CciFile {
     other_account: Option<String>,
     peer_prefix: Option<Spanned<String>>,
     key_lifetime_seconds: Option<u64>,
+    /// Read here only for which credentials are declared (the target parses them).
+    #[serde(default)]
+    credentials: BTreeMap<String, serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -203,6 +367,37 @@ struct ProvidersFile {
     iut: String,
     harness: String,
     other: Option<String>,
+}
+
+/// What is wrong with an environment's interconnect fixture, if anything.
+fn fixture_problem(e: &Environment) -> Option<String> {
+    let mut ids = std::collections::BTreeSet::new();
+    for ix in &e.interconnects {
+        if ix.id.is_empty() || ix.id.contains('/') || !ids.insert(ix.id.as_str()) {
+            return Some(format!(
+                "interconnect id `{}` must be non-empty, without `/`, and unique",
+                ix.id
+            ));
+        }
+        if ix.max_mbps == 0 || ix.channels.is_empty() {
+            return Some(format!(
+                "interconnect `{}` needs max_mbps above 0 and at least one channel",
+                ix.id
+            ));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        if let Some(c) = ix
+            .channels
+            .iter()
+            .find(|c| c.name.is_empty() || c.name.contains('/') || !names.insert(&c.name))
+        {
+            return Some(format!(
+                "interconnect `{}`: channel name `{}` must be non-empty, without `/`, and unique",
+                ix.id, c.name
+            ));
+        }
+    }
+    None
 }
 
 /// Parses and checks CCI's fields of a target file.
@@ -228,6 +423,13 @@ pub fn parse(text: &str, file: &str) -> Result<Arc<CciTarget>, InputError> {
                 file,
                 &e.referenced,
                 "environments: each needs a non-empty id and at least one size above 0",
+            ));
+        }
+        if let Some(problem) = fixture_problem(&e.value) {
+            return Err(InputError::at(
+                file,
+                &e.referenced,
+                format!("environments: `{}`: {problem}", e.value.id),
             ));
         }
         environments.push(e.value);
@@ -279,6 +481,7 @@ pub fn parse(text: &str, file: &str) -> Result<Arc<CciTarget>, InputError> {
         customer_account,
         peer_prefix,
         key_lifetime: Duration::from_secs(raw.key_lifetime_seconds.unwrap_or(3600)),
+        second_peer: raw.credentials.contains_key(SECOND_PEER),
     }))
 }
 

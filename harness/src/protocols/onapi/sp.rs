@@ -260,6 +260,7 @@ mod tests {
             seq: 0,
             method: "POST".into(),
             path: PATH.into(),
+            query: None,
             headers,
             body: body.to_vec(),
             json: serde_json::from_slice(body).ok(),

@@ -250,8 +250,14 @@ impl<'a> RunView<'a> {
         for f in r.failures.iter().chain(&r.warnings) {
             text.extend([f.step.as_str(), f.expected.as_str(), f.actual.as_str()]);
         }
-        let mut exchanges: Vec<ExchangeView<'a>> =
-            r.exchanges.iter().map(ExchangeView::of).collect();
+        // A curl line to replay a call is for runs someone will look into: not for a
+        // run that passed without a warning (report.json keeps it for every call).
+        let replay = r.outcome != Outcome::Passed || !r.warnings.is_empty();
+        let mut exchanges: Vec<ExchangeView<'a>> = r
+            .exchanges
+            .iter()
+            .map(|e| ExchangeView::of(e, replay))
+            .collect();
         // In time order when every exchange has its time; else as recorded.
         if exchanges.iter().all(|e| e.at_ms.is_some()) {
             exchanges.sort_by_key(|e| e.at_ms);
@@ -301,7 +307,8 @@ impl<'a> RunView<'a> {
 }
 
 impl<'a> ExchangeView<'a> {
-    fn of(e: &'a Exchange) -> Self {
+    /// The view of `e`, with its curl line when `replay`.
+    fn of(e: &'a Exchange, replay: bool) -> Self {
         let (from, to) = parties_of(&e.direction);
         let kind = if from == "harness" {
             "call"
@@ -332,7 +339,7 @@ impl<'a> ExchangeView<'a> {
             response_headers: &e.response_headers,
             response_body: e.response_body.as_deref().map(pretty),
             error: e.error.as_deref(),
-            curl: e.curl.as_deref(),
+            curl: e.curl.as_deref().filter(|_| replay),
         }
     }
 }

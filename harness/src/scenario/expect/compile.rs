@@ -22,6 +22,7 @@ const FIELDS: &[&str] = &[
     "schema",
     "method",
     "path",
+    "query",
     "any_of",
     "max_seconds",
 ];
@@ -75,6 +76,11 @@ pub(super) fn matcher_at(at: String) -> impl Fn(&Value) -> Result<Matcher, Compi
     move |v| Matcher::parse(v).map_err(|m| format!("{at}: {m}").into())
 }
 
+/// A parser of rendered matchers whose errors are prefixed with `at`.
+pub(super) fn rendered_matcher_at(at: String) -> impl Fn(&Value) -> Result<Matcher, CompileError> {
+    move |v| Matcher::parse_rendered(v).map_err(|m| format!("{at}: {m}").into())
+}
+
 /// Load-time check of a templated string field: fine while it is a string.
 fn template_or(
     parse: fn(&Value) -> Result<(), CompileError>,
@@ -119,6 +125,7 @@ impl Expect {
         let matchers = || {
             let json = self.json.iter().map(|(_, m)| m);
             json.chain(self.headers.iter().map(|(_, m)| m))
+                .chain(self.query.iter().map(|(_, m)| m))
         };
         let only_negations = matchers().next().is_some() && matchers().all(negated);
         refusal
@@ -191,6 +198,14 @@ impl Expect {
         if let Some(p) = map.get("path") {
             let parse = matcher_at("expect.path".into());
             e.path = Some(Slot::compile(p, &parse, |v| parse(v).map(drop))?);
+        }
+        if let Some(q) = map.get("query") {
+            let q = q.as_object().ok_or("expect.query must be a map")?;
+            for (k, v) in q {
+                let parse = matcher_at(format!("expect.query.{k}"));
+                e.query
+                    .push((k.clone(), Slot::compile(v, &parse, |v| parse(v).map(drop))?));
+            }
         }
         if let Some(a) = map.get("any_of") {
             let a = a.as_array().ok_or("expect.any_of must be a list")?;

@@ -66,8 +66,9 @@ impl StatusPattern {
     }
 }
 
-/// A test on one value. A YAML map whose keys are all operator names is an operator
-/// matcher (every operator must hold); any other value means equality.
+/// A test on one value. A YAML map is an operator matcher (every operator must hold),
+/// and a key that is no operator is an error, so that a typo cannot turn into an
+/// equality test; `eq: {...}` expects an object. Any other value means equality.
 ///
 /// Absence is explicit: every matcher but `exists: false` fails on an absent value
 /// (a missing field, a missing header, a body that is not JSON), the negative ones
@@ -118,8 +119,15 @@ impl Matcher {
         let Value::Object(map) = v else {
             return Ok(Matcher::Eq(v.clone()));
         };
-        if map.is_empty() || !map.keys().all(|k| OPERATORS.contains(&k.as_str())) {
+        if map.is_empty() {
             return Ok(Matcher::Eq(v.clone()));
+        }
+        if let Some(unknown) = map.keys().find(|k| !OPERATORS.contains(&k.as_str())) {
+            return Err(format!(
+                "`{unknown}` is not a matcher operator (one of {}); to expect an object, write `eq: {{...}}`",
+                OPERATORS.join(", ")
+            )
+            .into());
         }
         let mut all = Vec::new();
         let mut or_absent = false;
@@ -184,6 +192,18 @@ impl Matcher {
         } else {
             inner
         })
+    }
+
+    /// A matcher from a rendered template: as [`Matcher::parse`], except that an object
+    /// with a key that is no operator is a value to equal (a template that renders an
+    /// object, say); the keys of maps written in the file were checked at load time.
+    pub(super) fn parse_rendered(v: &Value) -> Result<Self, CompileError> {
+        match v {
+            Value::Object(map) if map.keys().any(|k| !OPERATORS.contains(&k.as_str())) => {
+                Ok(Matcher::Eq(v.clone()))
+            }
+            _ => Matcher::parse(v),
+        }
     }
 
     /// Whether the matcher wants a value to be absent or not to be something.

@@ -13,7 +13,7 @@ mod matcher;
 #[cfg(test)]
 mod tests;
 
-use compile::{content_type, json_path, matcher_at, max_seconds, method, status_list};
+use compile::{content_type, json_path, max_seconds, method, rendered_matcher_at, status_list};
 use matcher::{Matcher, StatusPattern};
 
 pub use compile::SchemaLookup;
@@ -31,6 +31,8 @@ pub struct Subject<'a> {
     pub method: Option<&'a str>,
     /// Request path.
     pub path: Option<&'a str>,
+    /// Request query string (without `?`).
+    pub query: Option<&'a str>,
     /// Headers, names lower case.
     pub headers: &'a [(String, String)],
     /// Body as JSON, if it is JSON.
@@ -84,6 +86,7 @@ pub struct Expect {
     schema: Option<Schema>,
     method: Option<Slot<String>>,
     path: Option<Slot<Matcher>>,
+    query: Vec<(String, Slot<Matcher>)>,
     any_of: Vec<Expect>,
     max_seconds: Option<Slot<f64>>,
 }
@@ -220,11 +223,11 @@ impl Expect {
             let (name, m) = match name {
                 Text::Fixed(n) => (
                     n.clone(),
-                    m.get(&scope, matcher_at(format!("expect.headers.{n}")))?,
+                    m.get(&scope, rendered_matcher_at(format!("expect.headers.{n}")))?,
                 ),
                 Text::Template(t) => {
                     let k = scope.templates.render_str(t, scope.vars)?;
-                    let m = m.get(&scope, matcher_at(format!("expect.headers.{k}")))?;
+                    let m = m.get(&scope, rendered_matcher_at(format!("expect.headers.{k}")))?;
                     (k.to_ascii_lowercase(), m)
                 }
             };
@@ -252,8 +255,22 @@ impl Expect {
                 });
             }
         }
+        for (name, m) in &self.query {
+            let m = m.get(&scope, rendered_matcher_at(format!("expect.query.{name}")))?;
+            let found = s.query.and_then(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == name.as_str())
+                    .map(|(_, v)| Value::String(v.into_owned()))
+            });
+            if !m.test(found.as_ref()) {
+                out.push(Mismatch {
+                    expected: format!("query {name} {}", m.show()),
+                    actual: format!("query {name} {}", show(found.as_ref())),
+                });
+            }
+        }
         if let Some(m) = &self.path {
-            let m = m.get(&scope, matcher_at("expect.path".into()))?;
+            let m = m.get(&scope, rendered_matcher_at("expect.path".into()))?;
             let found = s.path.map(|p| Value::String(p.to_string()));
             if !m.test(found.as_ref()) {
                 out.push(Mismatch {
@@ -271,7 +288,7 @@ impl Expect {
                     (rendered.as_str(), Cow::Owned(json_path(&rendered)?))
                 }
             };
-            let m = m.get(&scope, matcher_at(format!("expect.json.{text}")))?;
+            let m = m.get(&scope, rendered_matcher_at(format!("expect.json.{text}")))?;
             let found = match s.json {
                 None => None,
                 Some(j) => {
@@ -372,6 +389,7 @@ impl Expect {
                 .any(|(k, m)| matches!(k, PathKey::Hole(_)) || m.is_hole())
             || self.method.as_ref().is_some_and(Slot::is_hole)
             || self.path.as_ref().is_some_and(Slot::is_hole)
+            || self.query.iter().any(|(_, m)| m.is_hole())
             || self.max_seconds.as_ref().is_some_and(Slot::is_hole)
             || self.any_of.iter().any(Expect::has_holes)
     }

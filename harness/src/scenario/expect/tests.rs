@@ -304,3 +304,53 @@ fn a_wrong_credential_is_shown_as_a_fingerprint() {
         "{actual}"
     );
 }
+
+#[test]
+fn a_written_map_with_a_key_that_is_no_operator_is_refused_and_eq_expects_an_object() {
+    let err = Expect::compile(&json!({"json": {"$.n": {"count": 0}}}), &schemas)
+        .expect_err("`count` is no operator");
+    let text = err.to_string();
+    assert!(text.contains("expect.json.$.n"), "{text}");
+    assert!(text.contains("`count` is not a matcher operator"), "{text}");
+    let mixed = Expect::compile(&json!({"json": {"$.n": {"min": 1, "mx": 3}}}), &schemas);
+    assert!(mixed.is_err(), "a typo beside an operator is refused too");
+    let e = Expect::compile(&json!({"json": {"$.o": {"eq": {"count": 0}}}}), &schemas)
+        .expect("eq takes an object");
+    assert!(check(&e, &subject(200, &[], &json!({"o": {"count": 0}}))).is_empty());
+    assert_eq!(
+        check(&e, &subject(200, &[], &json!({"o": {"count": 1}}))).len(),
+        1
+    );
+}
+
+#[test]
+fn a_template_that_renders_an_object_expects_that_object() {
+    let e = Expect::compile(&json!({"json": {"$.o": "{{ want }}"}}), &schemas).expect("parses");
+    let mut vars = Map::new();
+    vars.insert("want".into(), json!({"count": 0}));
+    assert!(check_with(&e, &subject(200, &[], &json!({"o": {"count": 0}})), &vars).is_empty());
+    assert_eq!(
+        check_with(&e, &subject(200, &[], &json!({"o": {"count": 2}})), &vars).len(),
+        1
+    );
+}
+
+#[test]
+fn a_query_parameter_is_checked_decoded_and_its_absence_fails() {
+    let e = Expect::compile(
+        &json!({"query": {"connectionId": "u-1", "pageSize": {"ne": "0"}}}),
+        &schemas,
+    )
+    .expect("ok");
+    let with = |q| Subject {
+        query: Some(q),
+        ..Subject::default()
+    };
+    assert!(check(&e, &with("connectionId=u%2D1&pageSize=5")).is_empty());
+    let m = check(&e, &with("connectionId=u-2"));
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert_eq!(m[0].expected, "query connectionId == \"u-1\"");
+    assert_eq!(m[0].actual, "query connectionId \"u-2\"");
+    assert!(m[1].actual.contains("absent"), "{m:?}");
+    assert_eq!(check(&e, &Subject::default()).len(), 2);
+}

@@ -9,8 +9,8 @@ use serde_json_path::JsonPath;
 use crate::scenario::expect::Expect;
 use crate::scenario::model::{
     Action, Answer, AnswerFile, Auth, AwaitFile, AwaitRequest, Body, Call, CompileError, Drain,
-    DrainFile, ForEach, Http, HttpFile, NoRequests, NoRequestsFile, PeerAnswer, PeerAnswerFile,
-    Poll, PollFile, Save, SaveFrom, StepFile,
+    DrainFile, ForEach, Http, HttpFile, Matching, MatchingFile, NoRequests, NoRequestsFile,
+    Parallel, ParallelFile, PeerAnswer, PeerAnswerFile, Poll, PollFile, Save, SaveFrom, StepFile,
 };
 use crate::scenario::template::{Text, Tree};
 use crate::yaml::InputError;
@@ -26,6 +26,7 @@ pub(super) enum RawAction {
     NoRequests(NoRequestsFile),
     DrainRequests(DrainFile),
     Poll(PollFile),
+    Parallel(ParallelFile),
     AdvanceClock(Value),
     Let(Map<String, Value>),
     Check(Value),
@@ -34,7 +35,7 @@ pub(super) enum RawAction {
 }
 
 /// The action field names, in the order messages list them.
-pub(super) const ACTIONS: [&str; 12] = [
+pub(super) const ACTIONS: [&str; 13] = [
     "call",
     "http",
     "peer_answer",
@@ -42,6 +43,7 @@ pub(super) const ACTIONS: [&str; 12] = [
     "no_requests",
     "drain_requests",
     "poll",
+    "parallel",
     "advance_clock",
     "let",
     "check",
@@ -59,6 +61,7 @@ impl RawAction {
             RawAction::NoRequests(_) => "no_requests",
             RawAction::DrainRequests(_) => "drain_requests",
             RawAction::Poll(_) => "poll",
+            RawAction::Parallel(_) => "parallel",
             RawAction::AdvanceClock(_) => "advance_clock",
             RawAction::Let(_) => "let",
             RawAction::Check(_) => "check",
@@ -77,6 +80,7 @@ impl RawAction {
             s.no_requests.take().map(RawAction::NoRequests),
             s.drain_requests.take().map(RawAction::DrainRequests),
             s.poll.take().map(RawAction::Poll),
+            s.parallel.take().map(RawAction::Parallel),
             s.advance_clock.take().map(RawAction::AdvanceClock),
             s.let_vars.take().map(RawAction::Let),
             s.check.take().map(RawAction::Check),
@@ -225,6 +229,7 @@ impl StepContext<'_> {
                 }
                 Action::PeerAnswer(PeerAnswer {
                     peer: p.peer,
+                    matching: self.matching("peer_answer", p.matching, defined)?,
                     answers,
                 })
             }
@@ -236,6 +241,7 @@ impl StepContext<'_> {
                 )?;
                 Action::AwaitRequest(AwaitRequest {
                     peer: a.peer,
+                    matching: self.matching("await_request", a.matching, defined)?,
                     within: a.within_seconds.map(Tree::new),
                 })
             }
@@ -243,6 +249,7 @@ impl StepContext<'_> {
                 self.names_opt("no_requests.for_seconds", n.for_seconds.as_ref(), defined)?;
                 Action::NoRequests(NoRequests {
                     peer: n.peer,
+                    matching: self.matching("no_requests", n.matching, defined)?,
                     for_seconds: n.for_seconds.map(Tree::new),
                 })
             }
@@ -288,6 +295,35 @@ impl StepContext<'_> {
                         p.every_seconds.unwrap_or(0.1).clamp(0.01, 10.0),
                     ),
                 }))
+            }
+            RawAction::Parallel(p) => {
+                if p.calls.len() < 2 {
+                    return Err(err("parallel.calls: give at least two calls"));
+                }
+                let mut calls = Vec::new();
+                for (i, c) in p.calls.into_iter().enumerate() {
+                    self.check_op(&c.call)
+                        .map_err(|e| err(format!("parallel.calls[{i}]: {}", e.0)))?;
+                    let with = Value::Object(c.with.unwrap_or_default());
+                    self.names(&format!("parallel.calls[{i}].with"), &with, defined)?;
+                    self.names_opt(
+                        &format!("parallel.calls[{i}].auth"),
+                        c.auth.as_ref(),
+                        defined,
+                    )?;
+                    calls.push(Call {
+                        operation: c.call,
+                        with: Tree::new(with),
+                        auth: auth(c.auth),
+                    });
+                }
+                if let Some(name) = &p.into {
+                    defined.insert(name.clone());
+                }
+                Action::Parallel(Parallel {
+                    calls,
+                    into: p.into,
+                })
             }
             RawAction::AdvanceClock(v) => {
                 self.names("advance_clock", &v, defined)?;
@@ -344,6 +380,32 @@ impl StepContext<'_> {
                 self.names("skip", &Value::String(reason.clone()), defined)?;
                 Action::Skip(Text::new(reason))
             }
+        })
+    }
+
+    /// A step's `matching`, its path checked for template names.
+    fn matching(
+        &self,
+        action: &str,
+        m: Option<MatchingFile>,
+        defined: &BTreeSet<String>,
+    ) -> Result<Matching, CompileError> {
+        let Some(m) = m else {
+            return Ok(Matching::default());
+        };
+        if m.method.is_none() && m.path_ends_with.is_none() {
+            return Err(err(format!(
+                "{action}.matching: give method, path_ends_with or both"
+            )));
+        }
+        self.names_opt(
+            &format!("{action}.matching.path_ends_with"),
+            m.path_ends_with.clone().map(Value::String).as_ref(),
+            defined,
+        )?;
+        Ok(Matching {
+            method: m.method.map(|x| x.to_ascii_uppercase()),
+            path_ends_with: m.path_ends_with.map(Text::new),
         })
     }
 

@@ -182,21 +182,31 @@ impl StepContext<'_> {
             return Err(err(format!("no action (one of: {})", ACTIONS.join(", "))));
         };
         let kind = raw.name();
-        let takes_expect = matches!(kind, "call" | "http" | "await_request" | "check");
-        let takes_save = takes_expect || kind == "drain_requests";
+        let takes_expect = matches!(
+            kind,
+            "call" | "http" | "parallel" | "await_request" | "check"
+        );
+        let takes_save = (takes_expect && kind != "parallel") || kind == "drain_requests";
         if s.expect.is_some() && !takes_expect {
             return Err(err(format!(
                 "expect: `{kind}` takes no expect (poll uses until/always)"
             )));
         }
         if s.save.is_some() && !takes_save {
-            return Err(err(format!("save: `{kind}` saves nothing")));
+            return Err(err(format!(
+                "save: `{kind}` saves nothing{}",
+                if kind == "parallel" {
+                    " (its answers go to `parallel.into`)"
+                } else {
+                    ""
+                }
+            )));
         }
         let expect = match &s.expect {
             Some(e) => self.expect_groups(e)?,
             None => Vec::new(),
         };
-        if matches!(kind, "call" | "http")
+        if matches!(kind, "call" | "http" | "parallel")
             && !expect.is_empty()
             && !expect.iter().any(|g| g.expect.constrains_status())
         {
@@ -226,7 +236,7 @@ impl StepContext<'_> {
         // A failure is charged to the requirement its step checks: with several to
         // choose from, every part of a step that can fail must say which.
         let can_fail = match kind {
-            "call" | "http" => !expect.is_empty() || s.save.is_some(),
+            "call" | "http" | "parallel" => !expect.is_empty() || s.save.is_some(),
             "await_request" | "no_requests" | "drain_requests" | "poll" | "check" => true,
             _ => false,
         };
@@ -284,6 +294,7 @@ impl StepContext<'_> {
             name: s.name.unwrap_or_else(|| match &action {
                 Action::Call(c) => c.operation.replace('_', " "),
                 Action::Poll(p) => format!("poll {}", p.call.replace('_', " ")),
+                Action::Parallel(p) => format!("{} calls at once", p.calls.len()),
                 _ => kind.replace('_', " "),
             }),
             action,

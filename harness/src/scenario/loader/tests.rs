@@ -240,3 +240,50 @@ fn a_call_or_an_always_poll_without_a_status_is_refused_at_its_line() {
         .expect("loads");
     load("  - check: \"1\"\n    expect: {json: {\"$\": {ne: 2}}}\n").expect("loads");
 }
+
+#[test]
+fn a_parallel_step_needs_two_known_calls_a_status_and_no_save() {
+    let e = error("  - parallel: {calls: [{call: submit}]}\n");
+    assert!(e.contains("parallel.calls: give at least two calls"), "{e}");
+    let e = error("  - parallel: {calls: [{call: submit}, {call: sbumit}]}\n");
+    assert!(
+        e.contains("parallel.calls[1]: call: `sbumit` is not an operation"),
+        "{e}"
+    );
+    let e = error("  - parallel: {calls: [{call: submit}, {call: submit}]}\n    expect: {json: {\"$.a\": 1}}\n");
+    assert!(e.contains("must constrain `status`"), "{e}");
+    let e = error(
+        "  - parallel: {calls: [{call: submit}, {call: submit}], into: r}\n    save: {x: status}\n",
+    );
+    assert!(e.contains("its answers go to `parallel.into`"), "{e}");
+    let e = error(
+        "  - parallel: {calls: [{call: submit, with: {ticket: \"{{ nope }}\"}}, {call: submit}]}\n",
+    );
+    assert!(
+        e.contains("parallel.calls[0].with") && e.contains("`nope`"),
+        "{e}"
+    );
+    // `into` defines a name later steps may use.
+    let ok = load("  - parallel: {calls: [{call: submit}, {call: submit}], into: r}\n  - check: \"{{ r | length }}\"\n    expect: {json: {\"$\": 2}}\n")
+        .expect("loads");
+    match &ok[0].steps[0].action {
+        Action::Parallel(p) => assert_eq!((p.calls.len(), p.into.as_deref()), (2, Some("r"))),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_matching_names_a_method_or_a_path_whose_names_are_defined() {
+    assert!(error("  - no_requests: {matching: {}}\n")
+        .contains("no_requests.matching: give method, path_ends_with or both"));
+    assert!(
+        error("  - await_request: {matching: {path_ends_with: \"/{{ nope }}\"}}\n")
+            .contains("await_request.matching.path_ends_with")
+    );
+    let s = load("  - peer_answer: {matching: {method: post}, answers: [{status: 503}]}\n")
+        .expect("loads");
+    match &s[0].steps[0].action {
+        Action::PeerAnswer(p) => assert_eq!(p.matching.method.as_deref(), Some("POST")),
+        other => panic!("{other:?}"),
+    }
+}

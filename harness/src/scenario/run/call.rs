@@ -68,12 +68,27 @@ pub(super) async fn http(cx: &mut Ctx<'_>, step: &Step, h: &Http) -> Result<(), 
         headers,
         body,
     };
-    let response = send(cx, step, &request, true).await?;
+    let sent = request.body.as_deref().map(identifiers).unwrap_or_default();
+    let response = send(cx, step, &request, &sent, true).await?;
     if !step.expect.is_empty() {
         let text = String::from_utf8_lossy(&response.body);
         cx.verify(step, &answer_subject(&response, &text), &cx.vars)?;
     }
     save(cx, step, &Found::answer(&response, None))
+}
+
+/// A binding operation's request, built but not sent, with the variables (including
+/// `arg`) its expectations are rendered with and the binding's outputs.
+pub(super) struct Prepared {
+    /// The request.
+    pub request: HttpRequest,
+    /// The variables plus `arg`.
+    pub vars: Map<String, Value>,
+    /// Output name → JSON path.
+    pub outputs: BTreeMap<String, String>,
+    /// What the request tells the IUT: the string values of its body and of its
+    /// arguments (which the binding puts in the path or the query).
+    pub sent: Vec<String>,
 }
 
 /// Performs a binding operation with arguments `with` (recorded as an exchange when
@@ -86,11 +101,30 @@ pub(super) async fn perform(
     auth: Option<&Auth>,
     record: bool,
 ) -> Result<Performed, Stop> {
+    let prepared = prepare(cx, step, operation, with, auth)?;
+    let response = send(cx, step, &prepared.request, &prepared.sent, record).await?;
+    Ok(Performed {
+        response,
+        vars: prepared.vars,
+        outputs: prepared.outputs,
+    })
+}
+
+/// Builds the request of a binding operation with arguments `with`.
+pub(super) fn prepare(
+    cx: &Ctx<'_>,
+    step: &Step,
+    operation: &str,
+    with: &Tree,
+    auth: Option<&Auth>,
+) -> Result<Prepared, Stop> {
     let binding = cx
         .stage
         .binding(operation)
         .map_err(|e| cx.errored(step, e))?;
     let args = cx.render(step, with)?;
+    let mut sent = Vec::new();
+    string_values(&args, &mut sent);
     let mut vars = cx.vars.clone();
     vars.insert("arg".into(), args);
     let bound = |text: &str| {
@@ -124,11 +158,12 @@ pub(super) async fn perform(
         headers,
         body,
     };
-    let response = send(cx, step, &request, record).await?;
-    Ok(Performed {
-        response,
+    sent.extend(request.body.as_deref().map(identifiers).unwrap_or_default());
+    Ok(Prepared {
+        request,
         vars,
         outputs: binding.outputs,
+        sent,
     })
 }
 
@@ -173,67 +208,97 @@ async fn send(
     cx: &mut Ctx<'_>,
     step: &Step,
     request: &HttpRequest,
+    sent: &[String],
     record: bool,
 ) -> Result<HttpResponse, Stop> {
     let timeout = cx.timeout(step);
     let started = Instant::now();
-    // What the harness tells the IUT identifies this run's traffic at the mock peers.
-    let sent = request.body.as_deref().map(identifiers).unwrap_or_default();
+    claim_sent(cx, sent);
+    let result = cx.stage.http.send(request, timeout).await;
+    claim_answered(cx, &result);
+    // Polls make many calls and keep few: only a kept call is written down.
+    if record || result.is_err() {
+        let label = cx.label(step);
+        record_exchange(cx, label, request, &result, started);
+    }
+    result.map_err(|e| cx.errored(step, e))
+}
+
+/// Tells the mock peers what the harness tells the IUT: it identifies this run's
+/// traffic there. Only values count, not the words of a binding's path, which every
+/// run sends alike (a path word claimed by an earlier run would make this run's
+/// callbacks look like that run's late traffic).
+pub(super) fn claim_sent(cx: &Ctx<'_>, sent: &[String]) {
     for peer in cx.stage.peers.values() {
         peer.claim(sent.iter().map(String::as_str));
     }
-    let result = cx.stage.http.send(request, timeout).await;
-    // So do the ids the IUT makes and answers with (a resource id its later callbacks
-    // carry): a callback that arrives after this run ended is then told apart as late.
-    if let Ok(answer) = &result {
+}
+
+/// Tells the mock peers the ids the IUT makes and answers with (a resource id its
+/// later callbacks carry): a callback that arrives after this run ended is then told
+/// apart as late.
+pub(super) fn claim_answered(
+    cx: &Ctx<'_>,
+    result: &Result<HttpResponse, crate::http::TransportError>,
+) {
+    if let Ok(answer) = result {
         let answered = identifiers(&answer.body);
         for peer in cx.stage.peers.values() {
             peer.claim(answered.iter().map(String::as_str));
         }
     }
-    // Polls make many calls and keep few: only a kept call is written down.
-    if record || result.is_err() {
-        let redactor = &cx.stage.redactor;
-        let exchange = Exchange {
-            step: cx.label(step),
-            direction: "harness->iut".into(),
-            method: request.method.clone(),
-            url: redactor.show(&request.url),
-            request_headers: Header::shown(&request.headers, redactor),
-            request_body: request.body.as_deref().map(|b| redactor.body(b)),
-            status: result.as_ref().ok().map(|r| r.status),
-            response_headers: result
-                .as_ref()
-                .map(|r| Header::shown(&r.headers, redactor))
-                .unwrap_or_default(),
-            response_body: result.as_ref().ok().map(|r| redactor.body(&r.body)),
-            error: result.as_ref().err().map(|e| redactor.show(&e.to_string())),
-            duration_ms: millis(started.elapsed()),
-            at_ms: Some(millis(started.saturating_duration_since(cx.started))),
-            tls: result.as_ref().ok().and_then(|r| r.tls.clone()),
-            curl: Some(curl::command(request, redactor)),
-        };
-        cx.exchanges.push(exchange);
-    }
-    result.map_err(|e| cx.errored(step, e))
+}
+
+/// Writes down one exchange under `label`, secrets redacted; `started` is when its
+/// request went out.
+pub(super) fn record_exchange(
+    cx: &mut Ctx<'_>,
+    label: String,
+    request: &HttpRequest,
+    result: &Result<HttpResponse, crate::http::TransportError>,
+    started: Instant,
+) {
+    let redactor = &cx.stage.redactor;
+    let exchange = Exchange {
+        step: label,
+        direction: "harness->iut".into(),
+        method: request.method.clone(),
+        url: redactor.show(&request.url),
+        request_headers: Header::shown(&request.headers, redactor),
+        request_body: request.body.as_deref().map(|b| redactor.body(b)),
+        status: result.as_ref().ok().map(|r| r.status),
+        response_headers: result
+            .as_ref()
+            .map(|r| Header::shown(&r.headers, redactor))
+            .unwrap_or_default(),
+        response_body: result.as_ref().ok().map(|r| redactor.body(&r.body)),
+        error: result.as_ref().err().map(|e| redactor.show(&e.to_string())),
+        duration_ms: millis(started.elapsed()),
+        at_ms: Some(millis(started.saturating_duration_since(cx.started))),
+        tls: result.as_ref().ok().and_then(|r| r.tls.clone()),
+        curl: Some(curl::command(request, redactor)),
+    };
+    cx.exchanges.push(exchange);
 }
 
 /// The string values of a JSON body, at any depth: the ids, keys and names the IUT
 /// may carry into its own requests.
 fn identifiers(body: &[u8]) -> Vec<String> {
-    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
-        match v {
-            serde_json::Value::String(s) => out.push(s.clone()),
-            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
-            serde_json::Value::Object(map) => map.values().for_each(|i| walk(i, out)),
-            _ => {}
-        }
-    }
     let mut out = Vec::new();
     if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
-        walk(&v, &mut out);
+        string_values(&v, &mut out);
     }
     out
+}
+
+/// Every string in `v`, at any depth, appended to `out`.
+fn string_values(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|i| string_values(i, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|i| string_values(i, out)),
+        _ => {}
+    }
 }
 
 /// What an answer's expectations are checked against.
@@ -242,6 +307,7 @@ pub(super) fn answer_subject<'a>(response: &'a HttpResponse, text: &'a str) -> S
         status: Some(response.status),
         method: None,
         path: None,
+        query: None,
         headers: &response.headers,
         json: response.json.as_ref(),
         text,
@@ -258,6 +324,56 @@ mod tests {
     use super::super::play;
     use super::super::testing::{scenario, scenario_of, stage, unmet};
     use crate::report::verdict::Ending;
+
+    /// The IUT POSTs `body` to `path` at the peer at `peer_url`, which answers without a server error.
+    async fn call_back(
+        t: &super::super::testing::TestStage,
+        peer_url: &str,
+        path: &str,
+        body: &[u8],
+    ) {
+        let callback = crate::http::HttpRequest {
+            method: "POST".into(),
+            url: format!("{peer_url}{path}"),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: Some(body.to_vec()),
+        };
+        let answered = t
+            .stage
+            .http
+            .send(&callback, std::time::Duration::from_secs(2))
+            .await
+            .expect("the mock peer answers");
+        assert!(answered.status < 500);
+    }
+
+    #[tokio::test]
+    async fn a_path_word_an_earlier_run_sent_does_not_make_a_callback_late() {
+        let t = stage(|_, _| {}).await;
+        Mock::given(method("GET"))
+            .and(path("/demo/archived-tickets"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&t.iut)
+            .await;
+        let peer = t.stage.peer(None).expect("one peer");
+        peer.begin_run("first");
+        let s = scenario(
+            "  - http: {base: service, method: GET, path: /demo/archived-tickets}\n    expect: {status: 200}\n",
+        );
+        assert_eq!(play(&s, &t.stage).await.ending, Ending::Passed);
+        peer.begin_run("second");
+        // The second run's IUT calls back with a path word, before the harness heard
+        // the id of what it calls about: it is the second run's traffic.
+        call_back(
+            &t,
+            &peer.url(),
+            "/archived-tickets",
+            br#"{"about": "not-yet-heard-of"}"#,
+        )
+        .await;
+        assert!(peer.take_late().is_empty());
+        assert_eq!(peer.requests().len(), 1, "the second run sees it");
+    }
 
     #[tokio::test]
     async fn a_call_sends_the_binding_and_a_failing_expectation_says_what_and_why() {
@@ -332,19 +448,13 @@ mod tests {
         assert_eq!(play(&s, &t.stage).await.ending, Ending::Passed);
         peer.begin_run("second");
         // The IUT calls back about the first run's resource during the second run.
-        let callback = crate::http::HttpRequest {
-            method: "POST".into(),
-            url: format!("{}/callback", peer.url()),
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: Some(br#"{"about": "made-by-the-iut-1"}"#.to_vec()),
-        };
-        let answered = t
-            .stage
-            .http
-            .send(&callback, std::time::Duration::from_secs(2))
-            .await
-            .expect("the mock peer answers");
-        assert!(answered.status < 500);
+        call_back(
+            &t,
+            &peer.url(),
+            "/callback",
+            br#"{"about": "made-by-the-iut-1"}"#,
+        )
+        .await;
         let late = peer.take_late();
         assert_eq!(late.len(), 1, "{late:?}");
         assert_eq!(late[0].from, "first");

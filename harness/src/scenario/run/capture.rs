@@ -151,6 +151,23 @@ fn one(found: &Found<'_>, path: &JsonPath) -> Option<Value> {
         .and_then(|j| path.query(j).exactly_one().ok().cloned())
 }
 
+/// Every output of a binding found in `found`, by name (`null` where the answer has
+/// none, or the binding's path does not parse).
+pub(super) fn output_values(found: &Found<'_>, paths: &BTreeMap<String, String>) -> Value {
+    let mut out = serde_json::Map::new();
+    for (name, path) in paths {
+        let value = if path == "status" {
+            found.status.map(Value::from)
+        } else if let Some(h) = path.strip_prefix("header.") {
+            header(found, h)
+        } else {
+            JsonPath::parse(path).ok().and_then(|p| one(found, &p))
+        };
+        out.insert(name.clone(), value.unwrap_or(Value::Null));
+    }
+    Value::Object(out)
+}
+
 /// A `let` step: render each value in order and set it.
 pub(super) fn let_vars(cx: &mut Ctx<'_>, step: &Step, vars: &[(String, Tree)]) -> Result<(), Stop> {
     for (name, template) in vars {

@@ -4,6 +4,7 @@
 
 mod call;
 mod capture;
+mod parallel;
 mod peer;
 mod poll;
 #[cfg(test)]
@@ -196,6 +197,7 @@ pub(crate) async fn steps(cx: &mut Ctx<'_>, list: &[Step]) -> Result<(), Stop> {
             Action::NoRequests(n) => peer::no_requests(cx, step, n).await?,
             Action::DrainRequests(d) => peer::drain_requests(cx, step, d).await?,
             Action::Poll(p) => poll::poll(cx, step, p).await?,
+            Action::Parallel(p) => parallel::parallel(cx, step, p).await?,
             Action::AdvanceClock(by) => capture::advance_clock(cx, step, by).await?,
             Action::Let(vars) => capture::let_vars(cx, step, vars)?,
             Action::Check(value) => capture::check(cx, step, value)?,

@@ -10,9 +10,11 @@ use serde_json::Value;
 use super::capture::{save, Found};
 use super::{millis, Ctx, Stop};
 use crate::http::{Exchange, Header};
-use crate::peers::{PeerReply, RecordedRequest, ScriptedAnswer};
+use crate::peers::{PeerReply, RecordedRequest, RequestMatch, ScriptedAnswer};
 use crate::scenario::expect::{Mismatch, Subject};
-use crate::scenario::model::{Answer, AwaitRequest, Body, Drain, NoRequests, PeerAnswer, Step};
+use crate::scenario::model::{
+    Answer, AwaitRequest, Body, Drain, Matching, NoRequests, PeerAnswer, Step,
+};
 
 /// A `peer_answer` step: queue the answers at the mock peer.
 pub(super) fn peer_answer(cx: &mut Ctx<'_>, step: &Step, p: &PeerAnswer) -> Result<(), Stop> {
@@ -24,8 +26,19 @@ pub(super) fn peer_answer(cx: &mut Ctx<'_>, step: &Step, p: &PeerAnswer) -> Resu
             scripted.push(one.clone());
         }
     }
-    peer.script(scripted);
+    peer.script_matching(&like(cx, step, &p.matching)?, scripted);
     Ok(())
+}
+
+/// A step's `matching`, its path rendered.
+fn like(cx: &Ctx<'_>, step: &Step, m: &Matching) -> Result<RequestMatch, Stop> {
+    Ok(RequestMatch {
+        method: m.method.clone(),
+        path_ends_with: match &m.path_ends_with {
+            Some(t) => Some(cx.text(step, t)?),
+            None => None,
+        },
+    })
 }
 
 fn scripted_answer(cx: &Ctx<'_>, step: &Step, a: &Answer) -> Result<ScriptedAnswer, Stop> {
@@ -82,12 +95,18 @@ pub(super) async fn await_request(
         Some(v) => cx.seconds(step, v, "within_seconds")?,
         None => cx.timeout(step),
     };
-    let Some(request) = peer.next_request(within).await else {
+    let like = like(cx, step, &a.matching)?;
+    let Some(request) = peer.next_matching(within, &like).await else {
+        let what = if like == RequestMatch::default() {
+            "a request".to_string()
+        } else {
+            format!("a request {like}")
+        };
         return Err(cx.fail(
             step,
             vec![Mismatch {
                 expected: format!(
-                    "a request at the mock {} within {:.1} s",
+                    "{what} at the mock {} within {:.1} s",
                     peer.name(),
                     within.as_secs_f64()
                 ),
@@ -102,6 +121,7 @@ pub(super) async fn await_request(
             status: None,
             method: Some(&request.method),
             path: Some(&request.path),
+            query: request.query.as_deref(),
             headers: &request.headers,
             json: request.json.as_ref(),
             text: &text,
@@ -125,14 +145,20 @@ pub(super) async fn no_requests(cx: &mut Ctx<'_>, step: &Step, n: &NoRequests) -
         Some(v) => cx.seconds(step, v, "for_seconds")?,
         None => cx.stage.silence(),
     };
-    if let Some(request) = peer.peek_request(quiet).await {
+    let like = like(cx, step, &n.matching)?;
+    if let Some(request) = peer.peek_matching(quiet, &like).await {
         record_request(cx, step, peer.name(), &request);
         let body = cx.stage.redactor.body(&request.body);
+        let what = if like == RequestMatch::default() {
+            "no request".to_string()
+        } else {
+            format!("no request {like}")
+        };
         return Err(cx.fail(
             step,
             vec![Mismatch {
                 expected: format!(
-                    "no request at the mock {} for {:.1} s",
+                    "{what} at the mock {} for {:.1} s",
                     peer.name(),
                     quiet.as_secs_f64()
                 ),

@@ -16,7 +16,10 @@ use serde_json::{json, Value};
 use crate::clock::TestClock;
 use crate::peers::{read_request, PeerReply, RecordedRequest};
 use crate::protocols::cci::intent::key::{self, Dialect, KeyFields};
+use crate::protocols::cci::lifecycle;
+use crate::protocols::cci::lifecycle::responder::{KeyFacts, Responder};
 use crate::protocols::cci::sim::faults::Fault;
+use crate::protocols::cci::sim::variation::Variation;
 use crate::protocols::cci::sim::world::SimConfig;
 
 /// Connection states the customer API reports.
@@ -50,6 +53,7 @@ pub struct CspA {
     config: SimConfig,
     clock: TestClock,
     books: Mutex<Books>,
+    responder: Responder,
     http: crate::http::HttpClient,
 }
 
@@ -64,6 +68,7 @@ impl CspA {
             config,
             clock,
             books: Mutex::new(Books::default()),
+            responder: Responder::default(),
             http: crate::http::HttpClient::new()?,
         })
     }
@@ -165,7 +170,12 @@ impl CspA {
                 (*caller, *env)
             }
             _ if self.config.has(Fault::ACatchAll200) => return PeerReply::json(200, &json!({})),
-            _ => return not_found(&request.path),
+            _ => match lifecycle::route::parse(&parts) {
+                Some((caller, route)) if self.config.dialect == Dialect::V1 => {
+                    return self.lifecycle_reply(caller, &route, request)
+                }
+                _ => return not_found(&request.path),
+            },
         };
         if request.method != "POST" {
             let mut reply = PeerReply::json(405, &json!({"error": "use POST"}));
@@ -174,22 +184,8 @@ impl CspA {
             }
             return reply;
         }
-        if !self.config.has(Fault::ANoCallerCheck) {
-            let presented = request
-                .header(&self.config.credential_header)
-                .map(str::trim);
-            let Some(owner) = presented.and_then(|t| self.config.peer_tokens.get(t)) else {
-                return PeerReply::json(
-                    401,
-                    &json!({"error": "missing or unknown peer credentials"}),
-                );
-            };
-            if owner != caller && !self.config.has(Fault::AIgnoresCallerPath) {
-                return PeerReply::json(
-                    403,
-                    &json!({"error": format!("credentials belong to {owner}, not {caller}")}),
-                );
-            }
+        if let Some(refusal) = self.refuse_caller(request, Some(caller)) {
+            return refusal;
         }
         let body: Value = match serde_json::from_slice(&request.body) {
             Ok(v) => v,
@@ -233,6 +229,110 @@ impl CspA {
         let mut reply = PeerReply::json(200, &json!({ "keyValid": valid }));
         if self.config.has(Fault::ATextPlain) {
             reply.content_type = Some("text/plain".into());
+        }
+        reply
+    }
+
+    /// 401 without valid peer credentials, 403 when they belong to another provider
+    /// than the `caller` the path names (`None`: a path that names no caller).
+    fn refuse_caller(&self, request: &RecordedRequest, caller: Option<&str>) -> Option<PeerReply> {
+        if self.config.has(Fault::ANoCallerCheck) {
+            return None;
+        }
+        let presented = request
+            .header(&self.config.credential_header)
+            .map(str::trim);
+        let Some(owner) = presented.and_then(|t| self.config.peer_tokens.get(t)) else {
+            return Some(PeerReply::json(
+                401,
+                &json!({"error": "missing or unknown peer credentials"}),
+            ));
+        };
+        match caller {
+            Some(c) if owner != c && !self.config.has(Fault::AIgnoresCallerPath) => {
+                Some(PeerReply::json(
+                    403,
+                    &json!({"error": format!("credentials belong to {owner}, not {c}")}),
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// Answers a lifecycle request (v1 only), after the same credential checks as a
+    /// confirm.
+    fn lifecycle_reply(
+        &self,
+        caller: Option<&str>,
+        route: &lifecycle::route::Route<'_>,
+        request: &RecordedRequest,
+    ) -> PeerReply {
+        let open =
+            self.config.has(Fault::ALcOpenReads) && request.method == "GET" && route.is_static();
+        let path_caller = caller.filter(|_| !self.config.has(Fault::ALcIgnoresCallerPath));
+        if let Some(refusal) = self.refuse_caller(request, path_caller).filter(|_| !open) {
+            let unknown = caller.is_some_and(|c| {
+                c != self.config.own_id && !self.config.peer_tokens.values().any(|p| p == c)
+            });
+            if refusal.status == 403
+                && unknown
+                && self
+                    .config
+                    .variations
+                    .contains(&Variation::UnknownCaller404)
+            {
+                return PeerReply::json(404, &json!({"error": "no such provider"}));
+            }
+            return refusal;
+        }
+        let caller = caller.unwrap_or(&self.config.peer_id);
+        let facts = |uuid: &str| {
+            let books = self.books();
+            books
+                .connections
+                .values()
+                .find(|c| c.material == uuid)
+                .map(|c| KeyFacts {
+                    environment: c.environment.clone(),
+                    size: c.size,
+                    key: c.key.clone(),
+                    confirmed: c.confirmed,
+                    deleted: c.deleted,
+                })
+        };
+        let reply = self.responder.reply(
+            self.clock.now(),
+            &self.config,
+            caller,
+            route,
+            request,
+            &facts,
+        );
+        if reply.status == 404 && !route.is_static() && self.config.has(Fault::ALcTextNotFound) {
+            return PeerReply {
+                status: 404,
+                content_type: Some("text/plain".into()),
+                headers: vec![],
+                body: b"Not Found".to_vec(),
+            };
+        }
+        if let lifecycle::route::Route::Connections(env, ix) = route {
+            let created = request.method == "POST" && (200..300).contains(&reply.status);
+            if created && self.config.has(Fault::ALcProposesBack) {
+                if let Some(uuid) = request.query_param("connectionId") {
+                    self.ask_peer_for_guidance(env, ix, &uuid);
+                }
+            }
+        }
+        // The peer's delete reaches the customer: the connection is gone there too.
+        if let lifecycle::route::Route::Connection(_, _, uuid) = route {
+            let deleted = request.method == "DELETE" && (200..300).contains(&reply.status);
+            if deleted && !self.config.has(Fault::ALcDeleteCustomerUnaware) {
+                let mut books = self.books();
+                if let Some(c) = books.connections.values_mut().find(|c| c.material == *uuid) {
+                    c.deleted = true;
+                }
+            }
         }
         reply
     }
@@ -373,16 +473,30 @@ impl CspA {
             .map_or(PENDING, |c| c.state)
     }
 
+    /// The fault's own GenerateFeatureGuidance to the negotiator (CCI-L-30).
+    fn ask_peer_for_guidance(&self, environment: &str, interconnect: &str, id: &str) {
+        self.post_to_peer(
+            &format!("environments/{environment}/interconnects/{interconnect}/connections/{id}/GenerateFeatureGuidance"),
+            b"{}".to_vec(),
+        );
+    }
+
     fn notify_peer_early(self: &Arc<Self>, environment: &str, id: &str) {
+        self.post_to_peer(
+            &format!("environments/{environment}/connections"),
+            json!({"connectionId": id}).to_string().into_bytes(),
+        );
+    }
+
+    /// POSTs `body` to `{peer_base}/providers/{own}/{path}` in the background, with A's
+    /// credentials (a fault's unwanted call; the answer does not matter).
+    fn post_to_peer(&self, path: &str, body: Vec<u8>) {
         let Some(base) = self.config.peer_base.clone() else {
             return;
         };
         let request = crate::http::HttpRequest {
             method: "POST".into(),
-            url: format!(
-                "{base}/providers/{}/environments/{environment}/connections",
-                self.config.own_id
-            ),
+            url: format!("{base}/providers/{}/{path}", self.config.own_id),
             headers: vec![
                 (
                     "authorization".into(),
@@ -390,7 +504,7 @@ impl CspA {
                 ),
                 ("content-type".into(), "application/json".into()),
             ],
-            body: Some(json!({"connectionId": id}).to_string().into_bytes()),
+            body: Some(body),
         };
         let http = self.http.clone();
         tokio::spawn(async move {

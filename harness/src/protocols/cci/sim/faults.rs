@@ -66,6 +66,78 @@ pub enum Fault {
     BReconfirmsLater,
     /// B: puts A's provider id in the confirm path instead of its own.
     BWrongCaller,
+    /// A (lifecycle): names resources by their bare ids, not `providers/{CALLER}/...`.
+    ALcBareNames,
+    /// A (lifecycle): serves channels ch1…ch4 whatever the interconnect's channels are.
+    ALcHardcodedChannels,
+    /// A (lifecycle): an interconnect's sizes leave out its environment's largest one.
+    ALcIxSizesSubset,
+    /// A (lifecycle): places connections on a CLOSED interconnect.
+    ALcAcceptsClosed,
+    /// A (lifecycle): places a connection for a UUID it never confirmed (F-01).
+    ALcAcceptsUnconfirmed,
+    /// A (lifecycle): places a connection whose bandwidth is not the key's (F-02).
+    ALcAcceptsOtherBandwidth,
+    /// A (lifecycle): a second create of the same connection overwrites the first.
+    ALcOverwritesDuplicate,
+    /// A (lifecycle): answers a create 201 but keeps nothing.
+    ALcCreateUnstored,
+    /// A (lifecycle): checks for room and reserves it in two steps, so a reservation
+    /// counts for other creates only half a second later (F-03).
+    ALcRoomRace,
+    /// A (lifecycle): accepts VLANs ≤ 1024 or outside vlanRanges and subnets in an
+    /// excluded one (F-08).
+    ALcAcceptsLowVlan,
+    /// A (lifecycle): answers 500 to a feature without l3BaseConfig (F-09).
+    ALcFeature500,
+    /// A (lifecycle): checks a feature's VLAN and subnet and reserves them in two steps,
+    /// so parallel proposals for the same VLAN are all accepted (F-10).
+    ALcVlanRace,
+    /// A (lifecycle): accepts a second feature of one connection on a channel.
+    ALcTwoPerChannel,
+    /// A (lifecycle): deletes a connection but keeps its features' VLANs and subnets
+    /// reserved (F-18).
+    ALcDeleteKeepsVlans,
+    /// A (lifecycle): answers DeleteFeature 200 but keeps the feature.
+    ALcDeleteFeatureKept,
+    /// A (lifecycle): serves lifecycle paths for any caller the credentials do not
+    /// belong to (F-27).
+    ALcIgnoresCallerPath,
+    /// A (lifecycle): serves static resources (GET) without credentials.
+    ALcOpenReads,
+    /// A (lifecycle): answers 500 to a create whose body is not JSON.
+    ALcGarbage500,
+    /// A (lifecycle): answers an unknown connection or feature 404 in plain text.
+    ALcTextNotFound,
+    /// A (lifecycle): does not serve its own provider resource.
+    ALcProviderUnserved,
+    /// A (lifecycle): one channel of each interconnect is a LAG of other members.
+    ALcMixedLags,
+    /// A (lifecycle): two channels of an interconnect share a device.
+    ALcSharedDevice,
+    /// A (lifecycle): lists a third provider site.
+    ALcExtraSites,
+    /// A (lifecycle): guidance for ch1…ch4 whatever the interconnect's channels (F-07).
+    ALcGuidanceCh1To4,
+    /// A (lifecycle): the token of a list's last page starts it over.
+    ALcEndlessPages,
+    /// A (lifecycle): refuses DeleteConnection while the connection has features (F-17).
+    ALcRefusesDeleteWithFeatures,
+    /// A (lifecycle): after the peer's DeleteConnection, its customer still sees the
+    /// connection.
+    ALcDeleteCustomerUnaware,
+    /// A (lifecycle): grants an UpdateConnection to a size the environment does not offer.
+    ALcGrantsUnoffered,
+    /// A (lifecycle): a granted update does not move the interconnect's reservation.
+    ALcUpdateKeepsReservation,
+    /// A (lifecycle): applies an UpdateConnection to whatever fields its mask names.
+    ALcPatchAnyField,
+    /// A (lifecycle): keeps one set of books for every caller, so each sees the others'
+    /// connections and features.
+    ALcSharedBooks,
+    /// A (lifecycle): having accepted a CreateConnection, asks the negotiator for
+    /// guidance itself.
+    ALcProposesBack,
     /// B: sends the confirmation without credentials.
     BNoCredentials,
     /// B: re-serializes the key (sorted fields) before sending it to A.
@@ -82,6 +154,26 @@ pub enum Fault {
     BGet500AfterFailure,
     /// B: accept answers 404 to every request.
     BAcceptAlways404,
+    /// B (lifecycle): sends CreateConnection first and creates its local connection
+    /// after the peer's answer (F-04).
+    BLcRemoteFirst,
+    /// B (lifecycle): takes the first interconnect listed, whatever its state (F-05).
+    BLcFirstInterconnect,
+    /// B (lifecycle): proposes its first feature before it asks for guidance.
+    BLcGuidanceLate,
+    /// B (lifecycle): proposes on channels ch1 … ch4 whatever the guidance names (F-07).
+    BLcChannels1To4,
+    /// B (lifecycle): counts a connection ready with two features accepted (F-11).
+    BLcReadyWithTwo,
+    /// B (lifecycle): sends its notification once, whatever the answer (F-13).
+    BLcNotifiesOnce,
+    /// B (lifecycle): answers the peer's notification without reading the peer's state.
+    BLcNoRefresh,
+    /// B (lifecycle): marks the connection VERIFIED without the peer's notification (F-12).
+    BLcVerifiesAlone,
+    /// B (lifecycle): drops a peer notification that arrives before its own features
+    /// are final (F-14).
+    BLcDropsEarlyNotice,
 }
 
 /// Every fault, in listing order.
@@ -108,6 +200,38 @@ pub const ALL: &[Fault] = &[
     Fault::AAcceptsBothKeyFields,
     Fault::A405WithoutAllow,
     Fault::AEmptyOnReencoded,
+    Fault::ALcBareNames,
+    Fault::ALcHardcodedChannels,
+    Fault::ALcIxSizesSubset,
+    Fault::ALcAcceptsClosed,
+    Fault::ALcAcceptsUnconfirmed,
+    Fault::ALcAcceptsOtherBandwidth,
+    Fault::ALcOverwritesDuplicate,
+    Fault::ALcCreateUnstored,
+    Fault::ALcRoomRace,
+    Fault::ALcAcceptsLowVlan,
+    Fault::ALcFeature500,
+    Fault::ALcVlanRace,
+    Fault::ALcTwoPerChannel,
+    Fault::ALcDeleteKeepsVlans,
+    Fault::ALcDeleteFeatureKept,
+    Fault::ALcIgnoresCallerPath,
+    Fault::ALcOpenReads,
+    Fault::ALcGarbage500,
+    Fault::ALcTextNotFound,
+    Fault::ALcProviderUnserved,
+    Fault::ALcMixedLags,
+    Fault::ALcSharedDevice,
+    Fault::ALcExtraSites,
+    Fault::ALcGuidanceCh1To4,
+    Fault::ALcEndlessPages,
+    Fault::ALcRefusesDeleteWithFeatures,
+    Fault::ALcDeleteCustomerUnaware,
+    Fault::ALcGrantsUnoffered,
+    Fault::ALcUpdateKeepsReservation,
+    Fault::ALcPatchAnyField,
+    Fault::ALcSharedBooks,
+    Fault::ALcProposesBack,
     Fault::BNoConfirm,
     Fault::BKeepsOnInvalid,
     Fault::BFailOpen,
@@ -123,6 +247,15 @@ pub const ALL: &[Fault] = &[
     Fault::BCallsBeforeConfirm,
     Fault::BGet500AfterFailure,
     Fault::BAcceptAlways404,
+    Fault::BLcRemoteFirst,
+    Fault::BLcFirstInterconnect,
+    Fault::BLcGuidanceLate,
+    Fault::BLcChannels1To4,
+    Fault::BLcReadyWithTwo,
+    Fault::BLcNotifiesOnce,
+    Fault::BLcNoRefresh,
+    Fault::BLcVerifiesAlone,
+    Fault::BLcDropsEarlyNotice,
 ];
 
 impl FaultTable for Fault {
@@ -160,6 +293,38 @@ impl FaultTable for Fault {
             Fault::AAcceptsBothKeyFields => ("a-accepts-both-key-fields", "CCI-A-13", "in v1, confirms a body that carries both encodedKey and the deprecated key (of any type), and consumes the key"),
             Fault::A405WithoutAllow => ("a-405-without-allow", "X-03", "answers a wrong method on the confirm path 405 without an Allow header"),
             Fault::AEmptyOnReencoded => ("a-empty-on-reencoded", "CCI-A-08", "answers a re-encoding of an issued key (same JSON, another string) 200 with an empty object"),
+            Fault::ALcBareNames => ("a-lc-bare-names", "CCI-L-08", "names environments, interconnects, channels and connections by their bare ids instead of providers/{CALLER}/..."),
+            Fault::ALcHardcodedChannels => ("a-lc-hardcoded-channels", "CCI-L-03", "serves channels ch1 to ch4 whatever the interconnect's real channel names are (F-07's static side)"),
+            Fault::ALcIxSizesSubset => ("a-lc-ix-sizes-subset", "CCI-L-04", "an interconnect's supportedConnectionSizeMbps leaves out its environment's largest size"),
+            Fault::ALcAcceptsClosed => ("a-lc-accepts-closed", "CCI-L-18", "places connections on a CLOSED interconnect"),
+            Fault::ALcAcceptsUnconfirmed => ("a-lc-accepts-unconfirmed", "CCI-L-15", "places a connection for a UUID it never issued or has not confirmed (F-01)"),
+            Fault::ALcAcceptsOtherBandwidth => ("a-lc-accepts-other-bandwidth", "CCI-L-15", "places a connection whose bandwidthMbps differs from the key's (F-02)"),
+            Fault::ALcOverwritesDuplicate => ("a-lc-overwrites-duplicate", "CCI-L-17", "a second CreateConnection with the same connectionId replaces the first instead of 409"),
+            Fault::ALcCreateUnstored => ("a-lc-create-unstored", "CCI-L-14", "answers CreateConnection 201 but keeps nothing, so the connection is neither readable nor listed"),
+            Fault::ALcRoomRace => ("a-lc-room-race", "CCI-L-16", "checks for room and reserves it in two steps: parallel creates for the last room are all placed, over maxBandwidthMbps"),
+            Fault::ALcAcceptsLowVlan => ("a-lc-accepts-low-vlan", "CCI-L-27", "accepts a feature with VLAN 1000 or outside vlanRanges, or with a subnet inside excludeSubnets"),
+            Fault::ALcFeature500 => ("a-lc-feature-500", "CCI-L-27", "answers 500 to a CreateFeature without l3BaseConfig"),
+            Fault::ALcVlanRace => ("a-lc-vlan-race", "CCI-L-28", "checks a feature's VLAN and subnet and reserves them in two steps: parallel proposals for the same VLAN on a channel all get 200"),
+            Fault::ALcTwoPerChannel => ("a-lc-two-per-channel", "CCI-L-28", "accepts a second feature of the same connection on a channel"),
+            Fault::ALcDeleteKeepsVlans => ("a-lc-delete-keeps-vlans", "CCI-L-53", "deletes a connection but keeps its features' VLANs and subnets reserved"),
+            Fault::ALcDeleteFeatureKept => ("a-lc-delete-feature-kept", "CCI-L-55", "answers DeleteFeature 200 but keeps the feature readable"),
+            Fault::ALcIgnoresCallerPath => ("a-lc-ignores-caller-path", "CCI-L-10", "serves lifecycle paths naming another provider to the harness's credentials, so a caller reads others' resources by a change of path (F-27)"),
+            Fault::ALcOpenReads => ("a-lc-open-reads", "CCI-L-10", "serves environments, interconnects and channels without credentials"),
+            Fault::ALcGarbage500 => ("a-lc-garbage-500", "CCI-L-12", "answers 500 to a CreateConnection or CreateFeature whose body is not JSON"),
+            Fault::ALcTextNotFound => ("a-lc-text-not-found", "CCI-L-12", "answers an unknown connection or feature 404 with a plain-text body"),
+            Fault::ALcProviderUnserved => ("a-lc-provider-unserved", "CCI-L-02", "does not serve its own provider resource (GET /providers/{IUT} is 404)"),
+            Fault::ALcMixedLags => ("a-lc-mixed-lags", "CCI-L-05", "the last channel of each interconnect is a LAG of 10 Gbps members while the others have 100 Gbps"),
+            Fault::ALcSharedDevice => ("a-lc-shared-device", "CCI-L-06", "the first two channels of each interconnect sit on one device"),
+            Fault::ALcExtraSites => ("a-lc-extra-sites", "CCI-L-07", "lists a third provider site in each environment"),
+            Fault::ALcGuidanceCh1To4 => ("a-lc-guidance-ch1-to-4", "CCI-L-25", "guidance names channels ch1 to ch4 whatever the interconnect's channels are (F-07)"),
+            Fault::ALcEndlessPages => ("a-lc-endless-pages", "CCI-L-09", "the last page of a list carries a nextPageToken that starts the list over"),
+            Fault::ALcRefusesDeleteWithFeatures => ("a-lc-refuses-delete-with-features", "CCI-L-52", "answers 409 to DeleteConnection while the connection has features (F-17)"),
+            Fault::ALcDeleteCustomerUnaware => ("a-lc-delete-customer-unaware", "CCI-L-52", "after the peer's DeleteConnection, its customer still reads the connection as live"),
+            Fault::ALcGrantsUnoffered => ("a-lc-grants-unoffered", "CCI-L-48", "grants an UpdateConnection to a bandwidth the environment does not offer"),
+            Fault::ALcUpdateKeepsReservation => ("a-lc-update-keeps-reservation", "CCI-L-48", "a granted update leaves the interconnect's reservation at the old bandwidth, so it can be over-committed"),
+            Fault::ALcPatchAnyField => ("a-lc-patch-any-field", "CCI-L-50", "applies an UpdateConnection to any field its updateMask names, activationKey included"),
+            Fault::ALcSharedBooks => ("a-lc-shared-books", "CCI-L-11", "keeps one set of books for every caller: a second peer reads, updates and deletes the first one's connections and features"),
+            Fault::ALcProposesBack => ("a-lc-proposes-back", "CCI-L-30", "having accepted a CreateConnection, sends its own GenerateFeatureGuidance to the negotiator, as if it were negotiating too"),
             Fault::BNoConfirm => ("b-no-confirm", "CCI-B-02", "moves to NEGOTIATION without confirming with A"),
             Fault::BKeepsOnInvalid => ("b-keeps-on-invalid", "CCI-B-04", "keeps its pending connection when A says keyValid false"),
             Fault::BFailOpen => ("b-fail-open", "CCI-B-06", "proceeds to NEGOTIATION when A answers 5xx or does not answer in time"),
@@ -175,6 +340,15 @@ impl FaultTable for Fault {
             Fault::BCallsBeforeConfirm => ("b-calls-before-confirm", "CCI-B-07", "fetches the environment from A before confirming the key"),
             Fault::BGet500AfterFailure => ("b-get-500-after-failure", "CCI-B-06", "answers 500 to a read of a connection whose confirmation failed"),
             Fault::BAcceptAlways404 => ("b-accept-always-404", "CCI-B-02", "accept answers 404 to every key"),
+            Fault::BLcRemoteFirst => ("b-lc-remote-first", "CCI-L-19", "sends CreateConnection to the peer first and creates its own connection only after the answer (F-04)"),
+            Fault::BLcFirstInterconnect => ("b-lc-first-interconnect", "CCI-L-20", "places the connection on the first interconnect listed, even a CLOSED one (F-05)"),
+            Fault::BLcGuidanceLate => ("b-lc-guidance-late", "CCI-L-31", "proposes its first feature from values of its own before it asks the peer for guidance"),
+            Fault::BLcChannels1To4 => ("b-lc-channels-1-to-4", "CCI-L-32", "proposes on channels ch1 to ch4 whatever channels the guidance names (F-07)"),
+            Fault::BLcReadyWithTwo => ("b-lc-ready-with-two", "CCI-L-36", "counts the connection ready, and notifies, with only two features accepted (F-11)"),
+            Fault::BLcNotifiesOnce => ("b-lc-notifies-once", "CCI-L-39", "sends NotifyConnectionStatus once and takes any answer, a 503 too, as acknowledged (F-13)"),
+            Fault::BLcNoRefresh => ("b-lc-no-refresh", "CCI-L-40", "answers the peer's NotifyConnectionStatus but never reads the peer's connection"),
+            Fault::BLcVerifiesAlone => ("b-lc-verifies-alone", "CCI-L-41", "marks the connection VERIFIED once its own side is ready and acknowledged, without the peer's notification (F-12)"),
+            Fault::BLcDropsEarlyNotice => ("b-lc-drops-early-notice", "CCI-L-42", "drops a peer notification that arrives before its own features are final, so it never verifies (F-14)"),
         }
     }
 }

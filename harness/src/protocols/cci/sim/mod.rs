@@ -185,6 +185,7 @@ pub fn builtin_target(role: &str, dialect: Dialect, shape: &Shape) -> Target {
         other_account: shape.other_account.clone(),
         peer_prefix: shape.api_prefix.clone(),
         key_lifetime: Duration::from_secs(3600),
+        second_peer: true,
     };
     Target {
         name: format!("built-in cci {role} simulator ({})", dialect.name()),
@@ -193,7 +194,11 @@ pub fn builtin_target(role: &str, dialect: Dialect, shape: &Shape) -> Target {
         bases: BTreeMap::new(),
         harness_credential: Credential::bearer(harness_token),
         iut_credential: Credential::bearer(iut_token),
-        credentials: BTreeMap::new(),
+        // providers.other is a peer of the simulator too, with its own token.
+        credentials: BTreeMap::from([(
+            crate::protocols::cci::target::SECOND_PEER.to_string(),
+            Credential::bearer(world::TOKEN_OTHER),
+        )]),
         mock_peers: BTreeMap::new(),
         step_timeout: Duration::from_secs(5),
         silence: Duration::from_secs(1),

@@ -14,15 +14,114 @@ const ERROR_BODY_CAP: usize = 1 << 20;
 pub enum Variation {
     /// Errors carry `{"status", "code", "message"}` instead of `{"error"}`.
     OtherErrorBodies,
+    /// Lifecycle resource names carry a leading `/` (V-05).
+    LeadingSlashNames,
+    /// CreateConnection answers 200 instead of 201 (V-03).
+    Create200,
+    /// A path naming a provider the server does not know gets 404, not 403 (V-13).
+    UnknownCaller404,
+    /// List pages come out shorter than pageSize, and still carry a token (V-19).
+    ShortPages,
+    /// A proposal that breaks the guidance gets 409 instead of 400 (V-06).
+    Guidance409,
+    /// Default values are left out: `deferProvisioning: false`, empty lists (V-04).
+    OmitsDefaults,
+    /// An identical repeated CreateFeature gets 200 with the stored feature, and a
+    /// repeated delete 200 (V-10).
+    RepeatTolerant,
+    /// The negotiator proposes every feature at once (V-01).
+    FeaturesAtOnce,
+    /// The negotiator reads the peer's environment and interconnect before each step
+    /// (V-18).
+    ExtraReads,
+    /// The negotiator picks another allowed subnet and VLAN than the first (V-08).
+    OtherValues,
+    /// The negotiator sends its notification twice (V-02).
+    NotifiesTwice,
 }
 
 impl Variation {
     /// Every CCI variation: name and description (each applies to both roles).
-    pub const ALL: &'static [(Variation, &'static str, &'static str)] = &[(
-        Variation::OtherErrorBodies,
-        "other-error-bodies",
-        "error answers carry {status, code, message} with other wording instead of {error}",
-    )];
+    pub const ALL: &'static [(Variation, &'static str, &'static str)] = &[
+        (
+            Variation::OtherErrorBodies,
+            "other-error-bodies",
+            "error answers carry {status, code, message} with other wording instead of {error}",
+        ),
+        (
+            Variation::LeadingSlashNames,
+            "lc-leading-slash-names",
+            "lifecycle resource names start with / (/providers/...), which the spec allows (V-05)",
+        ),
+        (
+            Variation::Create200,
+            "lc-create-200",
+            "CreateConnection answers 200 instead of 201 (V-03: any 2xx is success)",
+        ),
+        (
+            Variation::UnknownCaller404,
+            "lc-unknown-caller-404",
+            "a lifecycle path naming a provider the server does not know gets 404 instead of 403 (V-13)",
+        ),
+        (
+            Variation::ShortPages,
+            "lc-short-pages",
+            "asked for a pageSize, a list answers an empty first page with a nextPageToken (V-19: a page shorter than pageSize that still carries a token)",
+        ),
+        (
+            Variation::Guidance409,
+            "lc-guidance-409",
+            "a CreateFeature that breaks the guidance gets 409 instead of 400 (V-06, I-6: a warning at most)",
+        ),
+        (
+            Variation::OmitsDefaults,
+            "lc-omits-defaults",
+            "lifecycle answers leave out default values, as proto3 JSON does: deferProvisioning false and empty lists (V-04)",
+        ),
+        (
+            Variation::RepeatTolerant,
+            "lc-repeat-tolerant",
+            "an identical repeated CreateFeature gets 200 with the stored feature, and a repeated DeleteConnection 200 (V-10)",
+        ),
+        (
+            Variation::FeaturesAtOnce,
+            "lc-features-at-once",
+            "the negotiator sends its proposals for every channel at once, not one after another (V-01)",
+        ),
+        (
+            Variation::ExtraReads,
+            "lc-extra-reads",
+            "the negotiator reads the peer's environment and interconnect again before each step (V-18)",
+        ),
+        (
+            Variation::OtherValues,
+            "lc-other-values",
+            "the negotiator ignores preferredSubnet and takes another allowed subnet and VLAN (V-08)",
+        ),
+        (
+            Variation::NotifiesTwice,
+            "lc-notifies-twice",
+            "the negotiator sends its NotifyConnectionStatus twice (V-02: extra notifications)",
+        ),
+    ];
+
+    /// The role whose simulator shows it (`None`: both).
+    pub fn role(self) -> Option<&'static str> {
+        match self {
+            Variation::OtherErrorBodies => None,
+            Variation::LeadingSlashNames
+            | Variation::Create200
+            | Variation::UnknownCaller404
+            | Variation::ShortPages
+            | Variation::Guidance409
+            | Variation::OmitsDefaults
+            | Variation::RepeatTolerant => Some("csp-a"),
+            Variation::FeaturesAtOnce
+            | Variation::ExtraReads
+            | Variation::OtherValues
+            | Variation::NotifiesTwice => Some("csp-b"),
+        }
+    }
 
     /// The variations among the switched-on `names`.
     pub fn named<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<Variation> {

@@ -1,5 +1,9 @@
 //! The reference CSP B: takes the customer's key, checks it locally, asks A to confirm
-//! it exactly once, and moves to NEGOTIATION or deletes its pending connection.
+//! it exactly once, and moves to NEGOTIATION or deletes its pending connection; in v1
+//! it then negotiates the connection with A ([`negotiation`]) and serves its own
+//! connection to A.
+
+mod negotiation;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -14,6 +18,8 @@ use serde_json::{json, Map, Value};
 use crate::clock::TestClock;
 use crate::http::{HttpClient, HttpRequest};
 use crate::protocols::cci::intent::key::{self, Dialect, KeyFields};
+use crate::protocols::cci::lifecycle::negotiator::Negotiator;
+use crate::protocols::cci::lifecycle::route;
 use crate::protocols::cci::sim::csp_a::{NEGOTIATION, PENDING};
 use crate::protocols::cci::sim::faults::Fault;
 use crate::protocols::cci::sim::world::SimConfig;
@@ -53,6 +59,7 @@ pub struct CspB {
     clock: TestClock,
     http: HttpClient,
     connections: Mutex<HashMap<String, Connection>>,
+    negotiator: Negotiator,
 }
 
 impl CspB {
@@ -63,6 +70,7 @@ impl CspB {
             clock,
             http: HttpClient::new()?,
             connections: Mutex::new(HashMap::new()),
+            negotiator: Negotiator::default(),
         })
     }
 
@@ -76,7 +84,7 @@ impl CspB {
             .route("/customer/activation-keys/describe", post(describe))
             .route("/customer/connections/accept", post(accept))
             .route("/customer/connections/{id}", get(read))
-            .fallback(unknown)
+            .fallback(provider_api)
             .with_state(self.clone())
             .merge(crate::clock::routes(self.clock.clone()))
     }
@@ -261,11 +269,11 @@ async fn accept(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response
         Ok(k) => k,
         Err(why) => return error(StatusCode::BAD_REQUEST, why),
     };
-    let environment = if b.config.has(Fault::BSkipsLocalChecks) {
-        CspB::guess_environment(&presented)
+    let (environment, fields) = if b.config.has(Fault::BSkipsLocalChecks) {
+        (CspB::guess_environment(&presented), None)
     } else {
         match b.check_locally(&presented) {
-            Ok(f) => f.environment,
+            Ok(f) => (f.environment.clone(), Some(f)),
             Err(why) => return error(StatusCode::BAD_REQUEST, why.0),
         }
     };
@@ -290,12 +298,26 @@ async fn accept(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response
             let next = b.ask_a(&environment, &presented).await;
             let reconfirm = (next == NEGOTIATION && b.config.has(Fault::BReconfirmsLater))
                 .then(|| b.confirm_request(&environment, &presented));
-            let mut connections = b.connections();
-            if next == "DELETED" {
-                connections.remove(&id);
-            } else if let Some(c) = connections.get_mut(&id) {
-                c.state = next;
-                c.reconfirm = reconfirm;
+            {
+                let mut connections = b.connections();
+                if next == "DELETED" {
+                    connections.remove(&id);
+                } else if let Some(c) = connections.get_mut(&id) {
+                    c.state = next;
+                    c.reconfirm = reconfirm;
+                }
+            }
+            // v1 has a lifecycle: B goes on as the negotiator.
+            let lifecycle = b.config.dialect == Dialect::V1 && b.config.peer_base.is_some();
+            if let (NEGOTIATION, true, Some(f)) = (next, lifecycle, fields) {
+                let intent = negotiation::Intent {
+                    customer: id,
+                    environment,
+                    size: f.connection_size_mbps,
+                    uuid: f.material,
+                    key: presented,
+                };
+                b.negotiate(intent).await;
             }
         });
     }
@@ -325,9 +347,49 @@ async fn read(State(b): State<Arc<CspB>>, Path(id): Path<String>) -> Response {
     }
 }
 
-async fn unknown(request: Request) -> Response {
-    error(
-        StatusCode::NOT_FOUND,
-        format!("no such path: {}", request.uri().path()),
-    )
+/// B's provider API for its peer: its own connections, features and the peer's
+/// NotifyConnectionStatus (v1); any other path is 404.
+async fn provider_api(State(b): State<Arc<CspB>>, request: Request) -> Response {
+    let recorded = match crate::peers::read_request(request, 0).await {
+        Ok(r) => r,
+        Err(too_large) => return too_large,
+    };
+    let unknown = || {
+        error(
+            StatusCode::NOT_FOUND,
+            format!("no such path: {}", recorded.path),
+        )
+    };
+    let Some(rest) = recorded.path.strip_prefix(b.config.api_prefix.as_str()) else {
+        return unknown();
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    let Some((Some(caller), route)) = route::parse(&parts) else {
+        return unknown();
+    };
+    if b.config.dialect != Dialect::V1 {
+        return unknown();
+    }
+    let presented = recorded.header(&b.config.credential_header).map(str::trim);
+    let Some(owner) = presented.and_then(|t| b.config.peer_tokens.get(t)) else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "missing or unknown peer credentials",
+        );
+    };
+    if owner != caller {
+        return error(
+            StatusCode::FORBIDDEN,
+            format!("credentials belong to {owner}, not {caller}"),
+        );
+    }
+    match b.negotiator.reply(b.clock.now(), caller, &route, &recorded) {
+        Some((reply, notified)) => {
+            if let Some(uuid) = notified {
+                tokio::spawn(b.clone().notified(uuid));
+            }
+            reply.into_response()
+        }
+        None => unknown(),
+    }
 }

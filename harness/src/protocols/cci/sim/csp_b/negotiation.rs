@@ -1,0 +1,437 @@
+//! The reference negotiator's drive after a confirmed key (PROTOCOLS.md §1b, v1 only):
+//! local connection first, then CreateConnection on the best interconnect of the
+//! peer, guidance, a feature per channel from it, its network provisioning on the
+//! clock, NotifyConnectionStatus until acknowledged, and VERIFIED once the peer has
+//! notified too and its features read FINAL.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+
+use super::CspB;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::protocols::cci::lifecycle::guidance;
+use crate::protocols::cci::lifecycle::negotiator::{ready_at, Local, LocalFeature};
+use crate::protocols::cci::lifecycle::proposal;
+use crate::protocols::cci::sim::faults::Fault;
+use crate::protocols::cci::sim::variation::Variation;
+
+/// How often the drive looks at the clock while it waits.
+const TICK: Duration = Duration::from_millis(100);
+/// How long the drive keeps at one thing (a notification, the peer's readiness).
+const PATIENCE: Duration = Duration::from_secs(120);
+/// Retries of one channel after a 409.
+const CHANNEL_RETRIES: u64 = 3;
+/// The customer states of the lifecycle (§1b, customer binding).
+pub const PROVISIONING: &str = "PROVISIONING";
+/// Verified and usable.
+pub const ACTIVE: &str = "ACTIVE";
+
+/// What the drive needs of the key.
+#[derive(Debug, Clone)]
+pub struct Intent {
+    /// B's customer connection id.
+    pub customer: String,
+    /// The environment.
+    pub environment: String,
+    /// connectionSizeMbps.
+    pub size: u32,
+    /// sharedConnectionUuid.
+    pub uuid: String,
+    /// The key as presented.
+    pub key: String,
+}
+
+impl CspB {
+    fn peer_request(&self, method: &str, path: &str, body: Option<Value>) -> HttpRequest {
+        let base = self.config.peer_base.clone().unwrap_or_default();
+        let mut headers = vec![(
+            "authorization".to_string(),
+            format!("Bearer {}", self.config.own_token),
+        )];
+        if body.is_some() {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
+        HttpRequest {
+            method: method.into(),
+            url: format!("{base}/providers/{}/{path}", self.config.own_id),
+            headers,
+            body: body.map(|b| b.to_string().into_bytes()),
+        }
+    }
+
+    async fn ask(&self, method: &str, path: &str, body: Option<Value>) -> Option<HttpResponse> {
+        let request = self.peer_request(method, path, body);
+        self.http
+            .send(&request, self.config.peer_timeout)
+            .await
+            .ok()
+    }
+
+    /// The peer's interconnects in `environment`, every page.
+    async fn interconnects(&self, environment: &str) -> Vec<Value> {
+        let mut all = Vec::new();
+        let mut token = String::new();
+        for _ in 0..20 {
+            let query = if token.is_empty() {
+                String::new()
+            } else {
+                format!("?pageToken={token}")
+            };
+            let path = format!("environments/{environment}/interconnects{query}");
+            let Some(page) = self.ask("GET", &path, None).await.and_then(|r| r.json) else {
+                break;
+            };
+            if let Some(Value::Array(items)) = page.get("interconnects") {
+                all.extend(items.iter().cloned());
+            }
+            match page.get("nextPageToken").and_then(Value::as_str) {
+                Some(t) if !t.is_empty() => token = t.to_string(),
+                _ => break,
+            }
+        }
+        all
+    }
+
+    /// V-18: the environment and interconnect read again, for no reason.
+    async fn extra_reads(&self, environment: &str, interconnect: &str) {
+        if self.config.variations.contains(&Variation::ExtraReads) {
+            let _ = self
+                .ask("GET", &format!("environments/{environment}"), None)
+                .await;
+            let _ = self
+                .ask(
+                    "GET",
+                    &format!("environments/{environment}/interconnects/{interconnect}"),
+                    None,
+                )
+                .await;
+        }
+    }
+
+    fn set_customer(&self, id: &str, state: &'static str) {
+        if let Some(c) = self.connections().get_mut(id) {
+            c.state = state;
+        }
+    }
+
+    /// Drives the lifecycle of a confirmed key to VERIFIED, or gives up cleanly.
+    pub(super) async fn negotiate(self: Arc<Self>, intent: Intent) {
+        let Some(ix) = self.place(&intent).await else {
+            self.negotiator.books().remove(&intent.uuid);
+            self.set_customer(&intent.customer, super::FAILED);
+            return;
+        };
+        let c = format!(
+            "environments/{}/interconnects/{ix}/connections/{}",
+            intent.environment, intent.uuid
+        );
+        let accepted = self.propose(&intent, &ix, &c).await;
+        let required = if self.config.has(Fault::BLcReadyWithTwo) {
+            2
+        } else {
+            ready_at(accepted.1)
+        };
+        if accepted.0 < required {
+            tracing::info!(
+                accepted = accepted.0,
+                required,
+                "not ready: no notification"
+            );
+            return;
+        }
+        self.set_customer(&intent.customer, PROVISIONING);
+        let clock = self.clock.clone();
+        let own_final = || {
+            self.negotiator
+                .get(&intent.uuid)
+                .is_some_and(|l| l.final_at(clock.now()))
+        };
+        while !own_final() {
+            tokio::time::sleep(TICK).await;
+        }
+        if !self.notify(&c).await {
+            return;
+        }
+        self.negotiator
+            .with(&intent.uuid, |l| l.acknowledged = true);
+        let start = clock.now();
+        loop {
+            let notified = self
+                .negotiator
+                .get(&intent.uuid)
+                .is_some_and(|l| l.peer_notified);
+            if (notified || self.config.has(Fault::BLcVerifiesAlone)) && self.peer_final(&c).await {
+                break;
+            }
+            if clock.now() >= start + PATIENCE {
+                return;
+            }
+            tokio::time::sleep(TICK).await;
+        }
+        self.negotiator.with(&intent.uuid, |l| l.verified = true);
+        self.set_customer(&intent.customer, ACTIVE);
+    }
+
+    /// Local connection, then CreateConnection on the best interconnect (another after
+    /// a 409): the interconnect it was placed on.
+    async fn place(&self, intent: &Intent) -> Option<String> {
+        let listed = self.interconnects(&intent.environment).await;
+        let mut candidates: Vec<(u64, String)> = listed
+            .iter()
+            .filter_map(|ix| {
+                let id = ix.get("name")?.as_str()?.rsplit('/').next()?.to_string();
+                let active =
+                    ix.get("state").and_then(Value::as_str) == Some("INTERCONNECT_STATE_ACTIVE");
+                let max = ix.get("maxBandwidthMbps").and_then(Value::as_u64)?;
+                let offers = ix
+                    .get("supportedConnectionSizeMbps")
+                    .and_then(Value::as_array)
+                    .is_some_and(|s| s.iter().any(|v| v.as_u64() == Some(intent.size.into())));
+                let fits = self.config.has(Fault::BLcFirstInterconnect)
+                    || (active && offers && max >= u64::from(intent.size));
+                fits.then_some((max, id))
+            })
+            .collect();
+        if self.config.has(Fault::BLcFirstInterconnect) {
+            candidates.truncate(1);
+        } else {
+            // CCI-L-21: the most room first.
+            candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
+        }
+        let mut backoff = Duration::from_millis(200);
+        for (_, ix) in candidates {
+            self.extra_reads(&intent.environment, &ix).await;
+            let local = Local::new(&intent.environment, &ix, intent.size, &intent.key);
+            let remote_first = self.config.has(Fault::BLcRemoteFirst);
+            if !remote_first {
+                self.negotiator
+                    .books()
+                    .insert(intent.uuid.clone(), local.clone());
+            }
+            let path = format!(
+                "environments/{}/interconnects/{ix}/connections?connectionId={}",
+                intent.environment, intent.uuid
+            );
+            let body = json!({"bandwidthMbps": intent.size, "activationKey": intent.key});
+            let answer = self.ask("POST", &path, Some(body)).await;
+            let placed = match answer.as_ref().map(|r| r.status) {
+                Some(s) if (200..300).contains(&s) => true,
+                // CCI-L-23: an ambiguous answer is settled by reading the peer.
+                Some(409) | Some(500..) | None => {
+                    let c = format!(
+                        "environments/{}/interconnects/{ix}/connections/{}",
+                        intent.environment, intent.uuid
+                    );
+                    self.ask("GET", &c, None)
+                        .await
+                        .is_some_and(|r| r.status == 200)
+                }
+                Some(_) => false,
+            };
+            if placed {
+                if remote_first {
+                    self.negotiator.books().insert(intent.uuid.clone(), local);
+                }
+                return Some(ix);
+            }
+            self.negotiator.books().remove(&intent.uuid);
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(4));
+        }
+        None
+    }
+
+    /// Guidance, then a feature per enabled channel (local first): how many were
+    /// accepted, of how many channels.
+    async fn propose(&self, intent: &Intent, ix: &str, c: &str) -> (usize, usize) {
+        let late = self.config.has(Fault::BLcGuidanceLate);
+        if late {
+            let own = guidance::reference(&format!("{c}/channels/ch-early"), 0, 0);
+            if let Ok(body) = proposal::make(&own, &self.config.own_id, &self.config.peer_id, 0) {
+                let _ = self
+                    .ask(
+                        "POST",
+                        &format!("{c}/features?featureId=f-early"),
+                        Some(body),
+                    )
+                    .await;
+            }
+        }
+        self.extra_reads(&intent.environment, ix).await;
+        let Some(entries) = self.guidance(c).await else {
+            return (0, 0);
+        };
+        let channels = entries.len();
+        let enabled: Vec<(usize, Value)> = entries
+            .into_iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.get("channelAdminState").and_then(Value::as_str) != Some("ADMIN_STATE_DISABLED")
+            })
+            .collect();
+        let slot = u64::from(self.config.variations.contains(&Variation::OtherValues));
+        let outcomes: Vec<bool> = if self.config.variations.contains(&Variation::FeaturesAtOnce) {
+            join_all(
+                enabled
+                    .iter()
+                    .map(|(i, e)| self.propose_one(intent, c, *i, e.clone(), slot)),
+            )
+            .await
+        } else {
+            let mut out = Vec::new();
+            for (i, e) in &enabled {
+                out.push(self.propose_one(intent, c, *i, e.clone(), slot).await);
+            }
+            out
+        };
+        (outcomes.into_iter().filter(|ok| *ok).count(), channels)
+    }
+
+    async fn guidance(&self, c: &str) -> Option<Vec<Value>> {
+        let answer = self
+            .ask(
+                "POST",
+                &format!("{c}/GenerateFeatureGuidance"),
+                Some(json!({})),
+            )
+            .await?;
+        match answer.json?.get("featureGuidance")? {
+            Value::Array(entries) if answer.status == 200 => Some(entries.clone()),
+            _ => None,
+        }
+    }
+
+    /// One channel's feature: local first, then CreateFeature; after a 409, guidance
+    /// again and other values (CCI-L-35); after a 400, no resend.
+    async fn propose_one(
+        &self,
+        intent: &Intent,
+        c: &str,
+        index: usize,
+        mut entry: Value,
+        first_slot: u64,
+    ) -> bool {
+        let feature_id = format!("f-{}", index + 1);
+        for attempt in 0..=CHANNEL_RETRIES {
+            let Ok(mut body) = proposal::make(
+                &entry,
+                &self.config.own_id,
+                &self.config.peer_id,
+                first_slot + attempt,
+            ) else {
+                return false;
+            };
+            if self.config.has(Fault::BLcChannels1To4) {
+                let prefix = format!("{c}/channels/");
+                body["channel"] = json!(format!("{prefix}ch{}", index + 1));
+            }
+            self.negotiator.with(&intent.uuid, |l| {
+                l.features.insert(
+                    feature_id.clone(),
+                    LocalFeature {
+                        body: body.clone(),
+                        accepted_at: None,
+                    },
+                );
+            });
+            let path = format!("{c}/features?featureId={feature_id}");
+            let status = self.ask("POST", &path, Some(body)).await.map(|r| r.status);
+            match status {
+                Some(s) if (200..300).contains(&s) => {
+                    let now = self.clock.now();
+                    self.negotiator.with(&intent.uuid, |l| {
+                        if let Some(f) = l.features.get_mut(&feature_id) {
+                            f.accepted_at = Some(now);
+                        }
+                    });
+                    return true;
+                }
+                Some(409) => {
+                    self.negotiator.with(&intent.uuid, |l| {
+                        l.features.remove(&feature_id);
+                    });
+                    let channel = entry.get("channel").cloned().unwrap_or(Value::Null);
+                    if let Some(fresh) = self.guidance(c).await {
+                        if let Some(e) = fresh
+                            .into_iter()
+                            .find(|e| e.get("channel") == Some(&channel))
+                        {
+                            entry = e;
+                        }
+                    }
+                }
+                _ => {
+                    self.negotiator.with(&intent.uuid, |l| {
+                        l.features.remove(&feature_id);
+                    });
+                    return false;
+                }
+            }
+        }
+        false
+    }
+
+    /// NotifyConnectionStatus until a 2xx (CCI-L-39): whether it was acknowledged.
+    async fn notify(&self, c: &str) -> bool {
+        let path = format!("{c}/NotifyConnectionStatus");
+        let start = self.clock.now();
+        let mut backoff = Duration::from_millis(200);
+        loop {
+            let status = self
+                .ask("POST", &path, Some(json!({})))
+                .await
+                .map(|r| r.status);
+            let ok = status.is_some_and(|s| (200..300).contains(&s));
+            if ok || self.config.has(Fault::BLcNotifiesOnce) {
+                if ok && self.config.variations.contains(&Variation::NotifiesTwice) {
+                    let _ = self.ask("POST", &path, Some(json!({}))).await;
+                }
+                return true;
+            }
+            if self.clock.now() >= start + PATIENCE {
+                return false;
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    /// Whether the peer's features read FINAL (Q-9, CCI-L-43).
+    async fn peer_final(&self, c: &str) -> bool {
+        let Some(answer) = self.ask("GET", &format!("{c}/features"), None).await else {
+            return false;
+        };
+        match answer.json.as_ref().and_then(|j| j.get("features")) {
+            Some(Value::Array(list)) if answer.status == 200 && !list.is_empty() => {
+                list.iter().all(|f| {
+                    f.get("provisioningState").and_then(Value::as_str)
+                        == Some("PROVISIONING_STATE_FINAL")
+                })
+            }
+            _ => false,
+        }
+    }
+
+    /// The peer's NotifyConnectionStatus for `uuid` (answered already): refreshes the
+    /// connection from the peer (CCI-L-40) and counts the notice, unless it came too
+    /// early for the fault.
+    pub(super) async fn notified(self: Arc<Self>, uuid: String) {
+        let Some(local) = self.negotiator.get(&uuid) else {
+            return;
+        };
+        if self.config.has(Fault::BLcDropsEarlyNotice) && !local.final_at(self.clock.now()) {
+            return;
+        }
+        if !self.config.has(Fault::BLcNoRefresh) {
+            let c = format!(
+                "environments/{}/interconnects/{}/connections/{uuid}",
+                local.environment, local.interconnect
+            );
+            let _ = self.ask("GET", &c, None).await;
+        }
+        self.negotiator.with(&uuid, |l| l.peer_notified = true);
+    }
+}
