@@ -3,5 +3,6 @@
 mod mock;
 
 pub use mock::{
-    read_request, Behaviour, MockPeer, PeerReply, RecordedRequest, RequestMatch, ScriptedAnswer,
+    read_request, Behaviour, FieldPattern, MockPeer, PeerReply, RecordedRequest, RequestMatch,
+    ScriptedAnswer,
 };

@@ -167,6 +167,10 @@ pub struct MatchingFile {
     pub method: Option<String>,
     /// How the path ends (template).
     pub path_ends_with: Option<String>,
+    /// Top-level string fields of the JSON body and the pattern (a regex template)
+    /// each must match.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
 }
 
 /// `await_request` as written.
@@ -463,6 +467,8 @@ pub struct Matching {
     pub method: Option<String>,
     /// How the path ends.
     pub path_ends_with: Option<Text>,
+    /// Top-level string fields of the JSON body and the pattern each must match.
+    pub fields: Vec<(String, Text)>,
 }
 
 /// Script a mock peer.

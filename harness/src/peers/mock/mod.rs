@@ -115,14 +115,45 @@ pub struct ScriptedAnswer {
     pub reply: Option<PeerReply>,
 }
 
-/// Which requests a scripted answer or a step is about: a method and a path suffix,
-/// each optional (an IUT may interleave other calls, such as reads, at any time).
+/// Which requests a scripted answer or a step is about: a method, a path suffix and
+/// patterns for top-level string fields of the JSON body, each optional (an IUT may
+/// interleave other calls, such as reads, at any time).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestMatch {
     /// The HTTP method, case-insensitive.
     pub method: Option<String>,
     /// How the path (without the query) ends.
     pub path_ends_with: Option<String>,
+    /// Top-level fields of the JSON body whose string value must match a pattern.
+    pub fields: Vec<FieldPattern>,
+}
+
+/// A top-level JSON body field whose string value matches `pattern`.
+#[derive(Debug, Clone)]
+pub struct FieldPattern {
+    /// The field's name.
+    pub name: String,
+    /// What its value must match (unanchored unless the pattern anchors it).
+    pub pattern: regex::Regex,
+}
+
+impl PartialEq for FieldPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.pattern.as_str() == other.pattern.as_str()
+    }
+}
+
+impl Eq for FieldPattern {}
+
+impl FieldPattern {
+    fn matches(&self, request: &RecordedRequest) -> bool {
+        request
+            .json
+            .as_ref()
+            .and_then(|j| j.get(&self.name))
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|v| self.pattern.is_match(v))
+    }
 }
 
 impl RequestMatch {
@@ -135,17 +166,23 @@ impl RequestMatch {
                 .path_ends_with
                 .as_ref()
                 .is_none_or(|p| request.path.ends_with(p.as_str()))
+            && self.fields.iter().all(|f| f.matches(request))
     }
 }
 
 impl std::fmt::Display for RequestMatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.method, &self.path_ends_with) {
-            (Some(m), Some(p)) => write!(f, "{m} …{p}"),
-            (Some(m), None) => write!(f, "{m}"),
-            (None, Some(p)) => write!(f, "…{p}"),
-            (None, None) => write!(f, "any request"),
+            (Some(m), Some(p)) => write!(f, "{m} …{p}")?,
+            (Some(m), None) => write!(f, "{m}")?,
+            (None, Some(p)) => write!(f, "…{p}")?,
+            (None, None) => write!(f, "any request")?,
         }
+        for (i, field) in self.fields.iter().enumerate() {
+            let lead = if i == 0 { " with" } else { " and" };
+            write!(f, "{lead} {} ~ /{}/", field.name, field.pattern.as_str())?;
+        }
+        Ok(())
     }
 }
 

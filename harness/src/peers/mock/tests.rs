@@ -194,6 +194,7 @@ async fn a_matching_script_and_wait_pass_other_requests_by() {
     let notify = RequestMatch {
         method: Some("POST".into()),
         path_ends_with: Some("/Notify".into()),
+        fields: vec![],
     };
     peer.script_matching(
         &notify,
@@ -246,4 +247,63 @@ async fn a_matching_script_and_wait_pass_other_requests_by() {
         .await
         .is_some());
     assert_eq!(notify.to_string(), "POST …/Notify");
+}
+
+#[tokio::test]
+async fn a_field_pattern_scripts_only_the_bodies_whose_field_matches() {
+    let peer = MockPeer::start("p", "127.0.0.1:0".parse().expect("addr"), not_found())
+        .await
+        .expect("starts");
+    let on_ch1 = RequestMatch {
+        method: Some("POST".into()),
+        path_ends_with: None,
+        fields: vec![super::FieldPattern {
+            name: "channel".into(),
+            pattern: regex::Regex::new("(^|/)ch-1$").expect("pattern"),
+        }],
+    };
+    let refusal = ScriptedAnswer {
+        delay: Duration::ZERO,
+        reply: Some(PeerReply::json(400, &serde_json::json!({}))),
+    };
+    peer.script_matching(&on_ch1, vec![refusal; 2]);
+    let client = crate::http::HttpClient::new().expect("client");
+    let post = |body: &str| crate::http::HttpRequest {
+        method: "POST".into(),
+        url: format!("{}/f", peer.url()),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: Some(body.as_bytes().to_vec()),
+    };
+    let wait = Duration::from_secs(2);
+    let status = |r: Result<crate::http::HttpResponse, _>| r.map(|a| a.status).ok();
+    // Another channel, a longer name, a number and no JSON pass the script by.
+    for other in [
+        r#"{"channel": "x/channels/ch-2"}"#,
+        r#"{"channel": "x/channels/ch-10"}"#,
+        r#"{"channel": 1}"#,
+        "ch-1",
+    ] {
+        assert_eq!(
+            status(client.send(&post(other), wait).await),
+            Some(404),
+            "{other}"
+        );
+    }
+    assert_eq!(
+        status(
+            client
+                .send(&post(r#"{"channel": "x/channels/ch-1"}"#), wait)
+                .await
+        ),
+        Some(400)
+    );
+    assert_eq!(
+        status(client.send(&post(r#"{"channel": "ch-1"}"#), wait).await),
+        Some(400)
+    );
+    assert_eq!(
+        status(client.send(&post(r#"{"channel": "ch-1"}"#), wait).await),
+        Some(404)
+    );
+    assert_eq!(on_ch1.to_string(), "POST with channel ~ /(^|/)ch-1$/");
 }

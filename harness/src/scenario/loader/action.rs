@@ -393,9 +393,9 @@ impl StepContext<'_> {
         let Some(m) = m else {
             return Ok(Matching::default());
         };
-        if m.method.is_none() && m.path_ends_with.is_none() {
+        if m.method.is_none() && m.path_ends_with.is_none() && m.fields.is_empty() {
             return Err(err(format!(
-                "{action}.matching: give method, path_ends_with or both"
+                "{action}.matching: give method, path_ends_with, fields or several"
             )));
         }
         self.names_opt(
@@ -403,9 +403,20 @@ impl StepContext<'_> {
             m.path_ends_with.clone().map(Value::String).as_ref(),
             defined,
         )?;
+        let mut fields = Vec::new();
+        for (name, pattern) in m.fields {
+            let at = format!("{action}.matching.fields.{name}");
+            self.names(&at, &Value::String(pattern.clone()), defined)?;
+            if !pattern.contains("{{") {
+                regex::Regex::new(&pattern)
+                    .map_err(|e| err(format!("{at}: not a regular expression: {e}")))?;
+            }
+            fields.push((name, Text::new(pattern)));
+        }
         Ok(Matching {
             method: m.method.map(|x| x.to_ascii_uppercase()),
             path_ends_with: m.path_ends_with.map(Text::new),
+            fields,
         })
     }
 

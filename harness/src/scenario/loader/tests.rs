@@ -275,7 +275,16 @@ fn a_parallel_step_needs_two_known_calls_a_status_and_no_save() {
 #[test]
 fn a_matching_names_a_method_or_a_path_whose_names_are_defined() {
     assert!(error("  - no_requests: {matching: {}}\n")
-        .contains("no_requests.matching: give method, path_ends_with or both"));
+        .contains("no_requests.matching: give method, path_ends_with, fields or several"));
+    let e = error("  - await_request: {matching: {fields: {channel: \"(ch\"}}}\n");
+    assert!(
+        e.contains("await_request.matching.fields.channel: not a regular expression"),
+        "{e}"
+    );
+    assert!(
+        error("  - await_request: {matching: {fields: {channel: \"{{ nope }}\"}}}\n")
+            .contains("await_request.matching.fields.channel")
+    );
     assert!(
         error("  - await_request: {matching: {path_ends_with: \"/{{ nope }}\"}}\n")
             .contains("await_request.matching.path_ends_with")

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::capture::{save, Found};
 use super::{millis, Ctx, Stop};
 use crate::http::{Exchange, Header};
-use crate::peers::{PeerReply, RecordedRequest, RequestMatch, ScriptedAnswer};
+use crate::peers::{FieldPattern, PeerReply, RecordedRequest, RequestMatch, ScriptedAnswer};
 use crate::scenario::expect::{Mismatch, Subject};
 use crate::scenario::model::{
     Answer, AwaitRequest, Body, Drain, Matching, NoRequests, PeerAnswer, Step,
@@ -30,14 +30,29 @@ pub(super) fn peer_answer(cx: &mut Ctx<'_>, step: &Step, p: &PeerAnswer) -> Resu
     Ok(())
 }
 
-/// A step's `matching`, its path rendered.
+/// A step's `matching`, its path and field patterns rendered.
 fn like(cx: &Ctx<'_>, step: &Step, m: &Matching) -> Result<RequestMatch, Stop> {
+    let mut fields = Vec::new();
+    for (name, pattern) in &m.fields {
+        let rendered = cx.text(step, pattern)?;
+        let pattern = regex::Regex::new(&rendered).map_err(|e| {
+            cx.errored(
+                step,
+                format!("matching.fields.{name}: `{rendered}` is not a regular expression: {e}"),
+            )
+        })?;
+        fields.push(FieldPattern {
+            name: name.clone(),
+            pattern,
+        });
+    }
     Ok(RequestMatch {
         method: m.method.clone(),
         path_ends_with: match &m.path_ends_with {
             Some(t) => Some(cx.text(step, t)?),
             None => None,
         },
+        fields,
     })
 }
 

@@ -38,6 +38,9 @@ pub enum Variation {
     OtherValues,
     /// The negotiator sends its notification twice (V-02).
     NotifiesTwice,
+    /// After a 400 the negotiator tries the channel once more with other values
+    /// (CCI-L-35 forbids only resending the same body).
+    RetriesAfter400,
 }
 
 impl Variation {
@@ -103,6 +106,11 @@ impl Variation {
             "lc-notifies-twice",
             "the negotiator sends its NotifyConnectionStatus twice (V-02: extra notifications)",
         ),
+        (
+            Variation::RetriesAfter400,
+            "lc-retries-after-400",
+            "after a 400 the negotiator proposes on that channel once more, with other values (CCI-L-35 forbids only the same body)",
+        ),
     ];
 
     /// The role whose simulator shows it (`None`: both).
@@ -119,7 +127,8 @@ impl Variation {
             Variation::FeaturesAtOnce
             | Variation::ExtraReads
             | Variation::OtherValues
-            | Variation::NotifiesTwice => Some("csp-b"),
+            | Variation::NotifiesTwice
+            | Variation::RetriesAfter400 => Some("csp-b"),
         }
     }
 

@@ -363,6 +363,15 @@ impl CspB {
                         }
                     }
                 }
+                Some(400)
+                    if attempt == 0
+                        && self.config.variations.contains(&Variation::RetriesAfter400) =>
+                {
+                    // The next slot gives other values: never the refused body again.
+                    self.negotiator.with(&intent.uuid, |l| {
+                        l.features.remove(&feature_id);
+                    });
+                }
                 _ => {
                     self.negotiator.with(&intent.uuid, |l| {
                         l.features.remove(&feature_id);
