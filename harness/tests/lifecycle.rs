@@ -1,12 +1,17 @@
-//! The CCI lifecycle's responder part (PROTOCOLS.md §1b: static resources, access
-//! and errors, placement, features, update and delete so far) with
-//! the real binary against `crosscheck sim cci --role csp-a --dialect v1` in another
-//! process and the fixture target: clean it passes; under each lifecycle fault it
-//! fails, naming that fault's requirement.
+//! The CCI lifecycle (PROTOCOLS.md §1b) with the real binary against each reference
+//! simulator in another process and its fixture target: the responder (`crosscheck
+//! sim cci --role csp-a --dialect v1`: static resources, access and errors,
+//! placement, features, update and delete so far) and the negotiator (`--role csp-b`:
+//! placement, guidance and proposals, readiness, notifications, its own updates).
+//! Clean each passes; under each lifecycle fault it fails, naming that fault's
+//! requirement.
 
 mod common;
 
-use common::{cci_a_v1_target, free_port, run_against_target, sim_cci_a_v1, temp_dir};
+use common::{
+    cci_a_v1_target, cci_b_v1_target, crosscheck, free_port, run_against_target, sim_cci_a_v1,
+    sim_cci_b_v1, temp_dir, text,
+};
 
 /// Runs the lifecycle scenarios against a v1 csp-a simulator started with `fault`.
 fn run(fault: Option<&str>) -> (Option<i32>, String) {
@@ -57,8 +62,17 @@ fn the_responder_passes_clean_and_each_fault_names_its_requirement() {
         ("a-lc-shared-books", "CCI-L-11"),
         ("a-lc-proposes-back", "CCI-L-30"),
     ];
-    // Each run has its own simulator and ports, and mostly waits: six at a time.
-    for chunk in faults.chunks(6) {
+    each_fails_naming(&faults, 6, run);
+}
+
+/// Runs `run` under each fault, `at_once` at a time (each run has its own simulator
+/// and ports, and mostly waits): each must fail, naming the fault's requirement.
+fn each_fails_naming(
+    faults: &[(&str, &str)],
+    at_once: usize,
+    run: fn(Option<&str>) -> (Option<i32>, String),
+) {
+    for chunk in faults.chunks(at_once) {
         std::thread::scope(|scope| {
             let runs: Vec<_> = chunk
                 .iter()
@@ -71,4 +85,50 @@ fn the_responder_passes_clean_and_each_fault_names_its_requirement() {
             }
         });
     }
+}
+
+/// Runs the negotiator's lifecycle scenarios against a v1 csp-b simulator with `fault`.
+fn run_b(fault: Option<&str>) -> (Option<i32>, String) {
+    let dir = temp_dir(&format!("lifecycle-b-{}", fault.unwrap_or("clean")));
+    let (api, mock_a) = (free_port(), free_port());
+    let target = dir.join("target.yaml");
+    std::fs::write(&target, cci_b_v1_target(api, mock_a)).expect("target");
+    let _sim = sim_cci_b_v1(api, mock_a, fault);
+    let reports = dir.join("reports");
+    // Strict: a SHOULD fault (CCI-L-46, L-47) fails the run as its warning.
+    let out = crosscheck(&[
+        "run",
+        "scenarios/cci/csp-b/lifecycle",
+        "--strict",
+        "--target",
+        target.to_str().expect("utf-8"),
+        "--report-dir",
+        reports.to_str().expect("utf-8"),
+    ]);
+    (out.status.code(), text(&out))
+}
+
+#[test]
+fn the_negotiator_passes_clean_and_each_fault_names_its_requirement() {
+    let (code, all) = run_b(None);
+    assert_eq!(code, Some(0), "{all}");
+    assert!(all.contains("7 scenarios: 7 passed"), "{all}");
+    let faults = [
+        ("b-lc-remote-first", "CCI-L-19"),
+        ("b-lc-first-interconnect", "CCI-L-20"),
+        ("b-lc-guidance-late", "CCI-L-31"),
+        ("b-lc-channels-1-to-4", "CCI-L-32"),
+        ("b-lc-ready-with-two", "CCI-L-36"),
+        ("b-lc-notifies-once", "CCI-L-39"),
+        ("b-lc-no-refresh", "CCI-L-40"),
+        ("b-lc-verifies-alone", "CCI-L-41"),
+        ("b-lc-drops-early-notice", "CCI-L-42"),
+        ("b-lc-update-unchecked", "CCI-L-44"),
+        ("b-lc-updates-before-grant", "CCI-L-45"),
+        ("b-lc-keeps-refused-update", "CCI-L-45"),
+        ("b-lc-update-local-late", "CCI-L-46"),
+        ("b-lc-update-silent", "CCI-L-47"),
+        ("b-lc-grants-while-updating", "CCI-L-49"),
+    ];
+    each_fails_naming(&faults, faults.len(), run_b);
 }

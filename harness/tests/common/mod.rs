@@ -168,14 +168,25 @@ pub fn external_cci_a(dir: &Path) -> (PathBuf, String, String, u16) {
 
 /// `crosscheck sim cci --role csp-a --dialect v1` on `api`, telling B at `mock_b`.
 pub fn sim_cci_a_v1(api: u16, mock_b: u16, fault: Option<&str>) -> Sim {
+    sim_cci_v1("csp-a", api, mock_b, fault)
+}
+
+/// `crosscheck sim cci --role csp-b --dialect v1` on `api`, telling A at `mock_a`.
+pub fn sim_cci_b_v1(api: u16, mock_a: u16, fault: Option<&str>) -> Sim {
+    sim_cci_v1("csp-b", api, mock_a, fault)
+}
+
+/// `crosscheck sim cci --role ROLE --dialect v1` on `api`, its peer the harness's
+/// mock on `peer`, with `fault` switched on.
+fn sim_cci_v1(role: &str, api: u16, peer: u16, fault: Option<&str>) -> Sim {
     let (listen, peer) = (
         format!("127.0.0.1:{api}"),
-        format!("http://127.0.0.1:{mock_b}/v1"),
+        format!("http://127.0.0.1:{peer}/v1"),
     );
     let mut args = vec![
         "cci",
         "--role",
-        "csp-a",
+        role,
         "--dialect",
         "v1",
         "--listen",
@@ -187,6 +198,17 @@ pub fn sim_cci_a_v1(api: u16, mock_b: u16, fault: Option<&str>) -> Sim {
         args.extend(["--fault", f]);
     }
     start_sim(&args, api)
+}
+
+/// The shipped fixture fixtures/targets/cci-csp-b-v1.yaml with the simulator on
+/// `api` and the harness's mock A on `mock_a` instead of its fixed ports.
+pub fn cci_b_v1_target(api: u16, mock_a: u16) -> String {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/targets/cci-csp-b-v1.yaml");
+    std::fs::read_to_string(&fixture)
+        .expect("the csp-b v1 fixture target")
+        .replace("127.0.0.1:18090", &format!("127.0.0.1:{api}"))
+        .replace("127.0.0.1:18180", &format!("127.0.0.1:{mock_a}"))
 }
 
 /// A v1 csp-a target for the simulator on `api`, its mock B on `mock_b`.

@@ -51,6 +51,10 @@ pub fn binding(role: &str, operation: &str) -> Option<Binding> {
         )
         .body(json!({ "{{ key_field }}": "{{ arg.key }}" }))
         .outputs(&[("keyValid", "$.keyValid")]),
+        ("csp-b", "update_connection") => {
+            Binding::new("PATCH", "customer", "/connections/{{ arg.id }}", customer)
+                .body(json!({"connectionSizeMbps": "{{ arg.size }}"}))
+        }
         (_, "get_connection") => {
             Binding::new("GET", "customer", "/connections/{{ arg.id }}", customer)
                 .outputs(&[("state", "$.state")])
@@ -230,11 +234,13 @@ pub const B_OPERATIONS: &[&str] = &[
     "describe_key",
     "accept_key",
     "get_connection",
+    "update_connection",
     "advance_clock",
     "lc_get_connection",
     "lc_list_features",
     "lc_get_feature",
     "lc_notify_status",
+    "lc_update_connection",
 ];
 
 /// The variables and functions CCI adds to every scenario.

@@ -227,10 +227,12 @@ async fn send(
 /// Tells the mock peers what the harness tells the IUT: it identifies this run's
 /// traffic there. Only values count, not the words of a binding's path, which every
 /// run sends alike (a path word claimed by an earlier run would make this run's
-/// callbacks look like that run's late traffic).
+/// callbacks look like that run's late traffic), and not the target's constants
+/// (an environment id, say), which every run sends alike too.
 pub(super) fn claim_sent(cx: &Ctx<'_>, sent: &[String]) {
+    let own = sent.iter().filter(|s| !cx.constants.contains(*s));
     for peer in cx.stage.peers.values() {
-        peer.claim(sent.iter().map(String::as_str));
+        peer.claim(own.clone().map(String::as_str));
     }
 }
 
@@ -292,7 +294,7 @@ fn identifiers(body: &[u8]) -> Vec<String> {
 }
 
 /// Every string in `v`, at any depth, appended to `out`.
-fn string_values(v: &serde_json::Value, out: &mut Vec<String>) {
+pub(super) fn string_values(v: &serde_json::Value, out: &mut Vec<String>) {
     match v {
         serde_json::Value::String(s) => out.push(s.clone()),
         serde_json::Value::Array(items) => items.iter().for_each(|i| string_values(i, out)),

@@ -168,10 +168,17 @@ pub(super) fn output_values(found: &Found<'_>, paths: &BTreeMap<String, String>)
     Value::Object(out)
 }
 
-/// A `let` step: render each value in order and set it.
+/// A `let` step: each value rendered in order and set. The strings it makes (a key's
+/// UUID, say) are the run's own, unless they are paths (built of the target's ids,
+/// which every run's requests carry): the mock peers are told, so a callback of this
+/// run that carries one and arrives after it ended is told apart as late.
 pub(super) fn let_vars(cx: &mut Ctx<'_>, step: &Step, vars: &[(String, Tree)]) -> Result<(), Stop> {
     for (name, template) in vars {
         let value = cx.render(step, template)?;
+        let mut made = Vec::new();
+        super::call::string_values(&value, &mut made);
+        made.retain(|s| !s.contains('/'));
+        super::call::claim_sent(cx, &made);
         cx.vars.insert(name.clone(), value);
     }
     Ok(())

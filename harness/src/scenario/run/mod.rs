@@ -62,6 +62,9 @@ pub(crate) struct Ctx<'a> {
     pub templates: Templates,
     /// The variables.
     pub vars: Map<String, Value>,
+    /// Every string among the stage's base variables: the target's constants (ids,
+    /// names), which no run can claim as its own.
+    pub constants: std::collections::BTreeSet<String>,
     /// Exchanges so far, secrets redacted.
     pub exchanges: Vec<Exchange>,
     /// ` [item 2 of 3: x]` inside a for_each, empty outside.
@@ -240,17 +243,18 @@ fn suite_dir(file: &Path) -> PathBuf {
 impl<'a> Ctx<'a> {
     /// A fresh context: the stage's templates and base variables, nothing recorded.
     pub fn new(stage: &'a Stage, requirements: &'a [String], file: &'a str) -> Self {
+        let mut vars = stage.base_vars();
+        let mut constants = Vec::new();
+        call::string_values(&Value::Object(vars.clone()), &mut constants);
+        let dir = suite_dir(Path::new(file));
+        vars.insert("suite_dir".into(), dir.display().to_string().into());
         Self {
             stage,
             requirements,
             file,
             templates: Templates::new(|env| stage.register_functions(env)),
-            vars: {
-                let mut vars = stage.base_vars();
-                let dir = suite_dir(Path::new(file));
-                vars.insert("suite_dir".into(), dir.display().to_string().into());
-                vars
-            },
+            vars,
+            constants: constants.into_iter().collect(),
             exchanges: Vec::new(),
             loop_label: String::new(),
             started: Instant::now(),

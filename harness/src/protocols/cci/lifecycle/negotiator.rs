@@ -48,6 +48,8 @@ pub struct Local {
     pub acknowledged: bool,
     /// Whether it is VERIFIED.
     pub verified: bool,
+    /// Whether its customer's bandwidth update is in progress.
+    pub updating: bool,
 }
 
 impl Local {
@@ -62,6 +64,7 @@ impl Local {
             peer_notified: false,
             acknowledged: false,
             verified: false,
+            updating: false,
         }
     }
 
@@ -116,7 +119,9 @@ impl Negotiator {
     }
 
     /// Answers the peer (`caller`, authenticated) at `now`: GetConnection,
-    /// ListFeatures, GetFeature and NotifyConnectionStatus on its connections; `None`
+    /// ListFeatures, GetFeature and NotifyConnectionStatus on its connections, and an
+    /// UpdateConnection the caller has already granted (with the connection as it
+    /// now reads); `None`
     /// when the route is none of these. A notification is answered 2xx and handed to
     /// `notified` (which refreshes from the peer).
     pub fn reply(
@@ -152,7 +157,7 @@ impl Negotiator {
             v
         };
         let reply = match (route, request.method.as_str()) {
-            (Route::Connection(..), "GET") => PeerReply::json(
+            (Route::Connection(..), "GET" | "PATCH") => PeerReply::json(
                 200,
                 &json!({
                     "name": path,

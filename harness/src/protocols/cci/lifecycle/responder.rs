@@ -47,7 +47,7 @@ pub struct Responder {
 }
 
 /// A JSON error answer `{"error": message}`.
-pub(super) fn error(status: u16, message: impl Into<String>) -> PeerReply {
+pub(crate) fn error(status: u16, message: impl Into<String>) -> PeerReply {
     PeerReply::json(status, &json!({"error": message.into()}))
 }
 

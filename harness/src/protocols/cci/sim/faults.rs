@@ -174,6 +174,20 @@ pub enum Fault {
     /// B (lifecycle): drops a peer notification that arrives before its own features
     /// are final (F-14).
     BLcDropsEarlyNotice,
+    /// B (lifecycle): asks the peer for an update before it checks the size, and
+    /// refuses an unoffered one to the customer only afterwards.
+    BLcUpdateUnchecked,
+    /// B (lifecycle): puts the new bandwidth in service before the peer's 200 (F-15).
+    BLcUpdatesBeforeGrant,
+    /// B (lifecycle): keeps the new bandwidth after the peer refused the update (F-15).
+    BLcKeepsRefusedUpdate,
+    /// B (lifecycle): shows the new bandwidth on its own connection only after the 200.
+    BLcUpdateLocalLate,
+    /// B (lifecycle): sends no NotifyConnectionStatus after a granted update.
+    BLcUpdateSilent,
+    /// B (lifecycle): grants a peer PATCH while its own customer update is in
+    /// progress (F-16).
+    BLcGrantsWhileUpdating,
 }
 
 /// Every fault, in listing order.
@@ -256,6 +270,12 @@ pub const ALL: &[Fault] = &[
     Fault::BLcNoRefresh,
     Fault::BLcVerifiesAlone,
     Fault::BLcDropsEarlyNotice,
+    Fault::BLcUpdateUnchecked,
+    Fault::BLcUpdatesBeforeGrant,
+    Fault::BLcKeepsRefusedUpdate,
+    Fault::BLcUpdateLocalLate,
+    Fault::BLcUpdateSilent,
+    Fault::BLcGrantsWhileUpdating,
 ];
 
 impl FaultTable for Fault {
@@ -349,6 +369,12 @@ impl FaultTable for Fault {
             Fault::BLcNoRefresh => ("b-lc-no-refresh", "CCI-L-40", "answers the peer's NotifyConnectionStatus but never reads the peer's connection"),
             Fault::BLcVerifiesAlone => ("b-lc-verifies-alone", "CCI-L-41", "marks the connection VERIFIED once its own side is ready and acknowledged, without the peer's notification (F-12)"),
             Fault::BLcDropsEarlyNotice => ("b-lc-drops-early-notice", "CCI-L-42", "drops a peer notification that arrives before its own features are final, so it never verifies (F-14)"),
+            Fault::BLcUpdateUnchecked => ("b-lc-update-unchecked", "CCI-L-44", "sends the peer UpdateConnection before it checks the size, so an unoffered one reaches the peer though the customer is refused"),
+            Fault::BLcUpdatesBeforeGrant => ("b-lc-updates-before-grant", "CCI-L-45", "puts the new bandwidth in service as soon as the customer asks, before the peer's 200 (F-15)"),
+            Fault::BLcKeepsRefusedUpdate => ("b-lc-keeps-refused-update", "CCI-L-45", "keeps the new bandwidth in service after the peer refused the update (F-15)"),
+            Fault::BLcUpdateLocalLate => ("b-lc-update-local-late", "CCI-L-46", "shows the new bandwidth on its own connection only after the peer's 200"),
+            Fault::BLcUpdateSilent => ("b-lc-update-silent", "CCI-L-47", "sends no NotifyConnectionStatus once a granted update is complete"),
+            Fault::BLcGrantsWhileUpdating => ("b-lc-grants-while-updating", "CCI-L-49", "grants the peer's PATCH while its own customer update of the connection is in progress (F-16)"),
         }
     }
 }

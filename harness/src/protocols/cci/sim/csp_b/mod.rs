@@ -4,6 +4,7 @@
 //! connection to A.
 
 mod negotiation;
+mod update;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -31,6 +32,12 @@ pub const FAILED: &str = "FAILED";
 struct Connection {
     id: String,
     state: &'static str,
+    /// Its environment, as the key named it (or as a careless B guessed it).
+    environment: String,
+    /// The key's sharedConnectionUuid (`None` when B skipped its checks).
+    uuid: Option<String>,
+    /// The bandwidth in service, in Mbps (the key's size until an update).
+    in_service: u32,
     /// The confirmation `b-reconfirms-later` sends again on the next read.
     reconfirm: Option<HttpRequest>,
 }
@@ -83,7 +90,10 @@ impl CspB {
         Router::new()
             .route("/customer/activation-keys/describe", post(describe))
             .route("/customer/connections/accept", post(accept))
-            .route("/customer/connections/{id}", get(read))
+            .route(
+                "/customer/connections/{id}",
+                get(read).patch(update::customer_update),
+            )
             .fallback(provider_api)
             .with_state(self.clone())
             .merge(crate::clock::routes(self.clock.clone()))
@@ -288,6 +298,9 @@ async fn accept(State(b): State<Arc<CspB>>, body: axum::body::Bytes) -> Response
         Connection {
             id: id.clone(),
             state: initial,
+            environment: environment.clone(),
+            uuid: fields.as_ref().map(|f| f.material.clone()),
+            in_service: fields.as_ref().map_or(0, |f| f.connection_size_mbps),
             reconfirm: None,
         },
     );
@@ -342,7 +355,13 @@ async fn read(State(b): State<Arc<CspB>>, Path(id): Path<String>) -> Response {
         Some(c) if c.state == FAILED && b.config.has(Fault::BGet500AfterFailure) => {
             error(StatusCode::INTERNAL_SERVER_ERROR, "confirmation failed")
         }
-        Some(c) => Json(json!({"connectionId": c.id, "state": c.state})).into_response(),
+        Some(c) => {
+            let mut shown = json!({"connectionId": c.id, "state": c.state});
+            if c.in_service > 0 {
+                shown["connectionSizeMbps"] = json!(c.in_service);
+            }
+            Json(shown).into_response()
+        }
         None => error(StatusCode::NOT_FOUND, format!("no connection {id}")),
     }
 }
@@ -382,6 +401,11 @@ async fn provider_api(State(b): State<Arc<CspB>>, request: Request) -> Response 
             StatusCode::FORBIDDEN,
             format!("credentials belong to {owner}, not {caller}"),
         );
+    }
+    if let (route::Route::Connection(e, x, id), "PATCH") = (&route, recorded.method.as_str()) {
+        if let Some(refused) = b.peer_update((e, x, id), &recorded) {
+            return refused.into_response();
+        }
     }
     match b.negotiator.reply(b.clock.now(), caller, &route, &recorded) {
         Some((reply, notified)) => {

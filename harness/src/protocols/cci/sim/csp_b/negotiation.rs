@@ -24,6 +24,8 @@ const TICK: Duration = Duration::from_millis(100);
 const PATIENCE: Duration = Duration::from_secs(120);
 /// Retries of one channel after a 409.
 const CHANNEL_RETRIES: u64 = 3;
+/// How many VLAN ids there are to try.
+const MAX_VLANS: u64 = 4096;
 /// The customer states of the lifecycle (§1b, customer binding).
 pub const PROVISIONING: &str = "PROVISIONING";
 /// Verified and usable.
@@ -62,7 +64,12 @@ impl CspB {
         }
     }
 
-    async fn ask(&self, method: &str, path: &str, body: Option<Value>) -> Option<HttpResponse> {
+    pub(super) async fn ask(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Option<HttpResponse> {
         let request = self.peer_request(method, path, body);
         self.http
             .send(&request, self.config.peer_timeout)
@@ -290,6 +297,26 @@ impl CspB {
         (outcomes.into_iter().filter(|ok| *ok).count(), channels)
     }
 
+    /// The first proposal from `entry` at `slot` or after whose VLAN none of B's
+    /// connections uses on that channel already (CCI-L-33: the guidance does not
+    /// filter them), with its slot.
+    fn free_proposal(&self, entry: &Value, slot: u64) -> Option<(u64, Value)> {
+        let channel = entry.get("channel");
+        let vlan = |body: &Value| body.pointer("/featureConfig/l3BaseConfig/vlanId")?.as_u64();
+        let used: std::collections::BTreeSet<u64> = self
+            .negotiator
+            .books()
+            .values()
+            .flat_map(|l| l.features.values())
+            .filter(|f| f.body.get("channel") == channel)
+            .filter_map(|f| vlan(&f.body))
+            .collect();
+        (slot..slot + MAX_VLANS).find_map(|s| {
+            let body = proposal::make(entry, &self.config.own_id, &self.config.peer_id, s).ok()?;
+            (!vlan(&body).is_some_and(|v| used.contains(&v))).then_some((s, body))
+        })
+    }
+
     async fn guidance(&self, c: &str) -> Option<Vec<Value>> {
         let answer = self
             .ask(
@@ -315,15 +342,15 @@ impl CspB {
         first_slot: u64,
     ) -> bool {
         let feature_id = format!("f-{}", index + 1);
+        let mut slot = first_slot;
         for attempt in 0..=CHANNEL_RETRIES {
-            let Ok(mut body) = proposal::make(
-                &entry,
-                &self.config.own_id,
-                &self.config.peer_id,
-                first_slot + attempt,
-            ) else {
+            if attempt > 0 {
+                slot += 1;
+            }
+            let Some((next, mut body)) = self.free_proposal(&entry, slot) else {
                 return false;
             };
+            slot = next;
             if self.config.has(Fault::BLcChannels1To4) {
                 let prefix = format!("{c}/channels/");
                 body["channel"] = json!(format!("{prefix}ch{}", index + 1));
@@ -384,7 +411,7 @@ impl CspB {
     }
 
     /// NotifyConnectionStatus until a 2xx (CCI-L-39): whether it was acknowledged.
-    async fn notify(&self, c: &str) -> bool {
+    pub(super) async fn notify(&self, c: &str) -> bool {
         let path = format!("{c}/NotifyConnectionStatus");
         let start = self.clock.now();
         let mut backoff = Duration::from_millis(200);
