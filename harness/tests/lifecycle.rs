@@ -2,7 +2,8 @@
 //! simulator in another process and its fixture target: the responder (`crosscheck
 //! sim cci --role csp-a --dialect v1`: static resources, access and errors,
 //! placement, features, update and delete so far) and the negotiator (`--role csp-b`:
-//! placement, guidance and proposals, readiness, notifications, its own updates).
+//! placement, guidance and proposals, readiness, notifications, its own updates and
+//! deletes, the peer's delete).
 //! Clean each passes; under each lifecycle fault it fails, naming that fault's
 //! requirement.
 
@@ -112,7 +113,7 @@ fn run_b(fault: Option<&str>) -> (Option<i32>, String) {
 fn the_negotiator_passes_clean_and_each_fault_names_its_requirement() {
     let (code, all) = run_b(None);
     assert_eq!(code, Some(0), "{all}");
-    assert!(all.contains("7 scenarios: 7 passed"), "{all}");
+    assert!(all.contains("9 scenarios: 9 passed"), "{all}");
     let faults = [
         ("b-lc-remote-first", "CCI-L-19"),
         ("b-lc-first-interconnect", "CCI-L-20"),
@@ -129,6 +130,10 @@ fn the_negotiator_passes_clean_and_each_fault_names_its_requirement() {
         ("b-lc-update-local-late", "CCI-L-46"),
         ("b-lc-update-silent", "CCI-L-47"),
         ("b-lc-grants-while-updating", "CCI-L-49"),
+        ("b-lc-delete-remote-first", "CCI-L-51"),
+        ("b-lc-deletes-twice", "CCI-L-51"),
+        ("b-lc-calls-after-delete", "CCI-L-54"),
+        ("b-lc-reads-after-delete", "CCI-L-54"),
     ];
     each_fails_naming(&faults, faults.len(), run_b);
 }

@@ -167,6 +167,8 @@ pub struct MatchingFile {
     pub method: Option<String>,
     /// How the path ends (template).
     pub path_ends_with: Option<String>,
+    /// What the path contains (template).
+    pub path_contains: Option<String>,
     /// Top-level string fields of the JSON body and the pattern (a regex template)
     /// each must match.
     #[serde(default)]
@@ -467,6 +469,8 @@ pub struct Matching {
     pub method: Option<String>,
     /// How the path ends.
     pub path_ends_with: Option<Text>,
+    /// What the path contains.
+    pub path_contains: Option<Text>,
     /// Top-level string fields of the JSON body and the pattern each must match.
     pub fields: Vec<(String, Text)>,
 }

@@ -124,6 +124,8 @@ pub struct RequestMatch {
     pub method: Option<String>,
     /// How the path (without the query) ends.
     pub path_ends_with: Option<String>,
+    /// What the path (without the query) contains.
+    pub path_contains: Option<String>,
     /// Top-level fields of the JSON body whose string value must match a pattern.
     pub fields: Vec<FieldPattern>,
 }
@@ -166,6 +168,10 @@ impl RequestMatch {
                 .path_ends_with
                 .as_ref()
                 .is_none_or(|p| request.path.ends_with(p.as_str()))
+            && self
+                .path_contains
+                .as_ref()
+                .is_none_or(|p| request.path.contains(p.as_str()))
             && self.fields.iter().all(|f| f.matches(request))
     }
 }
@@ -177,6 +183,9 @@ impl std::fmt::Display for RequestMatch {
             (Some(m), None) => write!(f, "{m}")?,
             (None, Some(p)) => write!(f, "…{p}")?,
             (None, None) => write!(f, "any request")?,
+        }
+        if let Some(p) = &self.path_contains {
+            write!(f, " whose path contains {p}")?;
         }
         for (i, field) in self.fields.iter().enumerate() {
             let lead = if i == 0 { " with" } else { " and" };

@@ -194,6 +194,7 @@ async fn a_matching_script_and_wait_pass_other_requests_by() {
     let notify = RequestMatch {
         method: Some("POST".into()),
         path_ends_with: Some("/Notify".into()),
+        path_contains: None,
         fields: vec![],
     };
     peer.script_matching(
@@ -257,6 +258,7 @@ async fn a_field_pattern_scripts_only_the_bodies_whose_field_matches() {
     let on_ch1 = RequestMatch {
         method: Some("POST".into()),
         path_ends_with: None,
+        path_contains: None,
         fields: vec![super::FieldPattern {
             name: "channel".into(),
             pattern: regex::Regex::new("(^|/)ch-1$").expect("pattern"),
@@ -306,4 +308,33 @@ async fn a_field_pattern_scripts_only_the_bodies_whose_field_matches() {
         Some(404)
     );
     assert_eq!(on_ch1.to_string(), "POST with channel ~ /(^|/)ch-1$/");
+}
+
+#[test]
+fn path_contains_matches_anywhere_in_the_path_but_not_in_the_query() {
+    let request = |path: &str, query: Option<&str>| RecordedRequest {
+        seq: 1,
+        method: "POST".into(),
+        path: path.into(),
+        query: query.map(str::to_string),
+        headers: vec![],
+        body: vec![],
+        json: None,
+        at: Instant::now(),
+        tls: None,
+    };
+    let about = RequestMatch {
+        path_contains: Some("/connections/u-1".into()),
+        ..RequestMatch::default()
+    };
+    assert!(about.matches(&request("/p/connections/u-1/features", None)));
+    assert!(about.matches(&request("/p/connections/u-1", None)));
+    assert!(!about.matches(&request(
+        "/p/connections/u-2/features",
+        Some("x=/connections/u-1")
+    )));
+    assert_eq!(
+        about.to_string(),
+        "any request whose path contains /connections/u-1"
+    );
 }

@@ -40,7 +40,7 @@ pub fn binding(role: &str, operation: &str) -> Option<Binding> {
                     ("state", "$.state"),
                 ])
         }
-        ("csp-a", "delete_connection") => {
+        (_, "delete_connection") => {
             Binding::new("DELETE", "customer", "/connections/{{ arg.id }}", customer)
         }
         ("csp-a", "confirm_key") => Binding::new(
@@ -235,12 +235,14 @@ pub const B_OPERATIONS: &[&str] = &[
     "accept_key",
     "get_connection",
     "update_connection",
+    "delete_connection",
     "advance_clock",
     "lc_get_connection",
     "lc_list_features",
     "lc_get_feature",
     "lc_notify_status",
     "lc_update_connection",
+    "lc_delete_connection",
 ];
 
 /// The variables and functions CCI adds to every scenario.

@@ -138,8 +138,10 @@ const REQUIREMENTS: &[Requirement] = &[
     must("CCI-L-48", "a granted peer PATCH shows the new bandwidthMbps at once and after, and moves the reservation; an unoffered or unfitting size is never granted"),
     must("CCI-L-49", "while its own customer update of a connection is in progress, a peer PATCH of that connection gets 409"),
     must("CCI-L-50", "an update can change only the bandwidth: another field in updateMask or the body gets 400 or is ignored"),
+    should("CCI-L-51", "a customer delete at the initiator is carried out locally at once and passed on with one DeleteConnection"),
     must("CCI-L-52", "a DeleteConnection from the peer is never refused; then the connection and its features read 404 and the customer sees it gone"),
     must("CCI-L-53", "a deleted connection frees its bandwidth for a new connection and its VLANs and subnets for new features"),
+    must("CCI-L-54", "after the peer's DeleteConnection the IUT sends no more calls for that connection, but optionally its own DeleteConnection"),
     must("CCI-L-55", "a DeleteFeature from the peer gets 2xx and the feature then reads 404"),
 ];
 
@@ -216,6 +218,11 @@ const FREE_ANSWER_BODIES: &[FreeAnswerBody] = &[
         role: "csp-a",
         operation: "lc_delete_feature",
         why: "DeleteFeature answers Empty: `{}` or an empty 204 (V-03); CCI-L-55 judges it by the 404 that follows",
+    },
+    FreeAnswerBody {
+        role: "csp-b",
+        operation: "lc_delete_connection",
+        why: "DeleteConnection answers Empty: `{}` or an empty 204 (V-03); CCI-L-52 judges the delete by the 404s that follow",
     },
     FreeAnswerBody {
         role: "csp-b",

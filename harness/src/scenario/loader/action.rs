@@ -393,16 +393,25 @@ impl StepContext<'_> {
         let Some(m) = m else {
             return Ok(Matching::default());
         };
-        if m.method.is_none() && m.path_ends_with.is_none() && m.fields.is_empty() {
+        if m.method.is_none()
+            && m.path_ends_with.is_none()
+            && m.path_contains.is_none()
+            && m.fields.is_empty()
+        {
             return Err(err(format!(
-                "{action}.matching: give method, path_ends_with, fields or several"
+                "{action}.matching: give method, path_ends_with, path_contains, fields or several"
             )));
         }
-        self.names_opt(
-            &format!("{action}.matching.path_ends_with"),
-            m.path_ends_with.clone().map(Value::String).as_ref(),
-            defined,
-        )?;
+        for (field, value) in [
+            ("path_ends_with", &m.path_ends_with),
+            ("path_contains", &m.path_contains),
+        ] {
+            self.names_opt(
+                &format!("{action}.matching.{field}"),
+                value.clone().map(Value::String).as_ref(),
+                defined,
+            )?;
+        }
         let mut fields = Vec::new();
         for (name, pattern) in m.fields {
             let at = format!("{action}.matching.fields.{name}");
@@ -416,6 +425,7 @@ impl StepContext<'_> {
         Ok(Matching {
             method: m.method.map(|x| x.to_ascii_uppercase()),
             path_ends_with: m.path_ends_with.map(Text::new),
+            path_contains: m.path_contains.map(Text::new),
             fields,
         })
     }

@@ -52,6 +52,10 @@ fn like(cx: &Ctx<'_>, step: &Step, m: &Matching) -> Result<RequestMatch, Stop> {
             Some(t) => Some(cx.text(step, t)?),
             None => None,
         },
+        path_contains: match &m.path_contains {
+            Some(t) => Some(cx.text(step, t)?),
+            None => None,
+        },
         fields,
     })
 }

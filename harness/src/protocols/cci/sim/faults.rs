@@ -188,6 +188,15 @@ pub enum Fault {
     /// B (lifecycle): grants a peer PATCH while its own customer update is in
     /// progress (F-16).
     BLcGrantsWhileUpdating,
+    /// B (lifecycle): deletes its own connection only after the peer answered the
+    /// DeleteConnection.
+    BLcDeleteRemoteFirst,
+    /// B (lifecycle): sends DeleteConnection twice for one customer delete.
+    BLcDeletesTwice,
+    /// B (lifecycle): notifies the peer once more about a connection the peer deleted.
+    BLcCallsAfterDelete,
+    /// B (lifecycle): reads the connection from the peer after the peer deleted it.
+    BLcReadsAfterDelete,
 }
 
 /// Every fault, in listing order.
@@ -276,6 +285,10 @@ pub const ALL: &[Fault] = &[
     Fault::BLcUpdateLocalLate,
     Fault::BLcUpdateSilent,
     Fault::BLcGrantsWhileUpdating,
+    Fault::BLcDeleteRemoteFirst,
+    Fault::BLcDeletesTwice,
+    Fault::BLcCallsAfterDelete,
+    Fault::BLcReadsAfterDelete,
 ];
 
 impl FaultTable for Fault {
@@ -375,6 +388,10 @@ impl FaultTable for Fault {
             Fault::BLcUpdateLocalLate => ("b-lc-update-local-late", "CCI-L-46", "shows the new bandwidth on its own connection only after the peer's 200"),
             Fault::BLcUpdateSilent => ("b-lc-update-silent", "CCI-L-47", "sends no NotifyConnectionStatus once a granted update is complete"),
             Fault::BLcGrantsWhileUpdating => ("b-lc-grants-while-updating", "CCI-L-49", "grants the peer's PATCH while its own customer update of the connection is in progress (F-16)"),
+            Fault::BLcDeleteRemoteFirst => ("b-lc-delete-remote-first", "CCI-L-51", "on a customer delete, removes its own connection only after the peer answered its DeleteConnection"),
+            Fault::BLcDeletesTwice => ("b-lc-deletes-twice", "CCI-L-51", "sends DeleteConnection twice for one customer delete"),
+            Fault::BLcCallsAfterDelete => ("b-lc-calls-after-delete", "CCI-L-54", "sends NotifyConnectionStatus about a connection once more after the peer deleted it"),
+            Fault::BLcReadsAfterDelete => ("b-lc-reads-after-delete", "CCI-L-54", "reads the connection from the peer after the peer deleted it, to see why"),
         }
     }
 }

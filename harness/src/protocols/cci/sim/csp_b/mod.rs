@@ -3,6 +3,7 @@
 //! it then negotiates the connection with A ([`negotiation`]) and serves its own
 //! connection to A.
 
+mod delete;
 mod negotiation;
 mod update;
 
@@ -92,7 +93,9 @@ impl CspB {
             .route("/customer/connections/accept", post(accept))
             .route(
                 "/customer/connections/{id}",
-                get(read).patch(update::customer_update),
+                get(read)
+                    .patch(update::customer_update)
+                    .delete(delete::customer_delete),
             )
             .fallback(provider_api)
             .with_state(self.clone())
@@ -402,9 +405,19 @@ async fn provider_api(State(b): State<Arc<CspB>>, request: Request) -> Response 
             format!("credentials belong to {owner}, not {caller}"),
         );
     }
-    if let (route::Route::Connection(e, x, id), "PATCH") = (&route, recorded.method.as_str()) {
-        if let Some(refused) = b.peer_update((e, x, id), &recorded) {
-            return refused.into_response();
+    if let route::Route::Connection(e, x, id) = &route {
+        match recorded.method.as_str() {
+            "PATCH" => {
+                if let Some(refused) = b.peer_update((e, x, id), &recorded) {
+                    return refused.into_response();
+                }
+            }
+            "DELETE" => {
+                if let Some(done) = b.peer_delete((e, x, id)) {
+                    return done.into_response();
+                }
+            }
+            _ => {}
         }
     }
     match b.negotiator.reply(b.clock.now(), caller, &route, &recorded) {

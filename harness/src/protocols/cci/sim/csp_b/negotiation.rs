@@ -157,15 +157,21 @@ impl CspB {
                 .is_some_and(|l| l.final_at(clock.now()))
         };
         while !own_final() {
+            if self.gone(&intent.uuid) {
+                return;
+            }
             tokio::time::sleep(TICK).await;
         }
-        if !self.notify(&c).await {
+        if !self.notify(&intent.uuid, &c).await {
             return;
         }
         self.negotiator
             .with(&intent.uuid, |l| l.acknowledged = true);
         let start = clock.now();
         loop {
+            if self.gone(&intent.uuid) {
+                return;
+            }
             let notified = self
                 .negotiator
                 .get(&intent.uuid)
@@ -290,6 +296,9 @@ impl CspB {
         } else {
             let mut out = Vec::new();
             for (i, e) in &enabled {
+                if self.gone(&intent.uuid) {
+                    break;
+                }
                 out.push(self.propose_one(intent, c, *i, e.clone(), slot).await);
             }
             out
@@ -410,12 +419,22 @@ impl CspB {
         false
     }
 
-    /// NotifyConnectionStatus until a 2xx (CCI-L-39): whether it was acknowledged.
-    pub(super) async fn notify(&self, c: &str) -> bool {
+    /// Whether local connection `uuid` is gone (deleted by the peer or the customer):
+    /// the drive then stops calling the peer about it (CCI-L-54).
+    pub(super) fn gone(&self, uuid: &str) -> bool {
+        self.negotiator.get(uuid).is_none()
+    }
+
+    /// NotifyConnectionStatus about `uuid` at `c` until a 2xx (CCI-L-39), unless the
+    /// connection goes meanwhile: whether it was acknowledged.
+    pub(super) async fn notify(&self, uuid: &str, c: &str) -> bool {
         let path = format!("{c}/NotifyConnectionStatus");
         let start = self.clock.now();
         let mut backoff = Duration::from_millis(200);
         loop {
+            if self.gone(uuid) {
+                return false;
+            }
             let status = self
                 .ask("POST", &path, Some(json!({})))
                 .await

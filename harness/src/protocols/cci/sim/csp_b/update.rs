@@ -77,7 +77,7 @@ impl CspB {
     }
 
     /// The peer's path of the connection behind customer connection `id`.
-    fn peer_path(&self, id: &str) -> Option<String> {
+    pub(super) fn peer_path(&self, id: &str) -> Option<String> {
         let uuid = self.connections().get(id)?.uuid.clone()?;
         let local = self.negotiator.get(&uuid)?;
         Some(format!(
@@ -138,7 +138,7 @@ impl CspB {
             c.state = ACTIVE;
         }
         if granted && !self.config.has(Fault::BLcUpdateSilent) {
-            let _ = self.notify(&c).await;
+            let _ = self.notify(&change.uuid, &c).await;
         }
     }
 
