@@ -173,7 +173,14 @@ fn a_broken_scenario_names_file_line_and_field() {
     );
 
     std::fs::write(&file, "id: broken\ntitle: t\nprotocol: cci\nrole: csp-a\nrequirements: [CCI-A-99]\nsteps:\n  - call: create_connection\n").expect("write");
-    let out = crosscheck(&["run", file.to_str().expect("utf-8")]);
+    // Its own report folder: the default one is shared with runs in other tests.
+    let reports = dir.join("reports");
+    let out = crosscheck(&[
+        "run",
+        file.to_str().expect("utf-8"),
+        "--report-dir",
+        reports.to_str().expect("utf-8"),
+    ]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
     assert!(
