@@ -244,7 +244,9 @@ pub(super) fn claim_answered(
     result: &Result<HttpResponse, crate::http::TransportError>,
 ) {
     if let Ok(answer) = result {
-        let answered = identifiers(&answer.body);
+        let mut answered = identifiers(&answer.body);
+        // The target's constants (an environment id a read echoes) are every run's.
+        answered.retain(|s| !cx.constants.contains(s));
         for peer in cx.stage.peers.values() {
             peer.claim(answered.iter().map(String::as_str));
         }
