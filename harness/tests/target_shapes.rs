@@ -60,38 +60,14 @@ fn one_environment(s: &Shape) -> bool {
     s.environments.len() == 1
 }
 
-fn one_size_first(s: &Shape) -> bool {
-    s.environments.first().is_some_and(|e| e.sizes.len() == 1)
-}
-
-/// Why no update can be asked for when the first environment offers one size.
-const NO_OTHER_SIZE: &str = "a bandwidth update needs a second size in the first environment";
-
-/// A requirement of the negotiator's updates, which a one-size environment cannot show.
-const fn update_needs_two_sizes(requirement: &'static str) -> Exception {
-    Exception {
-        feature: "one size in the first environment",
-        has: one_size_first,
-        requirement,
-        why: NO_OTHER_SIZE,
-    }
-}
-
 /// The allowed (shape feature -> requirement) exceptions: the only requirements a legal
 /// shape may leave skipped. Keep it short; each entry says why nothing can check it.
-const EXCEPTIONS: &[Exception] = &[
-    Exception {
-        feature: "one environment",
-        has: one_environment,
-        requirement: "CCI-A-09",
-        why: "a key confirmed under another environment's path needs another environment",
-    },
-    update_needs_two_sizes("CCI-L-44"),
-    update_needs_two_sizes("CCI-L-45"),
-    update_needs_two_sizes("CCI-L-46"),
-    update_needs_two_sizes("CCI-L-47"),
-    update_needs_two_sizes("CCI-L-49"),
-];
+const EXCEPTIONS: &[Exception] = &[Exception {
+    feature: "one environment",
+    has: one_environment,
+    requirement: "CCI-A-09",
+    why: "a key confirmed under another environment's path needs another environment",
+}];
 
 /// Why `requirement` may stay unchecked on `shape`, if an exception allows it.
 fn allowed(shape: &Shape, requirement: &str) -> Option<&'static Exception> {
