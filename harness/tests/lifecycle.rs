@@ -113,7 +113,7 @@ fn run_b(fault: Option<&str>) -> (Option<i32>, String) {
 fn the_negotiator_passes_clean_and_each_fault_names_its_requirement() {
     let (code, all) = run_b(None);
     assert_eq!(code, Some(0), "{all}");
-    assert!(all.contains("9 scenarios: 9 passed"), "{all}");
+    assert!(all.contains("14 scenarios: 14 passed"), "{all}");
     let faults = [
         ("b-lc-remote-first", "CCI-L-19"),
         ("b-lc-first-interconnect", "CCI-L-20"),
@@ -134,6 +134,14 @@ fn the_negotiator_passes_clean_and_each_fault_names_its_requirement() {
         ("b-lc-deletes-twice", "CCI-L-51"),
         ("b-lc-calls-after-delete", "CCI-L-54"),
         ("b-lc-reads-after-delete", "CCI-L-54"),
+        ("b-lc-feature-caller", "CCI-L-13"),
+        ("b-lc-least-room", "CCI-L-21"),
+        ("b-lc-no-reconcile", "CCI-L-23"),
+        ("b-lc-low-mtu", "CCI-L-33"),
+        ("b-lc-feature-remote-first", "CCI-L-34"),
+        ("b-lc-retry-same", "CCI-L-35"),
+        ("b-lc-waits-for-four", "CCI-L-37"),
+        ("b-lc-ignores-pending", "CCI-L-43"),
     ];
     each_fails_naming(&faults, faults.len(), run_b);
 }

@@ -90,7 +90,8 @@ pub struct StepFile {
     /// of which may name the `requirement` it checks.
     pub expect: Option<Value>,
     /// Variables to save: name → `$.json.path`, `out.NAME`, `status`, `header.NAME`, or
-    /// (await_request) `received_at`, seconds on the mock peer's clock.
+    /// (await_request) `received_at`, seconds on the mock peer's clock, or `request_path`,
+    /// the path the request was sent to.
     pub save: Option<BTreeMap<String, String>>,
     /// Per-step timeout.
     pub timeout_seconds: Option<f64>,
@@ -157,6 +158,10 @@ pub struct AnswerFile {
     /// Close the connection instead of answering (after the delay, if any).
     #[serde(default)]
     pub close: bool,
+    /// Let the peer's default behaviour handle the request (store a create), then close
+    /// the connection instead of answering.
+    #[serde(default)]
+    pub close_after_storing: bool,
 }
 
 /// Which requests at a mock peer a step is about, as written.
@@ -389,6 +394,8 @@ pub enum SaveFrom {
     Output(String),
     /// When an awaited request arrived, in seconds on the mock peer's clock.
     ReceivedAt,
+    /// The path an awaited request was sent to (without its query).
+    RequestPath,
     /// A field of a drain's summary: `count`, `arrivals` or `bodies`.
     Summary(String),
 }
@@ -460,6 +467,8 @@ pub struct Answer {
     pub times: u32,
     /// Close the connection instead of answering.
     pub close: bool,
+    /// Handle the request by default, then close instead of answering.
+    pub close_after_storing: bool,
 }
 
 /// Which requests at a mock peer a step is about (compiled; the path a template).

@@ -80,6 +80,8 @@ pub struct PeerReply {
 impl PeerReply {
     /// The status of [`PeerReply::closed`]: no status at all.
     pub const CLOSED: u16 = 0;
+    /// The status of [`PeerReply::stored_then_closed`].
+    pub const STORED_THEN_CLOSED: u16 = 1;
 
     /// No answer: the mock peer closes the connection before a complete answer.
     pub fn closed() -> Self {
@@ -88,6 +90,16 @@ impl PeerReply {
             content_type: None,
             headers: Vec::new(),
             body: Vec::new(),
+        }
+    }
+
+    /// The default behaviour handles the request (a create is stored), then the mock
+    /// peer closes the connection instead of sending that answer: the ambiguous
+    /// failure of a request that took effect.
+    pub fn stored_then_closed() -> Self {
+        Self {
+            status: Self::STORED_THEN_CLOSED,
+            ..Self::closed()
         }
     }
 
@@ -120,7 +132,7 @@ pub struct ScriptedAnswer {
 /// interleave other calls, such as reads, at any time).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestMatch {
-    /// The HTTP method, case-insensitive.
+    /// The HTTP method, case-insensitive; several separated by `|` (`POST|DELETE`).
     pub method: Option<String>,
     /// How the path (without the query) ends.
     pub path_ends_with: Option<String>,
@@ -161,13 +173,13 @@ impl FieldPattern {
 impl RequestMatch {
     /// Whether `request` is one of these.
     pub fn matches(&self, request: &RecordedRequest) -> bool {
-        self.method
+        self.method.as_ref().is_none_or(|m| {
+            m.split('|')
+                .any(|m| m.eq_ignore_ascii_case(&request.method))
+        }) && self
+            .path_ends_with
             .as_ref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(&request.method))
-            && self
-                .path_ends_with
-                .as_ref()
-                .is_none_or(|p| request.path.ends_with(p.as_str()))
+            .is_none_or(|p| request.path.ends_with(p.as_str()))
             && self
                 .path_contains
                 .as_ref()
@@ -557,9 +569,14 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             if !answer.delay.is_zero() {
                 tokio::time::sleep(answer.delay).await;
             }
-            answer
-                .reply
-                .unwrap_or_else(|| (shared.behaviour)(&recorded))
+            match answer.reply {
+                Some(r) if r.status == PeerReply::STORED_THEN_CLOSED => {
+                    let _ = (shared.behaviour)(&recorded);
+                    PeerReply::closed()
+                }
+                Some(r) => r,
+                None => (shared.behaviour)(&recorded),
+            }
         }
         None => (shared.behaviour)(&recorded),
     };

@@ -63,6 +63,16 @@ fn taking_requests_while_many_arrive_does_not_deadlock() {
     assert_eq!(taken, 800);
 }
 
+/// `POST /x` with `{}` to `peer`.
+fn post_empty(peer: &MockPeer) -> crate::http::HttpRequest {
+    crate::http::HttpRequest {
+        method: "POST".into(),
+        url: format!("{}/x", peer.url()),
+        headers: vec![],
+        body: Some(b"{}".to_vec()),
+    }
+}
+
 #[tokio::test]
 async fn a_closed_reply_leaves_the_client_without_an_answer() {
     let peer = MockPeer::start("p", "127.0.0.1:0".parse().expect("addr"), not_found())
@@ -73,16 +83,40 @@ async fn a_closed_reply_leaves_the_client_without_an_answer() {
         reply: Some(PeerReply::closed()),
     }]);
     let client = crate::http::HttpClient::new().expect("client");
-    let req = crate::http::HttpRequest {
-        method: "POST".into(),
-        url: format!("{}/x", peer.url()),
-        headers: vec![],
-        body: Some(b"{}".to_vec()),
-    };
+    let req = post_empty(&peer);
     let first = client.send(&req, Duration::from_secs(2)).await;
     assert!(first.is_err(), "{first:?}");
     let second = client.send(&req, Duration::from_secs(2)).await;
     assert_eq!(second.map(|r| r.status).ok(), Some(404), "then the default");
+}
+
+#[tokio::test]
+async fn a_stored_then_closed_reply_runs_the_behaviour_and_answers_nothing() {
+    let handled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = handled.clone();
+    let behaviour: Behaviour = Arc::new(move |_| {
+        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        PeerReply::json(201, &serde_json::json!({}))
+    });
+    let peer = MockPeer::start("p", "127.0.0.1:0".parse().expect("addr"), behaviour)
+        .await
+        .expect("starts");
+    peer.script([ScriptedAnswer {
+        delay: Duration::ZERO,
+        reply: Some(PeerReply::stored_then_closed()),
+    }]);
+    let client = crate::http::HttpClient::new().expect("client");
+    let req = post_empty(&peer);
+    let first = client.send(&req, Duration::from_secs(2)).await;
+    assert!(first.is_err(), "{first:?}");
+    assert_eq!(
+        handled.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "stored"
+    );
+    let second = client.send(&req, Duration::from_secs(2)).await;
+    assert_eq!(second.map(|r| r.status).ok(), Some(201), "then the default");
+    assert_eq!(handled.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
@@ -337,4 +371,27 @@ fn path_contains_matches_anywhere_in_the_path_but_not_in_the_query() {
         about.to_string(),
         "any request whose path contains /connections/u-1"
     );
+}
+
+#[test]
+fn a_method_list_matches_any_of_its_methods() {
+    let request = |method: &str| RecordedRequest {
+        seq: 1,
+        method: method.into(),
+        path: "/p".into(),
+        query: None,
+        headers: vec![],
+        body: vec![],
+        json: None,
+        at: Instant::now(),
+        tls: None,
+    };
+    let writes = RequestMatch {
+        method: Some("post|DELETE".into()),
+        ..RequestMatch::default()
+    };
+    assert!(writes.matches(&request("POST")));
+    assert!(writes.matches(&request("DELETE")));
+    assert!(!writes.matches(&request("GET")));
+    assert!(!writes.matches(&request("POSTDELETE")));
 }

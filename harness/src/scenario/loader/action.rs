@@ -122,13 +122,17 @@ pub(super) fn compile_save(
                 )));
             }
             SaveFrom::Summary(source.clone())
-        } else if source == "received_at" {
+        } else if source == "received_at" || source == "request_path" {
             if kind != "await_request" {
                 return Err(err(format!(
-                    "save {name}: received_at exists only for await_request"
+                    "save {name}: {source} exists only for await_request"
                 )));
             }
-            SaveFrom::ReceivedAt
+            if source == "received_at" {
+                SaveFrom::ReceivedAt
+            } else {
+                SaveFrom::RequestPath
+            }
         } else if let Some(out) = source.strip_prefix("out.") {
             SaveFrom::Output(out.to_string())
         } else if source == "status" {
@@ -451,7 +455,12 @@ impl StepContext<'_> {
         if a.json.is_some() && a.raw.is_some() {
             return Err(err(format!("{at}: give json or raw, not both")));
         }
-        if a.close
+        if a.close && a.close_after_storing {
+            return Err(err(format!(
+                "{at}: give close or close_after_storing, not both"
+            )));
+        }
+        if (a.close || a.close_after_storing)
             && (a.preset.is_some()
                 || a.status.is_some()
                 || a.json.is_some()
@@ -492,6 +501,7 @@ impl StepContext<'_> {
             delay,
             times: a.times.unwrap_or(1),
             close: a.close,
+            close_after_storing: a.close_after_storing,
         })
     }
 }

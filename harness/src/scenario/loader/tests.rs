@@ -179,6 +179,15 @@ fn a_closed_answer_takes_no_status_body_or_preset() {
         }
         other => panic!("{other:?}"),
     }
+    assert!(
+        error("  - peer_answer: {answers: [{close: true, close_after_storing: true}]}\n")
+            .contains("not both")
+    );
+    let s = load("  - peer_answer: {answers: [{close_after_storing: true}]}\n").expect("loads");
+    match &s[0].steps[0].action {
+        Action::PeerAnswer(p) => assert!(p.answers[0].close_after_storing && !p.answers[0].close),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -26,6 +26,8 @@ pub(super) struct Found<'a> {
     pub outputs: Option<Outputs<'a>>,
     /// When an awaited request arrived.
     pub received_at: Option<f64>,
+    /// The path of an awaited request.
+    pub request_path: Option<&'a str>,
     /// A drain's summary (`count`, `arrivals`, `bodies`).
     pub summary: Option<&'a Value>,
 }
@@ -72,6 +74,15 @@ pub(super) fn save(cx: &mut Ctx<'_>, step: &Step, found: &Found<'_>) -> Result<(
                 cx.errored(
                     step,
                     format!("save {}: received_at exists only for await_request", s.name),
+                )
+            })?)),
+            SaveFrom::RequestPath => Some(Value::from(found.request_path.ok_or_else(|| {
+                cx.errored(
+                    step,
+                    format!(
+                        "save {}: request_path exists only for await_request",
+                        s.name
+                    ),
                 )
             })?)),
             SaveFrom::Summary(field) => found.summary.and_then(|v| v.get(field)).cloned(),

@@ -67,10 +67,15 @@ fn scripted_answer(cx: &Ctx<'_>, step: &Step, a: &Answer) -> Result<ScriptedAnsw
         preset.delay += a.delay;
         return Ok(preset);
     }
-    if a.close {
+    if a.close || a.close_after_storing {
+        let reply = if a.close {
+            PeerReply::closed()
+        } else {
+            PeerReply::stored_then_closed()
+        };
         return Ok(ScriptedAnswer {
             delay: a.delay,
-            reply: Some(PeerReply::closed()),
+            reply: Some(reply),
         });
     }
     let mut headers = Vec::new();
@@ -152,6 +157,7 @@ pub(super) async fn await_request(
         json: request.json.as_ref(),
         headers: &request.headers,
         received_at: Some(peer.seconds_at(&request)),
+        request_path: Some(&request.path),
         ..Found::default()
     };
     save(cx, step, &found)
@@ -309,9 +315,9 @@ mod tests {
         let s = scenario(concat!(
             "  - await_request: {}\n",
             "    expect: {method: post, path: /tickets, json: {\"$.a\": 1}}\n",
-            "    save: {a: $.a, at: received_at}\n",
-            "  - check: \"{{ [a, at > 0] }}\"\n",
-            "    expect: {json: {\"$\": [1, true]}}\n",
+            "    save: {a: $.a, at: received_at, p: request_path}\n",
+            "  - check: \"{{ [a, at > 0, p] }}\"\n",
+            "    expect: {json: {\"$\": [1, true, /tickets]}}\n",
         ));
         let record = play(&s, &t.stage).await;
         assert_eq!(record.ending, Ending::Passed, "{record:?}");

@@ -197,6 +197,22 @@ pub enum Fault {
     BLcCallsAfterDelete,
     /// B (lifecycle): reads the connection from the peer after the peer deleted it.
     BLcReadsAfterDelete,
+    /// B (lifecycle): takes a lost CreateConnection answer as a refusal and moves on without reading the peer.
+    BLcNoReconcile,
+    /// B (lifecycle): names the peer as the caller in its CreateFeature paths.
+    BLcFeatureCaller,
+    /// B (lifecycle): places the connection on the fitting interconnect with the least room.
+    BLcLeastRoom,
+    /// B (lifecycle): proposes the lowest MTU the guidance allows.
+    BLcLowMtu,
+    /// B (lifecycle): records a feature locally only after the peer's answer.
+    BLcFeatureRemoteFirst,
+    /// B (lifecycle): after a 409, resends the same proposal without new guidance.
+    BLcRetrySame,
+    /// B (lifecycle): waits for every feature before it counts the connection ready (F-11).
+    BLcWaitsForFour,
+    /// B (lifecycle): counts the peer's notification whatever state its features read.
+    BLcIgnoresPending,
 }
 
 /// Every fault, in listing order.
@@ -289,6 +305,14 @@ pub const ALL: &[Fault] = &[
     Fault::BLcDeletesTwice,
     Fault::BLcCallsAfterDelete,
     Fault::BLcReadsAfterDelete,
+    Fault::BLcNoReconcile,
+    Fault::BLcFeatureCaller,
+    Fault::BLcLeastRoom,
+    Fault::BLcLowMtu,
+    Fault::BLcFeatureRemoteFirst,
+    Fault::BLcRetrySame,
+    Fault::BLcWaitsForFour,
+    Fault::BLcIgnoresPending,
 ];
 
 impl FaultTable for Fault {
@@ -392,6 +416,14 @@ impl FaultTable for Fault {
             Fault::BLcDeletesTwice => ("b-lc-deletes-twice", "CCI-L-51", "sends DeleteConnection twice for one customer delete"),
             Fault::BLcCallsAfterDelete => ("b-lc-calls-after-delete", "CCI-L-54", "sends NotifyConnectionStatus about a connection once more after the peer deleted it"),
             Fault::BLcReadsAfterDelete => ("b-lc-reads-after-delete", "CCI-L-54", "reads the connection from the peer after the peer deleted it, to see why"),
+            Fault::BLcNoReconcile => ("b-lc-no-reconcile", "CCI-L-23", "takes a CreateConnection whose answer was lost as refused, without reading the peer, and moves to the next interconnect: the first one's connection is left half built at the peer"),
+            Fault::BLcFeatureCaller => ("b-lc-feature-caller", "CCI-L-13", "names the peer instead of itself as the caller in its CreateFeature paths"),
+            Fault::BLcLeastRoom => ("b-lc-least-room", "CCI-L-21", "places the connection on the ACTIVE interconnect with the least room that fits, not the most"),
+            Fault::BLcLowMtu => ("b-lc-low-mtu", "CCI-L-33", "proposes the lowest MTU the guidance allows instead of the highest"),
+            Fault::BLcFeatureRemoteFirst => ("b-lc-feature-remote-first", "CCI-L-34", "records each feature on its own side only after the peer answered its CreateFeature"),
+            Fault::BLcRetrySame => ("b-lc-retry-same", "CCI-L-35", "after a 409 to a proposal, resends the same body without asking for guidance again"),
+            Fault::BLcWaitsForFour => ("b-lc-waits-for-four", "CCI-L-37", "with one channel refused every time, waits for all four features and never notifies (F-11)"),
+            Fault::BLcIgnoresPending => ("b-lc-ignores-pending", "CCI-L-43", "counts the peer's notification though its refresh shows the peer's features still PENDING"),
         }
     }
 }

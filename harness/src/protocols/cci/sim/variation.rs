@@ -41,6 +41,12 @@ pub enum Variation {
     /// After a 400 the negotiator tries the channel once more with other values
     /// (CCI-L-35 forbids only resending the same body).
     RetriesAfter400,
+    /// The negotiator asks for guidance again with `channelId` and `featureType` query
+    /// parameters (V-07; I-5).
+    GuidanceQuery,
+    /// A customer delete sends DeleteFeature for each feature before the
+    /// DeleteConnection (V-12).
+    DeletesFeaturesFirst,
 }
 
 impl Variation {
@@ -111,6 +117,16 @@ impl Variation {
             "lc-retries-after-400",
             "after a 400 the negotiator proposes on that channel once more, with other values (CCI-L-35 forbids only the same body)",
         ),
+        (
+            Variation::GuidanceQuery,
+            "lc-guidance-query",
+            "the negotiator asks for guidance again with channelId and featureType query parameters (V-07)",
+        ),
+        (
+            Variation::DeletesFeaturesFirst,
+            "lc-deletes-features-first",
+            "on a customer delete the negotiator sends DeleteFeature for each feature before its DeleteConnection (V-12)",
+        ),
     ];
 
     /// The role whose simulator shows it (`None`: both).
@@ -128,7 +144,9 @@ impl Variation {
             | Variation::ExtraReads
             | Variation::OtherValues
             | Variation::NotifiesTwice
-            | Variation::RetriesAfter400 => Some("csp-b"),
+            | Variation::RetriesAfter400
+            | Variation::GuidanceQuery
+            | Variation::DeletesFeaturesFirst => Some("csp-b"),
         }
     }
 

@@ -15,6 +15,7 @@ use serde_json::json;
 use super::{error, CspB};
 use crate::peers::PeerReply;
 use crate::protocols::cci::sim::faults::Fault;
+use crate::protocols::cci::sim::variation::Variation;
 
 impl CspB {
     /// Forgets customer connection `id` and the local connection behind it.
@@ -77,6 +78,21 @@ pub(super) async fn customer_delete(
         return error(StatusCode::NOT_FOUND, format!("no connection {id}"));
     }
     let peer = b.peer_path(&id);
+    // V-12: the features' ids, for a DeleteFeature each before the DeleteConnection.
+    let features: Vec<String> = if b
+        .config
+        .variations
+        .contains(&Variation::DeletesFeaturesFirst)
+    {
+        b.connections()
+            .get(&id)
+            .and_then(|c| c.uuid.clone())
+            .and_then(|uuid| b.negotiator.get(&uuid))
+            .map(|l| l.features.keys().cloned().collect())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let remote_first = b.config.has(Fault::BLcDeleteRemoteFirst);
     if !remote_first {
         b.forget(&id);
@@ -89,6 +105,9 @@ pub(super) async fn customer_delete(
             } else {
                 1
             };
+            for fid in &features {
+                let _ = b.ask("DELETE", &format!("{c}/features/{fid}"), None).await;
+            }
             for _ in 0..times {
                 let _ = b.ask("DELETE", &c, None).await;
             }

@@ -138,6 +138,8 @@ impl CspB {
         let accepted = self.propose(&intent, &ix, &c).await;
         let required = if self.config.has(Fault::BLcReadyWithTwo) {
             2
+        } else if self.config.has(Fault::BLcWaitsForFour) {
+            accepted.1
         } else {
             ready_at(accepted.1)
         };
@@ -210,6 +212,8 @@ impl CspB {
             .collect();
         if self.config.has(Fault::BLcFirstInterconnect) {
             candidates.truncate(1);
+        } else if self.config.has(Fault::BLcLeastRoom) {
+            candidates.sort_by_key(|c| c.0);
         } else {
             // CCI-L-21: the most room first.
             candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
@@ -232,6 +236,7 @@ impl CspB {
             let answer = self.ask("POST", &path, Some(body)).await;
             let placed = match answer.as_ref().map(|r| r.status) {
                 Some(s) if (200..300).contains(&s) => true,
+                None if self.config.has(Fault::BLcNoReconcile) => false,
                 // CCI-L-23: an ambiguous answer is settled by reading the peer.
                 Some(409) | Some(500..) | None => {
                     let c = format!(
@@ -274,7 +279,7 @@ impl CspB {
             }
         }
         self.extra_reads(&intent.environment, ix).await;
-        let Some(entries) = self.guidance(c).await else {
+        let Some(entries) = self.guidance(c, None).await else {
             return (0, 0);
         };
         let channels = entries.len();
@@ -326,11 +331,20 @@ impl CspB {
         })
     }
 
-    async fn guidance(&self, c: &str) -> Option<Vec<Value>> {
+    /// The peer's guidance for connection `c`; `again` for the channel named when it
+    /// is asked once more after a 409.
+    async fn guidance(&self, c: &str, again: Option<&str>) -> Option<Vec<Value>> {
+        let query = match again {
+            Some(channel) if self.config.variations.contains(&Variation::GuidanceQuery) => {
+                let bare = channel.rsplit('/').next().unwrap_or(channel);
+                format!("?channelId={bare}&featureType=FEATURE_TYPE_L3_BASE")
+            }
+            _ => String::new(),
+        };
         let answer = self
             .ask(
                 "POST",
-                &format!("{c}/GenerateFeatureGuidance"),
+                &format!("{c}/GenerateFeatureGuidance{query}"),
                 Some(json!({})),
             )
             .await?;
@@ -360,21 +374,53 @@ impl CspB {
                 return false;
             };
             slot = next;
+            if self.config.has(Fault::BLcLowMtu) {
+                let lowest = guidance::L3Guidance::read(&entry)
+                    .ok()
+                    .and_then(|g| g.mtus.iter().map(|r| r.start).min());
+                if let Some(mtu) = lowest {
+                    body["featureConfig"]["l3BaseConfig"]["mtuBytes"] = json!(mtu);
+                }
+            }
             if self.config.has(Fault::BLcChannels1To4) {
                 let prefix = format!("{c}/channels/");
                 body["channel"] = json!(format!("{prefix}ch{}", index + 1));
             }
-            self.negotiator.with(&intent.uuid, |l| {
-                l.features.insert(
-                    feature_id.clone(),
-                    LocalFeature {
-                        body: body.clone(),
-                        accepted_at: None,
-                    },
-                );
-            });
+            let record = |body: &Value| {
+                self.negotiator.with(&intent.uuid, |l| {
+                    l.features.insert(
+                        feature_id.clone(),
+                        LocalFeature {
+                            body: body.clone(),
+                            accepted_at: None,
+                        },
+                    );
+                });
+            };
+            let remote_first = self.config.has(Fault::BLcFeatureRemoteFirst);
+            if !remote_first {
+                record(&body);
+            }
             let path = format!("{c}/features?featureId={feature_id}");
-            let status = self.ask("POST", &path, Some(body)).await.map(|r| r.status);
+            let status = if self.config.has(Fault::BLcFeatureCaller) {
+                let mut request = self.peer_request("POST", &path, Some(body.clone()));
+                request.url = request.url.replace(
+                    &format!("/providers/{}/", self.config.own_id),
+                    &format!("/providers/{}/", self.config.peer_id),
+                );
+                self.http
+                    .send(&request, self.config.peer_timeout)
+                    .await
+                    .ok()
+                    .map(|r| r.status)
+            } else {
+                self.ask("POST", &path, Some(body.clone()))
+                    .await
+                    .map(|r| r.status)
+            };
+            if remote_first {
+                record(&body);
+            }
             match status {
                 Some(s) if (200..300).contains(&s) => {
                     let now = self.clock.now();
@@ -385,12 +431,19 @@ impl CspB {
                     });
                     return true;
                 }
+                Some(409) if self.config.has(Fault::BLcRetrySame) => {
+                    self.negotiator.with(&intent.uuid, |l| {
+                        l.features.remove(&feature_id);
+                    });
+                    // The same slot, so the same body, and no new guidance.
+                    slot = slot.saturating_sub(1);
+                }
                 Some(409) => {
                     self.negotiator.with(&intent.uuid, |l| {
                         l.features.remove(&feature_id);
                     });
                     let channel = entry.get("channel").cloned().unwrap_or(Value::Null);
-                    if let Some(fresh) = self.guidance(c).await {
+                    if let Some(fresh) = self.guidance(c, channel.as_str()).await {
                         if let Some(e) = fresh
                             .into_iter()
                             .find(|e| e.get("channel") == Some(&channel))
@@ -456,6 +509,9 @@ impl CspB {
 
     /// Whether the peer's features read FINAL (Q-9, CCI-L-43).
     async fn peer_final(&self, c: &str) -> bool {
+        if self.config.has(Fault::BLcIgnoresPending) {
+            return true;
+        }
         let Some(answer) = self.ask("GET", &format!("{c}/features"), None).await else {
             return false;
         };
