@@ -113,7 +113,7 @@ fn run_b(fault: Option<&str>) -> (Option<i32>, String) {
 fn the_negotiator_passes_clean_and_each_fault_names_its_requirement() {
     let (code, all) = run_b(None);
     assert_eq!(code, Some(0), "{all}");
-    assert!(all.contains("14 scenarios: 14 passed"), "{all}");
+    assert!(all.contains("16 scenarios: 16 passed"), "{all}");
     let faults = [
         ("b-lc-remote-first", "CCI-L-19"),
         ("b-lc-first-interconnect", "CCI-L-20"),
@@ -142,6 +142,9 @@ fn the_negotiator_passes_clean_and_each_fault_names_its_requirement() {
         ("b-lc-retry-same", "CCI-L-35"),
         ("b-lc-waits-for-four", "CCI-L-37"),
         ("b-lc-ignores-pending", "CCI-L-43"),
+        ("b-lc-retries-same-ix", "CCI-L-22"),
+        ("b-lc-fails-but-retries", "CCI-L-22"),
+        ("b-lc-retries-after-giving-up", "CCI-L-22"),
     ];
     each_fails_naming(&faults, faults.len(), run_b);
 }

@@ -118,6 +118,7 @@ const REQUIREMENTS: &[Requirement] = &[
     must("CCI-L-19", "once the key confirms, the negotiator creates its own connection, readable UNVERIFIED, before its CreateConnection reaches the peer"),
     must("CCI-L-20", "the negotiator's CreateConnection carries the key's UUID and bandwidth, on an ACTIVE interconnect of the key's environment with room"),
     should("CCI-L-21", "the negotiator places the connection on the interconnect with the most available bandwidth"),
+    should("CCI-L-22", "after a 409 the negotiator reads the interconnects again and retries on another one with backoff, for about 60 s; then it gives up cleanly and tells the customer"),
     must("CCI-L-23", "after an ambiguous failure (no answer, 5xx, 409 to a create it may have made) the negotiator reads the peer's state and goes on or cleans up: it never stalls or leaves one side half built"),
     must("CCI-L-24", "GenerateFeatureGuidance on a placed connection answers 200 with featureGuidance; on an unknown connection, or one under another interconnect, 404"),
     should("CCI-L-25", "the guidance has one L3_BASE entry per channel under the channels' real names, with sound ranges"),

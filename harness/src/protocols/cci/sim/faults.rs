@@ -213,6 +213,15 @@ pub enum Fault {
     BLcWaitsForFour,
     /// B (lifecycle): counts the peer's notification whatever state its features read.
     BLcIgnoresPending,
+    /// B (lifecycle): after a 409 to its CreateConnection, tries the same interconnect
+    /// again at once, over and over (F-06).
+    BLcRetriesSameIx,
+    /// B (lifecycle): tells the customer the placement failed but goes on sending
+    /// CreateConnection every half second.
+    BLcFailsButRetries,
+    /// B (lifecycle): tells the customer the placement failed, then tries once more
+    /// two seconds later.
+    BLcRetriesAfterGivingUp,
 }
 
 /// Every fault, in listing order.
@@ -313,6 +322,9 @@ pub const ALL: &[Fault] = &[
     Fault::BLcRetrySame,
     Fault::BLcWaitsForFour,
     Fault::BLcIgnoresPending,
+    Fault::BLcRetriesSameIx,
+    Fault::BLcFailsButRetries,
+    Fault::BLcRetriesAfterGivingUp,
 ];
 
 impl FaultTable for Fault {
@@ -424,6 +436,9 @@ impl FaultTable for Fault {
             Fault::BLcRetrySame => ("b-lc-retry-same", "CCI-L-35", "after a 409 to a proposal, resends the same body without asking for guidance again"),
             Fault::BLcWaitsForFour => ("b-lc-waits-for-four", "CCI-L-37", "with one channel refused every time, waits for all four features and never notifies (F-11)"),
             Fault::BLcIgnoresPending => ("b-lc-ignores-pending", "CCI-L-43", "counts the peer's notification though its refresh shows the peer's features still PENDING"),
+            Fault::BLcRetriesSameIx => ("b-lc-retries-same-ix", "CCI-L-22", "after a 409 to its CreateConnection, reads the interconnects and sends the create to the same interconnect again at once, many times, before it tries another (F-06)"),
+            Fault::BLcFailsButRetries => ("b-lc-fails-but-retries", "CCI-L-22", "with every interconnect refused, tells the customer FAILED but goes on sending CreateConnection every half second"),
+            Fault::BLcRetriesAfterGivingUp => ("b-lc-retries-after-giving-up", "CCI-L-22", "with every interconnect refused, tells the customer FAILED, then sends one more CreateConnection two seconds later"),
         }
     }
 }

@@ -24,6 +24,8 @@ const TICK: Duration = Duration::from_millis(100);
 const PATIENCE: Duration = Duration::from_secs(120);
 /// Retries of one channel after a 409.
 const CHANNEL_RETRIES: u64 = 3;
+/// How often the F-06 fault sends one CreateConnection to the same interconnect.
+const SAME_IX_TRIES: usize = 20;
 /// How many VLAN ids there are to try.
 const MAX_VLANS: u64 = 4096;
 /// The customer states of the lifecycle (§1b, customer binding).
@@ -129,6 +131,7 @@ impl CspB {
         let Some(ix) = self.place(&intent).await else {
             self.negotiator.books().remove(&intent.uuid);
             self.set_customer(&intent.customer, super::FAILED);
+            self.after_giving_up(&intent).await;
             return;
         };
         let c = format!(
@@ -190,10 +193,65 @@ impl CspB {
         self.set_customer(&intent.customer, ACTIVE);
     }
 
-    /// Local connection, then CreateConnection on the best interconnect (another after
-    /// a 409): the interconnect it was placed on.
+    /// Local connection, then CreateConnection on the best interconnect; after a
+    /// refusal, the interconnects read again and the best one not tried yet, with
+    /// backoff (CCI-L-22): the interconnect it was placed on.
     async fn place(&self, intent: &Intent) -> Option<String> {
+        let mut tried: Vec<String> = Vec::new();
+        let mut listed = self.interconnects(&intent.environment).await;
+        let mut backoff = Duration::from_millis(200);
+        let tries = if self.config.has(Fault::BLcRetriesSameIx) {
+            SAME_IX_TRIES
+        } else {
+            1
+        };
+        loop {
+            let ix = self
+                .candidates(&listed, intent.size)
+                .into_iter()
+                .find(|ix| !tried.contains(ix))?;
+            tried.push(ix.clone());
+            for _ in 0..tries {
+                if self.create_at(intent, &ix).await {
+                    return Some(ix);
+                }
+                if tries > 1 {
+                    // F-06: the list read again, and the same interconnect at once.
+                    let _ = self.interconnects(&intent.environment).await;
+                }
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(4));
+            // CCI-L-22: the peer's interconnects read again before the next one.
+            listed = self.interconnects(&intent.environment).await;
+        }
+    }
+
+    /// What the faults do after the customer was told the placement failed: more
+    /// CreateConnection calls (CCI-L-22 wants none).
+    async fn after_giving_up(&self, intent: &Intent) {
+        let (rounds, pause) = if self.config.has(Fault::BLcFailsButRetries) {
+            (120, Duration::from_millis(500))
+        } else if self.config.has(Fault::BLcRetriesAfterGivingUp) {
+            (1, Duration::from_secs(2))
+        } else {
+            return;
+        };
         let listed = self.interconnects(&intent.environment).await;
+        let Some(ix) = self.candidates(&listed, intent.size).into_iter().next() else {
+            return;
+        };
+        for _ in 0..rounds {
+            tokio::time::sleep(pause).await;
+            if self.create_at(intent, &ix).await {
+                return;
+            }
+        }
+    }
+
+    /// The interconnects of `listed` a connection of `size` may go to, best first
+    /// (CCI-L-20, L-21).
+    fn candidates(&self, listed: &[Value], size: u32) -> Vec<String> {
         let mut candidates: Vec<(u64, String)> = listed
             .iter()
             .filter_map(|ix| {
@@ -204,9 +262,9 @@ impl CspB {
                 let offers = ix
                     .get("supportedConnectionSizeMbps")
                     .and_then(Value::as_array)
-                    .is_some_and(|s| s.iter().any(|v| v.as_u64() == Some(intent.size.into())));
+                    .is_some_and(|s| s.iter().any(|v| v.as_u64() == Some(size.into())));
                 let fits = self.config.has(Fault::BLcFirstInterconnect)
-                    || (active && offers && max >= u64::from(intent.size));
+                    || (active && offers && max >= u64::from(size));
                 fits.then_some((max, id))
             })
             .collect();
@@ -218,48 +276,48 @@ impl CspB {
             // CCI-L-21: the most room first.
             candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
         }
-        let mut backoff = Duration::from_millis(200);
-        for (_, ix) in candidates {
-            self.extra_reads(&intent.environment, &ix).await;
-            let local = Local::new(&intent.environment, &ix, intent.size, &intent.key);
-            let remote_first = self.config.has(Fault::BLcRemoteFirst);
-            if !remote_first {
-                self.negotiator
-                    .books()
-                    .insert(intent.uuid.clone(), local.clone());
-            }
-            let path = format!(
-                "environments/{}/interconnects/{ix}/connections?connectionId={}",
-                intent.environment, intent.uuid
-            );
-            let body = json!({"bandwidthMbps": intent.size, "activationKey": intent.key});
-            let answer = self.ask("POST", &path, Some(body)).await;
-            let placed = match answer.as_ref().map(|r| r.status) {
-                Some(s) if (200..300).contains(&s) => true,
-                None if self.config.has(Fault::BLcNoReconcile) => false,
-                // CCI-L-23: an ambiguous answer is settled by reading the peer.
-                Some(409) | Some(500..) | None => {
-                    let c = format!(
-                        "environments/{}/interconnects/{ix}/connections/{}",
-                        intent.environment, intent.uuid
-                    );
-                    self.ask("GET", &c, None)
-                        .await
-                        .is_some_and(|r| r.status == 200)
-                }
-                Some(_) => false,
-            };
-            if placed {
-                if remote_first {
-                    self.negotiator.books().insert(intent.uuid.clone(), local);
-                }
-                return Some(ix);
-            }
-            self.negotiator.books().remove(&intent.uuid);
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(4));
+        candidates.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// Local connection on `ix`, then CreateConnection there: whether it was placed.
+    async fn create_at(&self, intent: &Intent, ix: &str) -> bool {
+        self.extra_reads(&intent.environment, ix).await;
+        let local = Local::new(&intent.environment, ix, intent.size, &intent.key);
+        let remote_first = self.config.has(Fault::BLcRemoteFirst);
+        if !remote_first {
+            self.negotiator
+                .books()
+                .insert(intent.uuid.clone(), local.clone());
         }
-        None
+        let path = format!(
+            "environments/{}/interconnects/{ix}/connections?connectionId={}",
+            intent.environment, intent.uuid
+        );
+        let body = json!({"bandwidthMbps": intent.size, "activationKey": intent.key});
+        let answer = self.ask("POST", &path, Some(body)).await;
+        let placed = match answer.as_ref().map(|r| r.status) {
+            Some(s) if (200..300).contains(&s) => true,
+            None if self.config.has(Fault::BLcNoReconcile) => false,
+            // CCI-L-23: an ambiguous answer is settled by reading the peer.
+            Some(409) | Some(500..) | None => {
+                let c = format!(
+                    "environments/{}/interconnects/{ix}/connections/{}",
+                    intent.environment, intent.uuid
+                );
+                self.ask("GET", &c, None)
+                    .await
+                    .is_some_and(|r| r.status == 200)
+            }
+            Some(_) => false,
+        };
+        if placed {
+            if remote_first {
+                self.negotiator.books().insert(intent.uuid.clone(), local);
+            }
+        } else {
+            self.negotiator.books().remove(&intent.uuid);
+        }
+        placed
     }
 
     /// Guidance, then a feature per enabled channel (local first): how many were
