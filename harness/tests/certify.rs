@@ -66,12 +66,12 @@ fn a_clean_simulator_certifies_and_any_changed_byte_is_named_by_verify() {
         let _sim = common::sim_cci_a_v1(api, mock_b, None);
         let (code, all) = certify(&target, &key, &bundle, &[]);
         assert_eq!(code, Some(0), "{all}");
-        assert!(all.contains("cci-csp-a-v1@2: certified"), "{all}");
+        assert!(all.contains("cci-csp-a-v1@3: certified"), "{all}");
     }
     let (code, all) = verify(&bundle, &public);
     assert_eq!(code, Some(0), "{all}");
     assert!(
-        all.contains("verified: certified against cci-csp-a-v1@2"),
+        all.contains("verified: certified against cci-csp-a-v1@3"),
         "{all}"
     );
     let cert: serde_json::Value =
@@ -137,7 +137,7 @@ fn a_fault_does_not_certify_a_waiver_lets_it_and_an_expired_one_does_not() {
     let (code, all) = certify(&target, &key, &dir.join("plain"), &[]);
     assert_eq!(code, Some(1), "{all}");
     assert!(
-        all.contains("cci-csp-a-v1@2: not certified") && all.contains("- CCI-A-10 failed"),
+        all.contains("cci-csp-a-v1@3: not certified") && all.contains("- CCI-A-10 failed"),
         "{all}"
     );
     let (code, all) = certify(
@@ -148,7 +148,7 @@ fn a_fault_does_not_certify_a_waiver_lets_it_and_an_expired_one_does_not() {
     );
     assert_eq!(code, Some(0), "{all}");
     assert!(
-        all.contains("cci-csp-a-v1@2: certified with waivers"),
+        all.contains("cci-csp-a-v1@3: certified with waivers"),
         "{all}"
     );
     let cert = std::fs::read_to_string(dir.join("waived/certificate.md")).expect("md");
@@ -226,7 +226,7 @@ fn the_pins_match_the_scenarios() {
     let listed = crosscheck(&["profiles"]);
     let all = text(&listed);
     assert!(
-        all.contains("cci-csp-a-v1@2") && all.contains("must pass: CCI-A-01"),
+        all.contains("cci-csp-a-v1@3") && all.contains("must pass: CCI-A-01"),
         "{all}"
     );
 }

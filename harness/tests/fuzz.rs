@@ -272,3 +272,73 @@ fn a_written_regression_replays_red_against_the_fault_and_green_when_fixed() {
         &[&peer],
     );
 }
+
+/// `--surface lifecycle`: a v1 responder's CreateFeature and CreateConnection bodies.
+/// Clean, no findings; a responder that takes a VLAN below the guidance's range is
+/// found by "never accepted when invalid", one that answers 500 to a proposal without
+/// its L3 config by "no 5xx" (shrunk); the first one's regression replays red against
+/// `crosscheck sim --fault` and green against the clean simulator.
+#[test]
+fn the_lifecycle_surface_finds_guidance_breaks_and_its_regression_replays() {
+    let lifecycle = ["--surface", "lifecycle"];
+    let dir = temp_dir("fuzz-lifecycle-clean");
+    let (code, all, report) = fuzz("cci", "csp-a", "2000", &lifecycle, &dir);
+    assert_eq!(code, Some(0), "{all}");
+    assert_eq!(report["findings"], 0, "{all}");
+    assert!(
+        report["classes"].as_object().is_some_and(|c| c.len() == 5),
+        "{report}"
+    );
+    let mut regression = String::new();
+    for (fault, oracle) in [
+        ("a-lc-accepts-low-vlan", "never accepted when invalid"),
+        ("a-lc-feature-500", "no 5xx"),
+    ] {
+        let dir = temp_dir(&format!("fuzz-lifecycle-{fault}"));
+        let extra = ["--surface", "lifecycle", "--fault", fault];
+        let (code, all, report) = fuzz("cci", "csp-a", "2000", &extra, &dir);
+        assert_eq!(code, Some(1), "{fault}: {all}");
+        let hit = kept(&report)
+            .into_iter()
+            .find(|f| f["oracle"] == oracle)
+            .unwrap_or_else(|| panic!("{fault}: no finding by {oracle}: {all}"));
+        if oracle == "no 5xx" {
+            let shrunk = hit["shrunk"]["input"]["escaped"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{fault}: not shrunk: {hit}"));
+            let original = hit["input"]["escaped"].as_str().expect("input");
+            assert!(shrunk.len() < original.len(), "{shrunk} vs {original}");
+        }
+        let written = hit["regression"]
+            .as_str()
+            .expect("a regression")
+            .to_string();
+        let check = crosscheck(&["check", &written]);
+        assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+        if regression.is_empty() {
+            regression = written;
+        }
+    }
+    let dir = temp_dir("fuzz-lifecycle-replay");
+    let (api, mock_b) = (free_port(), free_port());
+    let target = dir.join("target.yaml");
+    std::fs::write(&target, common::cci_a_v1_target(api, mock_b, "")).expect("target");
+    let run = || {
+        crosscheck(&[
+            "run",
+            &regression,
+            "--target",
+            target.to_str().expect("utf-8"),
+            "--report-dir",
+            dir.join("run").to_str().expect("utf-8"),
+        ])
+    };
+    {
+        let _sim = common::sim_cci_a_v1(api, mock_b, Some("a-lc-accepts-low-vlan"));
+        let out = run();
+        assert_eq!(out.status.code(), Some(1), "red: {}", text(&out));
+    }
+    let _sim = common::sim_cci_a_v1(api, mock_b, None);
+    let out = run();
+    assert_eq!(out.status.code(), Some(0), "green: {}", text(&out));
+}

@@ -1,7 +1,7 @@
 //! The CCI lifecycle (PROTOCOLS.md §1b) with the real binary against each reference
 //! simulator in another process and its fixture target: the responder (`crosscheck
 //! sim cci --role csp-a --dialect v1`: static resources, access and errors,
-//! placement, features, update and delete so far) and the negotiator (`--role csp-b`:
+//! placement, features, notifications and verification, update and delete) and the negotiator (`--role csp-b`:
 //! placement, guidance and proposals, readiness, notifications, its own updates and
 //! deletes, the peer's delete).
 //! Clean each passes; under each lifecycle fault it fails, naming that fault's
@@ -32,7 +32,7 @@ fn run(fault: Option<&str>) -> (Option<i32>, String) {
 fn the_responder_passes_clean_and_each_fault_names_its_requirement() {
     let (code, all) = run(None);
     assert_eq!(code, Some(0), "{all}");
-    assert!(all.contains("20 scenarios: 20 passed"), "{all}");
+    assert!(all.contains("22 scenarios: 22 passed"), "{all}");
     let faults = [
         ("a-lc-bare-names", "CCI-L-08"),
         ("a-lc-hardcoded-channels", "CCI-L-03"),
@@ -62,6 +62,13 @@ fn the_responder_passes_clean_and_each_fault_names_its_requirement() {
         ("a-lc-patch-any-field", "CCI-L-50"),
         ("a-lc-shared-books", "CCI-L-11"),
         ("a-lc-proposes-back", "CCI-L-30"),
+        ("a-lc-never-notifies", "CCI-L-39"),
+        ("a-lc-notifies-pending", "CCI-L-39"),
+        ("a-lc-notifies-once", "CCI-L-39"),
+        ("a-lc-no-refresh", "CCI-L-40"),
+        ("a-lc-verifies-alone", "CCI-L-41"),
+        ("a-lc-no-repair", "CCI-L-56"),
+        ("a-lc-repairs-foreign", "CCI-L-30"),
     ];
     each_fails_naming(&faults, 6, run);
 }
@@ -113,7 +120,7 @@ fn run_b(fault: Option<&str>) -> (Option<i32>, String) {
 fn the_negotiator_passes_clean_and_each_fault_names_its_requirement() {
     let (code, all) = run_b(None);
     assert_eq!(code, Some(0), "{all}");
-    assert!(all.contains("16 scenarios: 16 passed"), "{all}");
+    assert!(all.contains("17 scenarios: 17 passed"), "{all}");
     let faults = [
         ("b-lc-remote-first", "CCI-L-19"),
         ("b-lc-first-interconnect", "CCI-L-20"),
@@ -145,6 +152,7 @@ fn the_negotiator_passes_clean_and_each_fault_names_its_requirement() {
         ("b-lc-retries-same-ix", "CCI-L-22"),
         ("b-lc-fails-but-retries", "CCI-L-22"),
         ("b-lc-retries-after-giving-up", "CCI-L-22"),
+        ("b-lc-refuses-delete-mid-update", "CCI-L-52"),
     ];
     each_fails_naming(&faults, faults.len(), run_b);
 }

@@ -9,7 +9,7 @@ use crosscheck::scenario::load_paths;
 fn every_shipped_scenario_loads() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let all = load_paths(&[dir], protocols::all()).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(all.len(), 95, "scenario files shipped");
+    assert_eq!(all.len(), 98, "scenario files shipped");
     for p in protocols::all() {
         assert!(
             all.iter().any(|s| s.profile.name() == p.name()),

@@ -45,6 +45,10 @@ pub(super) struct FuzzArgs {
     /// IUT's peer would confirm).
     #[arg(long)]
     pub(super) key: Option<String>,
+    /// Which part of what the IUT receives, for a protocol that has several (each
+    /// protocol names its own; without it, the protocol's default one).
+    #[arg(long)]
+    pub(super) surface: Option<String>,
     /// Requests in flight at once (with --answers: cases run at once against the
     /// built-in simulator; against a target they run one at a time).
     #[arg(long, default_value_t = crate::fuzz::DEFAULT_CONCURRENCY)]
@@ -74,6 +78,7 @@ pub(super) async fn fuzz_command(args: FuzzArgs) -> anyhow::Result<Exit> {
         seed,
         fault,
         key,
+        surface,
         concurrency,
         connections,
         answers,
@@ -143,6 +148,7 @@ pub(super) async fn fuzz_command(args: FuzzArgs) -> anyhow::Result<Exit> {
         target: target.as_ref(),
         faults: &faults,
         start_from: key,
+        surface: surface.as_deref(),
     };
     if answers {
         let mut run = crate::answer_fuzz::fuzz_answers(

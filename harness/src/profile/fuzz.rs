@@ -23,6 +23,8 @@ pub struct FuzzRequest<'a> {
     pub faults: &'a BTreeSet<&'static str>,
     /// An input to start from, when the protocol cannot make one.
     pub start_from: Option<String>,
+    /// Which of the protocol's surfaces to fuzz (`None`: its default one).
+    pub surface: Option<&'a str>,
 }
 
 impl FuzzRequest<'_> {
@@ -195,6 +197,24 @@ pub trait Campaign: Send + Sync {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct FuzzError(pub String);
+
+/// The error-shape problem of `r`, unless it is a JSON body sent as application/json.
+pub fn json_shape(r: &HttpResponse) -> Option<Problem> {
+    let json = r
+        .header("content-type")
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"));
+    if r.json.is_some() && json {
+        return None;
+    }
+    Some(Problem::new(
+        oracle::SHAPE,
+        format!(
+            "answered {} as {}, not a JSON body with application/json",
+            r.status,
+            r.header("content-type").unwrap_or("no content type")
+        ),
+    ))
+}
 
 /// Shortens `s` to `max` characters, with an ellipsis.
 pub fn short(s: &str, max: usize) -> String {

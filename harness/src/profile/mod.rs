@@ -369,7 +369,8 @@ pub struct Counterpart {
 }
 
 /// What a protocol adds to one stage: the variables every scenario starts with, its
-/// template functions, its binding operations and its mock peer's canned answers.
+/// template functions, its binding operations, its mock peer's canned answers, and
+/// what its mock peer's books make of the harness's own calls.
 pub trait StageProtocol: Send + Sync + std::fmt::Debug {
     /// The protocol's variables for scenarios on `target`.
     fn base_vars(&self, target: &Target) -> Map<String, Value>;
@@ -383,6 +384,11 @@ pub trait StageProtocol: Send + Sync + std::fmt::Debug {
 
     /// A canned answer of the mock peer.
     fn preset(&self, target: &Target, name: &str) -> Option<ScriptedAnswer>;
+
+    /// Sees a binding operation the harness performed on the IUT, with its arguments
+    /// and the answer's status, so that the books of the party the harness plays
+    /// follow what that party did (by default nothing).
+    fn performed(&self, _operation: &str, _args: &Value, _status: u16) {}
 }
 
 /// A stage plus whatever keeps its built-in simulator alive.

@@ -89,7 +89,7 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), count, "requirement ids are unique");
-        assert_eq!(count, 103);
+        assert_eq!(count, 104);
     }
 
     #[test]

@@ -174,6 +174,8 @@ pub struct MatchingFile {
     pub path_ends_with: Option<String>,
     /// What the path contains (template).
     pub path_contains: Option<String>,
+    /// What the path must not contain (template).
+    pub path_excludes: Option<String>,
     /// Top-level string fields of the JSON body and the pattern (a regex template)
     /// each must match.
     #[serde(default)]
@@ -480,6 +482,8 @@ pub struct Matching {
     pub path_ends_with: Option<Text>,
     /// What the path contains.
     pub path_contains: Option<Text>,
+    /// What the path must not contain.
+    pub path_excludes: Option<Text>,
     /// Top-level string fields of the JSON body and the pattern each must match.
     pub fields: Vec<(String, Text)>,
 }

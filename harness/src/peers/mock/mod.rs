@@ -138,6 +138,8 @@ pub struct RequestMatch {
     pub path_ends_with: Option<String>,
     /// What the path (without the query) contains.
     pub path_contains: Option<String>,
+    /// What the path (without the query) must not contain.
+    pub path_excludes: Option<String>,
     /// Top-level fields of the JSON body whose string value must match a pattern.
     pub fields: Vec<FieldPattern>,
 }
@@ -184,6 +186,10 @@ impl RequestMatch {
                 .path_contains
                 .as_ref()
                 .is_none_or(|p| request.path.contains(p.as_str()))
+            && self
+                .path_excludes
+                .as_ref()
+                .is_none_or(|p| !request.path.contains(p.as_str()))
             && self.fields.iter().all(|f| f.matches(request))
     }
 }
@@ -198,6 +204,9 @@ impl std::fmt::Display for RequestMatch {
         }
         if let Some(p) = &self.path_contains {
             write!(f, " whose path contains {p}")?;
+        }
+        if let Some(p) = &self.path_excludes {
+            write!(f, " whose path lacks {p}")?;
         }
         for (i, field) in self.fields.iter().enumerate() {
             let lead = if i == 0 { " with" } else { " and" };

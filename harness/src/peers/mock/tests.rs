@@ -229,6 +229,7 @@ async fn a_matching_script_and_wait_pass_other_requests_by() {
         method: Some("POST".into()),
         path_ends_with: Some("/Notify".into()),
         path_contains: None,
+        path_excludes: None,
         fields: vec![],
     };
     peer.script_matching(
@@ -293,6 +294,7 @@ async fn a_field_pattern_scripts_only_the_bodies_whose_field_matches() {
         method: Some("POST".into()),
         path_ends_with: None,
         path_contains: None,
+        path_excludes: None,
         fields: vec![super::FieldPattern {
             name: "channel".into(),
             pattern: regex::Regex::new("(^|/)ch-1$").expect("pattern"),
@@ -394,4 +396,30 @@ fn a_method_list_matches_any_of_its_methods() {
     assert!(writes.matches(&request("DELETE")));
     assert!(!writes.matches(&request("GET")));
     assert!(!writes.matches(&request("POSTDELETE")));
+}
+
+#[test]
+fn path_excludes_leaves_out_paths_that_contain_it() {
+    let request = |path: &str| RecordedRequest {
+        seq: 1,
+        method: "POST".into(),
+        path: path.into(),
+        query: None,
+        headers: vec![],
+        body: vec![],
+        json: None,
+        at: Instant::now(),
+        tls: None,
+    };
+    let proposals = RequestMatch {
+        method: Some("POST".into()),
+        path_excludes: Some("/NotifyConnectionStatus".into()),
+        ..RequestMatch::default()
+    };
+    assert!(proposals.matches(&request("/p/connections/u-1/features")));
+    assert!(!proposals.matches(&request("/p/connections/u-1/NotifyConnectionStatus")));
+    assert_eq!(
+        proposals.to_string(),
+        "POST whose path lacks /NotifyConnectionStatus"
+    );
 }

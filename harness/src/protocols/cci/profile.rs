@@ -152,6 +152,7 @@ const REQUIREMENTS: &[Requirement] = &[
     must("CCI-L-53", "a deleted connection frees its bandwidth for a new connection and its VLANs and subnets for new features"),
     must("CCI-L-54", "after the peer's DeleteConnection the IUT sends no more calls for that connection, but optionally its own DeleteConnection"),
     must("CCI-L-55", "a DeleteFeature from the peer gets 2xx and the feature then reads 404"),
+    must("CCI-L-56", "as a channel's owner the IUT recreates a feature missing on it from a live connection: guidance from the peer, then a CreateFeature"),
 ];
 
 const SIM_OPTIONS: &[SimOption] = &[
@@ -237,6 +238,11 @@ const FREE_ANSWER_BODIES: &[FreeAnswerBody] = &[
         role: "csp-b",
         operation: "update_connection",
         why: "the customer binding fixes a bandwidth change's answer as 200 or 202 only (§1b, customer binding); CCI-L-45 judges the change by the connection's GETs that follow",
+    },
+    FreeAnswerBody {
+        role: "csp-a",
+        operation: "lc_notify_status",
+        why: "NotifyConnectionStatus answers Empty: `{}` or an empty 204 (V-03); CCI-L-40 judges it by its 2xx and the refresh that follows",
     },
     FreeAnswerBody {
         role: "csp-b",

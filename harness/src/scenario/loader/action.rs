@@ -400,15 +400,17 @@ impl StepContext<'_> {
         if m.method.is_none()
             && m.path_ends_with.is_none()
             && m.path_contains.is_none()
+            && m.path_excludes.is_none()
             && m.fields.is_empty()
         {
             return Err(err(format!(
-                "{action}.matching: give method, path_ends_with, path_contains, fields or several"
+                "{action}.matching: give method, path_ends_with, path_contains, path_excludes, fields or several"
             )));
         }
         for (field, value) in [
             ("path_ends_with", &m.path_ends_with),
             ("path_contains", &m.path_contains),
+            ("path_excludes", &m.path_excludes),
         ] {
             self.names_opt(
                 &format!("{action}.matching.{field}"),
@@ -430,6 +432,7 @@ impl StepContext<'_> {
             method: m.method.map(|x| x.to_ascii_uppercase()),
             path_ends_with: m.path_ends_with.map(Text::new),
             path_contains: m.path_contains.map(Text::new),
+            path_excludes: m.path_excludes.map(Text::new),
             fields,
         })
     }

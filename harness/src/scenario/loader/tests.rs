@@ -284,7 +284,7 @@ fn a_parallel_step_needs_two_known_calls_a_status_and_no_save() {
 #[test]
 fn a_matching_names_a_method_or_a_path_whose_names_are_defined() {
     assert!(error("  - no_requests: {matching: {}}\n").contains(
-        "no_requests.matching: give method, path_ends_with, path_contains, fields or several"
+        "no_requests.matching: give method, path_ends_with, path_contains, path_excludes, fields or several"
     ));
     let e = error("  - await_request: {matching: {fields: {channel: \"(ch\"}}}\n");
     assert!(

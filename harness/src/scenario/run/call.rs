@@ -103,6 +103,11 @@ pub(super) async fn perform(
 ) -> Result<Performed, Stop> {
     let prepared = prepare(cx, step, operation, with, auth)?;
     let response = send(cx, step, &prepared.request, &prepared.sent, record).await?;
+    if let Some(args) = prepared.vars.get("arg") {
+        cx.stage
+            .protocol
+            .performed(operation, args, response.status);
+    }
     Ok(Performed {
         response,
         vars: prepared.vars,

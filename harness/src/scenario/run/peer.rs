@@ -56,6 +56,10 @@ fn like(cx: &Ctx<'_>, step: &Step, m: &Matching) -> Result<RequestMatch, Stop> {
             Some(t) => Some(cx.text(step, t)?),
             None => None,
         },
+        path_excludes: match &m.path_excludes {
+            Some(t) => Some(cx.text(step, t)?),
+            None => None,
+        },
         fields,
     })
 }

@@ -64,11 +64,6 @@ fn body_text(r: &HttpResponse) -> String {
     fuzz::answer_text(r)
 }
 
-fn is_json(r: &HttpResponse) -> bool {
-    r.header("content-type")
-        .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"))
-}
-
 /// The oracles for an answer to a confirm of a key A never issued.
 pub fn judge_confirm(answer: &Result<HttpResponse, TransportError>) -> Option<Problem> {
     let r = match fuzz::answered(answer) {
@@ -92,17 +87,7 @@ pub fn judge_confirm(answer: &Result<HttpResponse, TransportError>) -> Option<Pr
             ),
         ));
     }
-    if r.json.is_none() || !is_json(r) {
-        return Some(Problem::new(
-            oracle::SHAPE,
-            format!(
-                "answered {} as {}, not a JSON body with application/json",
-                r.status,
-                r.header("content-type").unwrap_or("no content type")
-            ),
-        ));
-    }
-    None
+    fuzz::json_shape(r)
 }
 
 /// The oracles for a describe answer: anything but a 5xx, and 4xx in JSON.
@@ -461,6 +446,15 @@ fn for_target(
 /// simulator with the requested faults (whose mock CSP A issues the key B is fuzzed
 /// with).
 pub async fn campaign(request: FuzzRequest<'_>) -> Result<Box<dyn Campaign>, FuzzError> {
+    match request.surface {
+        None | Some("intent") => {}
+        Some("lifecycle") => return super::lifecycle::campaign(request).await,
+        Some(other) => {
+            return Err(FuzzError(format!(
+                "cci has no fuzz surface `{other}`: intent (the default) or lifecycle"
+            )))
+        }
+    }
     let failed = |e: &dyn std::fmt::Display| FuzzError(e.to_string());
     if let Some(target) = request.target {
         if target.role == "csp-a" {

@@ -1,10 +1,14 @@
 //! The regression scenarios CCI fuzz findings are written as: a confirm of the shrunk
 //! key or body (csp-a), a describe of it, or an accept of it followed to its end
-//! (csp-b); each with the positive control of the untouched key.
+//! (csp-b); each with the positive control of the untouched key. And a fuzzed
+//! CreateFeature or CreateConnection body at a v1 responder, with the untouched
+//! proposals or create accepted afterwards.
 
+use crate::profile::fuzz::oracle;
 use crate::profile::fuzz::{self, RegressionCase};
 use crate::protocols::cci::fuzz::campaign::CONFIRM_BODY;
 use crate::protocols::cci::fuzz::keys::{REENCODED, TWEAKED};
+use crate::protocols::cci::fuzz::lifecycle::FEATURE;
 
 /// The scenario's head: id, title, requirement, tags and the note.
 fn header(case: &RegressionCase<'_>, role: &str, requirement: &str) -> String {
@@ -147,10 +151,111 @@ pub fn accept(case: &RegressionCase<'_>, text: &str) -> String {
     out
 }
 
+/// A fuzzed CreateFeature or CreateConnection body at a v1 responder: refused with a
+/// JSON 400 (409 too for a proposal, V-06; 404 or 422 for a create), or, for a body
+/// that kept to the rules but got a 5xx, anything but a 5xx; then the untouched
+/// proposal (or create) is accepted (the positive control).
+pub fn lifecycle(case: &RegressionCase<'_>, text: &str) -> String {
+    let feature = case.via == FEATURE;
+    let mut out = fuzz::regression_head(
+        case,
+        ("cci", "csp-a"),
+        if feature { "[CCI-L-27]" } else { "[CCI-L-15]" },
+        None,
+        "the body sent is the shrunk input; the connection, its key and its guidance are fresh.",
+    )
+    .replacen("\ntags:", "\nvariants: [v1]\ntags:", 1);
+    out.push_str(
+        r#"  - name: create a connection
+    call: create_connection
+    with: {environment: "{{ env }}", size: "{{ size }}", account: "{{ customer_account }}"}
+    expect: {status: 201}
+    save: {key: out.activationKey}
+  - name: the harness confirms its key
+    call: confirm_key
+    with: {caller: "{{ provider_harness }}", environment: "{{ env }}", key: "{{ key }}"}
+    expect: {status: 200, json: {"$.keyValid": true}}
+  - let: {uuid: "{{ key_uuid(key) }}"}
+"#,
+    );
+    let refusals = if feature {
+        "[400, 409]"
+    } else {
+        "[400, 404, 409, 422]"
+    };
+    let expect = if case.oracle == oracle::NO_5XX || case.oracle == oracle::TRANSPORT {
+        "    expect:
+      any_of:
+        - {status: 2xx}
+        - {status: 4xx}
+"
+        .to_string()
+    } else {
+        format!(
+            "    expect: {{status: {refusals}, content_type: application/json}}
+"
+        )
+    };
+    let x = "/providers/{{ provider_harness }}/environments/{{ env }}/interconnects/{{ ix }}";
+    if feature {
+        out.push_str(&format!(
+            r#"  - name: place the connection
+    call: lc_create_connection
+    with: {{caller: "{{{{ provider_harness }}}}", environment: "{{{{ env }}}}", interconnect: "{{{{ ix }}}}", id: "{{{{ uuid }}}}", bandwidth: "{{{{ size }}}}"}}
+    expect: {{status: 2xx}}
+  - name: ask for guidance
+    call: lc_generate_guidance
+    with: {{caller: "{{{{ provider_harness }}}}", environment: "{{{{ env }}}}", interconnect: "{{{{ ix }}}}", id: "{{{{ uuid }}}}"}}
+    expect: {{status: 200}}
+    save: {{guidance: out.featureGuidance}}
+  - name: send the fuzzed CreateFeature body
+    http:
+      method: POST
+      base: api
+      path: "{x}/connections/{{{{ uuid }}}}/features?featureId=fz-regression"
+      headers: {{content-type: application/json}}
+      raw: {raw}
+{expect}  - name: the untouched proposals are still accepted
+    for_each: "{{{{ guidance }}}}"
+    as: entry
+    steps:
+      - name: the untouched proposal for the channel
+        call: lc_create_feature
+        with: {{caller: "{{{{ provider_harness }}}}", environment: "{{{{ env }}}}", interconnect: "{{{{ ix }}}}", id: "{{{{ uuid }}}}", feature_id: "fz-control-{{{{ entry.channel | split('/') | last }}}}", feature: "{{{{ l3_proposal(entry, 0) }}}}"}}
+        expect: {{status: 2xx}}
+"#,
+            raw = fuzz::yaml_raw(text),
+        ));
+    } else {
+        out.push_str(&format!(
+            r#"  - name: send the fuzzed CreateConnection body
+    http:
+      method: POST
+      base: api
+      path: "{x}/connections?connectionId={{{{ uuid }}}}"
+      headers: {{content-type: application/json}}
+      raw: {raw}
+{expect}  - name: the untouched create still places the connection
+    call: lc_create_connection
+    with: {{caller: "{{{{ provider_harness }}}}", environment: "{{{{ env }}}}", interconnect: "{{{{ ix }}}}", id: "{{{{ uuid }}}}", bandwidth: "{{{{ size }}}}"}}
+    expect: {{status: 2xx}}
+"#,
+            raw = fuzz::yaml_raw(text),
+        ));
+    }
+    out.push_str(
+        r#"  - name: the harness deletes the connection (clean up)
+    call: lc_delete_connection
+    with: {caller: "{{ provider_harness }}", environment: "{{ env }}", interconnect: "{{ ix }}", id: "{{ uuid }}"}
+    expect: {status: 2xx}
+"#,
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::fuzz::oracle;
     use crate::protocols::cci::fuzz::campaign::CONFIRM;
     use crate::protocols::cci::fuzz::keys;
 

@@ -123,6 +123,19 @@ impl Features {
         let Some(body) = &request.json else {
             return super::responder::not_json(config);
         };
+        self.accept(now, config, place, id, body)
+    }
+
+    /// Takes feature `id` with proposal `body` for the connection at `place`, when it
+    /// keeps to the guidance and clashes with nothing: the answer to its CreateFeature.
+    pub fn accept(
+        &self,
+        now: Duration,
+        config: &SimConfig,
+        place: &Place<'_>,
+        id: String,
+        body: &Value,
+    ) -> PeerReply {
         let Some(channel_name) = body.get("channel").and_then(Value::as_str) else {
             return error(400, "channel (string) is required");
         };
@@ -254,6 +267,43 @@ impl Features {
             .collect()
     }
 
+    /// Forgets feature `id` of `connection` (a proposal of the server's own that the
+    /// peer refused).
+    pub fn forget(&self, connection: &str, id: &str) {
+        self.lock()
+            .0
+            .remove(&(connection.to_string(), id.to_string()));
+    }
+
+    /// The bare channel name of feature `id` of `connection`.
+    pub fn channel_of(&self, connection: &str, id: &str) -> Option<String> {
+        self.lock()
+            .0
+            .get(&(connection.to_string(), id.to_string()))
+            .map(|f| f.channel.clone())
+    }
+
+    /// Whether `connection` holds a feature on channel `channel` (a bare name).
+    pub fn holds_on(&self, connection: &str, channel: &str) -> bool {
+        self.lock()
+            .0
+            .iter()
+            .any(|((c, _), f)| c == connection && f.channel == channel)
+    }
+
+    /// How many features `connection` holds, and how many of them are
+    /// PROVISIONING_STATE_FINAL at `now`.
+    pub fn count(&self, now: Duration, connection: &str) -> (usize, usize) {
+        let books = self.lock();
+        books
+            .0
+            .iter()
+            .filter(|((c, _), _)| c == connection)
+            .fold((0, 0), |(held, finals), (_, f)| {
+                (held + 1, finals + usize::from(is_final(f, now)))
+            })
+    }
+
     /// Whether `connection` has any feature.
     pub fn holds_any(&self, connection: &str) -> bool {
         self.lock().0.keys().any(|(c, _)| c == connection)
@@ -304,6 +354,11 @@ fn bare(name: &str) -> &str {
     name.rsplit('/').next().unwrap_or(name)
 }
 
+/// Whether `f` is PROVISIONING_STATE_FINAL at `now`.
+fn is_final(f: &Feature, now: Duration) -> bool {
+    now.saturating_sub(f.at) >= PROVISION_DELAY
+}
+
 /// A Feature resource: the proposal as sent, its name and provisioning state.
 fn render(place: &Place<'_>, id: &str, f: &Feature, now: Duration) -> Value {
     let mut v = f.body.clone();
@@ -312,7 +367,7 @@ fn render(place: &Place<'_>, id: &str, f: &Feature, now: Duration) -> Value {
             "name".into(),
             json!(format!("{}/features/{id}", place.connection_path)),
         );
-        let state = if now.saturating_sub(f.at) >= PROVISION_DELAY {
+        let state = if is_final(f, now) {
             "PROVISIONING_STATE_FINAL"
         } else {
             "PROVISIONING_STATE_PENDING"

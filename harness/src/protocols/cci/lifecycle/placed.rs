@@ -28,6 +28,8 @@ pub(super) struct Placed {
     pub(super) key: String,
     /// The provider that placed it, the only one that sees it (CCI-L-11).
     pub(super) owner: String,
+    /// Whether it is VERIFICATION_STATE_VERIFIED (CCI-L-41).
+    pub(super) verified: bool,
 }
 
 impl Placed {
@@ -59,7 +61,11 @@ pub(super) fn connection(
         "activationKey": p.key,
         "bandwidthMbps": p.bandwidth,
         "adminState": "ADMIN_STATE_ENABLED",
-        "verificationState": "VERIFICATION_STATE_UNVERIFIED",
+        "verificationState": if p.verified {
+            "VERIFICATION_STATE_VERIFIED"
+        } else {
+            "VERIFICATION_STATE_UNVERIFIED"
+        },
         "deferProvisioning": false,
     })
 }
@@ -180,6 +186,7 @@ mod tests {
             reserved: bandwidth,
             key: "k".into(),
             owner: "csp-b".into(),
+            verified: false,
         }
     }
 

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use serde_json::{json, Value};
 
 use super::features::{Features, Place};
+use super::negotiator::ready_at;
 use super::paging::{self, Paging};
 use super::placed::{bandwidth_of, connection, shown, update, Placed};
 use super::resources::{self, Naming, Parties};
@@ -17,7 +18,7 @@ use crate::peers::{PeerReply, RecordedRequest};
 use crate::protocols::cci::sim::faults::Fault;
 use crate::protocols::cci::sim::variation::Variation;
 use crate::protocols::cci::sim::world::SimConfig;
-use crate::protocols::cci::target::{Environment, Interconnect, IxState};
+use crate::protocols::cci::target::{Environment, Interconnect, IxState, Side};
 
 /// What the issuer knows of the key behind a sharedConnectionUuid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -307,6 +308,121 @@ impl Responder {
         }
     }
 
+    /// Where connection `id` is placed: its environment and interconnect.
+    pub fn placement(&self, id: &str) -> Option<(String, String)> {
+        self.books()
+            .get(id)
+            .map(|p| (p.environment.clone(), p.interconnect.clone()))
+    }
+
+    /// Whether the features of connection `id` make it ready at `now` (CCI-L-39): at
+    /// least [`ready_at`] of its interconnect's channels have one, and every one it
+    /// holds is PROVISIONING_STATE_FINAL.
+    pub fn ready(&self, now: std::time::Duration, config: &SimConfig, id: &str) -> bool {
+        let (held, finals) = self.features.count(now, id);
+        self.enough_features(config, id) && finals == held
+    }
+
+    /// Whether connection `id` holds features on at least [`ready_at`] of its
+    /// interconnect's channels, final or not.
+    pub fn enough_features(&self, config: &SimConfig, id: &str) -> bool {
+        let Some((_, _, ix)) = self.placed_on(config, id) else {
+            return false;
+        };
+        let (held, _) = self.features.count(std::time::Duration::ZERO, id);
+        held >= ready_at(Self::channels(config, ix).len())
+    }
+
+    /// Marks connection `id` VERIFICATION_STATE_VERIFIED (CCI-L-41); false when it is
+    /// not placed (any more).
+    pub fn verify(&self, id: &str) -> bool {
+        match self.books().get_mut(id) {
+            Some(p) => {
+                p.verified = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Forgets connection `id` and its features, freeing what they held.
+    pub fn forget(&self, config: &SimConfig, id: &str) {
+        self.books().remove(id);
+        self.features.drop_connection(config, id);
+    }
+
+    /// Whether connection `id` is VERIFICATION_STATE_VERIFIED.
+    pub fn is_verified(&self, id: &str) -> bool {
+        self.books().get(id).is_some_and(|p| p.verified)
+    }
+
+    /// The bare channel name of feature `feature` of connection `id`.
+    pub fn feature_channel(&self, id: &str, feature: &str) -> Option<String> {
+        self.features.channel_of(id, feature)
+    }
+
+    /// Whether connection `id` holds a feature on `channel` (a bare name).
+    pub fn holds_on(&self, id: &str, channel: &str) -> bool {
+        self.features.holds_on(id, channel)
+    }
+
+    /// Whether the server owns `channel` of connection `id`'s interconnect: it is the
+    /// channel's manager provider.
+    pub fn owns(&self, config: &SimConfig, id: &str, channel: &str) -> bool {
+        self.placed_on(config, id).is_some_and(|(_, _, ix)| {
+            Self::channels(config, ix)
+                .iter()
+                .any(|c| c.name == channel && c.manager == Side::Iut)
+        })
+    }
+
+    /// Holds the server's own proposal `body` as feature `feature` of connection `id`
+    /// (owner repair, CCI-L-56): whether it keeps to the server's guidance and took.
+    pub fn hold_own(
+        &self,
+        now: std::time::Duration,
+        config: &SimConfig,
+        id: &str,
+        feature: &str,
+        body: &Value,
+    ) -> bool {
+        let Some((env, ix_index, ix)) = self.placed_on(config, id) else {
+            return false;
+        };
+        let channels = Self::channels(config, ix);
+        let place = Place {
+            interconnect: format!("{}/{}", env.id, ix.id),
+            ix_index,
+            channels: &channels,
+            connection_path: String::new(),
+            channel_path: String::new(),
+            connection: id,
+        };
+        let reply = self
+            .features
+            .accept(now, config, &place, feature.to_string(), body);
+        (200..300).contains(&reply.status)
+    }
+
+    /// Forgets the server's own feature `feature` of connection `id` (the peer refused
+    /// it).
+    pub fn drop_own(&self, id: &str, feature: &str) {
+        self.features.forget(id, feature);
+    }
+
+    /// Connection `id`'s environment, its interconnect's index there, and the
+    /// interconnect, from the fixture.
+    fn placed_on<'c>(
+        &self,
+        config: &'c SimConfig,
+        id: &str,
+    ) -> Option<(&'c Environment, usize, &'c Interconnect)> {
+        let (env, ix) = self.placement(id)?;
+        let env = config.environments.iter().find(|e| e.id == env)?;
+        let index = env.interconnects.iter().position(|i| i.id == ix)?;
+        Some((env, index, &env.interconnects[index]))
+    }
+
     /// Whether `caller` deleted connection `id` before.
     fn deleted_by(&self, caller: &str, id: &str) -> bool {
         self.gone
@@ -449,6 +565,7 @@ impl Responder {
             reserved: bandwidth,
             key,
             owner: parties.caller.to_string(),
+            verified: false,
         };
         let answer = connection(parties, naming, env, ix, &id, &p);
         if !config.has(Fault::ALcCreateUnstored) {

@@ -138,6 +138,21 @@ pub enum Fault {
     /// A (lifecycle): having accepted a CreateConnection, asks the negotiator for
     /// guidance itself.
     ALcProposesBack,
+    /// A (lifecycle): never sends NotifyConnectionStatus, though its features are final.
+    ALcNeverNotifies,
+    /// A (lifecycle): notifies once its features are accepted, before they are final.
+    ALcNotifiesPending,
+    /// A (lifecycle): takes any answer to its notification as acknowledged.
+    ALcNotifiesOnce,
+    /// A (lifecycle): answers the peer's notification but never reads the connection.
+    ALcNoRefresh,
+    /// A (lifecycle): verifies once its own notification is acknowledged, without the
+    /// peer's.
+    ALcVerifiesAlone,
+    /// A (lifecycle): as a channel's owner, never recreates a feature the peer deleted.
+    ALcNoRepair,
+    /// A (lifecycle): recreates a deleted feature on any channel, the peer's own too.
+    ALcRepairsForeign,
     /// B: sends the confirmation without credentials.
     BNoCredentials,
     /// B: re-serializes the key (sorted fields) before sending it to A.
@@ -197,6 +212,9 @@ pub enum Fault {
     BLcCallsAfterDelete,
     /// B (lifecycle): reads the connection from the peer after the peer deleted it.
     BLcReadsAfterDelete,
+    /// B (lifecycle): answers the peer's DeleteConnection 409 while its customer's
+    /// update of the connection is in progress (F-17).
+    BLcRefusesDeleteMidUpdate,
     /// B (lifecycle): takes a lost CreateConnection answer as a refusal and moves on without reading the peer.
     BLcNoReconcile,
     /// B (lifecycle): names the peer as the caller in its CreateFeature paths.
@@ -280,6 +298,13 @@ pub const ALL: &[Fault] = &[
     Fault::ALcPatchAnyField,
     Fault::ALcSharedBooks,
     Fault::ALcProposesBack,
+    Fault::ALcNeverNotifies,
+    Fault::ALcNotifiesPending,
+    Fault::ALcNotifiesOnce,
+    Fault::ALcNoRefresh,
+    Fault::ALcVerifiesAlone,
+    Fault::ALcNoRepair,
+    Fault::ALcRepairsForeign,
     Fault::BNoConfirm,
     Fault::BKeepsOnInvalid,
     Fault::BFailOpen,
@@ -314,6 +339,7 @@ pub const ALL: &[Fault] = &[
     Fault::BLcDeletesTwice,
     Fault::BLcCallsAfterDelete,
     Fault::BLcReadsAfterDelete,
+    Fault::BLcRefusesDeleteMidUpdate,
     Fault::BLcNoReconcile,
     Fault::BLcFeatureCaller,
     Fault::BLcLeastRoom,
@@ -394,6 +420,13 @@ impl FaultTable for Fault {
             Fault::ALcPatchAnyField => ("a-lc-patch-any-field", "CCI-L-50", "applies an UpdateConnection to any field its updateMask names, activationKey included"),
             Fault::ALcSharedBooks => ("a-lc-shared-books", "CCI-L-11", "keeps one set of books for every caller: a second peer reads, updates and deletes the first one's connections and features"),
             Fault::ALcProposesBack => ("a-lc-proposes-back", "CCI-L-30", "having accepted a CreateConnection, sends its own GenerateFeatureGuidance to the negotiator, as if it were negotiating too"),
+            Fault::ALcNeverNotifies => ("a-lc-never-notifies", "CCI-L-39", "never sends NotifyConnectionStatus, though every feature it holds is final"),
+            Fault::ALcNotifiesPending => ("a-lc-notifies-pending", "CCI-L-39", "sends NotifyConnectionStatus as soon as enough features are accepted, while they are still PENDING"),
+            Fault::ALcNotifiesOnce => ("a-lc-notifies-once", "CCI-L-39", "sends NotifyConnectionStatus once and takes a 503 as acknowledged"),
+            Fault::ALcNoRefresh => ("a-lc-no-refresh", "CCI-L-40", "answers the peer's NotifyConnectionStatus but never reads the connection from the peer"),
+            Fault::ALcVerifiesAlone => ("a-lc-verifies-alone", "CCI-L-41", "turns VERIFIED once its own notification is acknowledged, without the peer's"),
+            Fault::ALcNoRepair => ("a-lc-no-repair", "CCI-L-56", "as a channel's owner, leaves a feature the peer deleted from a live connection missing"),
+            Fault::ALcRepairsForeign => ("a-lc-repairs-foreign", "CCI-L-30", "recreates a deleted feature on any channel, one the peer owns too: a proposal of its own the responder may not make"),
             Fault::BNoConfirm => ("b-no-confirm", "CCI-B-02", "moves to NEGOTIATION without confirming with A"),
             Fault::BKeepsOnInvalid => ("b-keeps-on-invalid", "CCI-B-04", "keeps its pending connection when A says keyValid false"),
             Fault::BFailOpen => ("b-fail-open", "CCI-B-06", "proceeds to NEGOTIATION when A answers 5xx or does not answer in time"),
@@ -428,6 +461,7 @@ impl FaultTable for Fault {
             Fault::BLcDeletesTwice => ("b-lc-deletes-twice", "CCI-L-51", "sends DeleteConnection twice for one customer delete"),
             Fault::BLcCallsAfterDelete => ("b-lc-calls-after-delete", "CCI-L-54", "sends NotifyConnectionStatus about a connection once more after the peer deleted it"),
             Fault::BLcReadsAfterDelete => ("b-lc-reads-after-delete", "CCI-L-54", "reads the connection from the peer after the peer deleted it, to see why"),
+            Fault::BLcRefusesDeleteMidUpdate => ("b-lc-refuses-delete-mid-update", "CCI-L-52", "answers 409 to the peer's DeleteConnection while its own customer update of the connection is in progress (F-17)"),
             Fault::BLcNoReconcile => ("b-lc-no-reconcile", "CCI-L-23", "takes a CreateConnection whose answer was lost as refused, without reading the peer, and moves to the next interconnect: the first one's connection is left half built at the peer"),
             Fault::BLcFeatureCaller => ("b-lc-feature-caller", "CCI-L-13", "names the peer instead of itself as the caller in its CreateFeature paths"),
             Fault::BLcLeastRoom => ("b-lc-least-room", "CCI-L-21", "places the connection on the ACTIVE interconnect with the least room that fits, not the most"),

@@ -72,6 +72,17 @@ impl StageProtocol for CciStage {
     fn preset(&self, target: &Target, name: &str) -> Option<ScriptedAnswer> {
         binding::preset(name, target)
     }
+
+    /// The harness, as A, deleted a connection at B: A's own copy goes too (its
+    /// bandwidth, VLANs and subnets freed), as A's delete workflow does.
+    fn performed(&self, operation: &str, args: &Value, status: u16) {
+        if operation != "lc_delete_connection" || !(200..300).contains(&status) {
+            return;
+        }
+        if let (Some(issuer), Some(id)) = (&self.issuer, args.get("id").and_then(Value::as_str)) {
+            issuer.forget_placed(id);
+        }
+    }
 }
 
 impl CciStage {
@@ -109,8 +120,13 @@ pub(super) async fn counterpart(
     };
     if target.role == "csp-a" {
         // The harness plays B, which expects nothing from A during intent: every
-        // request is recorded (so scenarios can forbid it) and answered 404.
+        // request is recorded (so scenarios can forbid it) and answered 404, but A's
+        // NotifyConnectionStatus, which a correct responder sends once its features
+        // are final (CCI-L-39), is acknowledged (scenarios script other answers).
         let behaviour: Behaviour = Arc::new(|r| {
+            if r.method == "POST" && r.path.ends_with("/NotifyConnectionStatus") {
+                return PeerReply::json(200, &json!({}));
+            }
             PeerReply::json(
                 404,
                 &json!({"error": format!("mock csp-b has no {} {}", r.method, r.path)}),

@@ -33,9 +33,16 @@ impl CspB {
         self: &Arc<Self>,
         (environment, interconnect, uuid): (&str, &str, &str),
     ) -> Option<PeerReply> {
-        self.negotiator
+        let local = self
+            .negotiator
             .get(uuid)
             .filter(|l| l.environment == environment && l.interconnect == interconnect)?;
+        if local.updating && self.config.has(Fault::BLcRefusesDeleteMidUpdate) {
+            return Some(PeerReply::json(
+                409,
+                &json!({"error": format!("connection {uuid} is being updated")}),
+            ));
+        }
         let customer = self
             .connections()
             .iter()

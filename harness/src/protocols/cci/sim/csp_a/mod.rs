@@ -2,6 +2,9 @@
 //!
 //! The same confirm logic answers as the harness's mock CSP A when the IUT is B.
 
+mod activation;
+mod repair;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -26,6 +29,8 @@ use crate::protocols::cci::sim::world::SimConfig;
 pub const PENDING: &str = "PENDING";
 /// Intent established.
 pub const NEGOTIATION: &str = "NEGOTIATION";
+/// The connection is VERIFIED with the peer (CCI-L-41).
+pub const ACTIVE: &str = "ACTIVE";
 
 #[derive(Debug, Clone)]
 struct Connection {
@@ -54,6 +59,7 @@ pub struct CspA {
     clock: TestClock,
     books: Mutex<Books>,
     responder: Responder,
+    activations: activation::Activations,
     http: crate::http::HttpClient,
 }
 
@@ -69,6 +75,7 @@ impl CspA {
             clock,
             books: Mutex::new(Books::default()),
             responder: Responder::default(),
+            activations: activation::Activations::default(),
             http: crate::http::HttpClient::new()?,
         })
     }
@@ -160,7 +167,7 @@ impl CspA {
     }
 
     /// Answers a request to the provider-to-provider API.
-    pub fn peer_reply(&self, request: &RecordedRequest) -> PeerReply {
+    pub fn peer_reply(self: &Arc<Self>, request: &RecordedRequest) -> PeerReply {
         let parts: Vec<&str> = match request.path.strip_prefix(self.config.api_prefix.as_str()) {
             Some(rest) => rest.split('/').collect(),
             None => Vec::new(),
@@ -262,7 +269,7 @@ impl CspA {
     /// Answers a lifecycle request (v1 only), after the same credential checks as a
     /// confirm.
     fn lifecycle_reply(
-        &self,
+        self: &Arc<Self>,
         caller: Option<&str>,
         route: &lifecycle::route::Route<'_>,
         request: &RecordedRequest,
@@ -300,6 +307,13 @@ impl CspA {
                     deleted: c.deleted,
                 })
         };
+        // Owner repair is decided before the feature goes (CCI-L-56).
+        let repair = match route {
+            lifecycle::route::Route::Feature(_, _, uuid, f) if request.method == "DELETE" => {
+                self.repair_due(uuid, f).map(|c| ((*uuid).to_string(), c))
+            }
+            _ => None,
+        };
         let reply = self.responder.reply(
             self.clock.now(),
             &self.config,
@@ -316,12 +330,31 @@ impl CspA {
                 body: b"Not Found".to_vec(),
             };
         }
+        let granted = request.method == "POST" && (200..300).contains(&reply.status);
+        let drives = granted && self.config.peer_base.is_some();
         if let lifecycle::route::Route::Connections(env, ix) = route {
-            let created = request.method == "POST" && (200..300).contains(&reply.status);
-            if created && self.config.has(Fault::ALcProposesBack) {
-                if let Some(uuid) = request.query_param("connectionId") {
+            if let Some(uuid) = request.query_param("connectionId").filter(|_| granted) {
+                if self.config.has(Fault::ALcProposesBack) {
                     self.ask_peer_for_guidance(env, ix, &uuid);
                 }
+                if drives {
+                    tokio::spawn(self.clone().activate(uuid));
+                }
+            }
+        }
+        if let Some((uuid, channel)) = repair {
+            let deleted = (200..300).contains(&reply.status);
+            if deleted && self.config.peer_base.is_some() {
+                tokio::spawn(self.clone().repair(uuid, channel));
+            }
+        }
+        if let lifecycle::route::Route::Notify(env, ix, uuid) = route {
+            if drives {
+                tokio::spawn(self.clone().notified(
+                    (*env).to_string(),
+                    (*ix).to_string(),
+                    (*uuid).to_string(),
+                ));
             }
         }
         // The peer's delete reaches the customer: the connection is gone there too.
@@ -474,6 +507,23 @@ impl CspA {
     }
 
     /// The fault's own GenerateFeatureGuidance to the negotiator (CCI-L-30).
+    /// Forgets placed connection `uuid` with its features (A deleted it itself).
+    pub fn forget_placed(&self, uuid: &str) {
+        self.responder.forget(&self.config, uuid);
+    }
+
+    /// The customer's connection behind sharedConnectionUuid `uuid` turns ACTIVE.
+    fn customer_active(&self, uuid: &str) {
+        let mut books = self.books();
+        if let Some(c) = books
+            .connections
+            .values_mut()
+            .find(|c| c.material == uuid && !c.deleted)
+        {
+            c.state = ACTIVE;
+        }
+    }
+
     fn ask_peer_for_guidance(&self, environment: &str, interconnect: &str, id: &str) {
         self.post_to_peer(
             &format!("environments/{environment}/interconnects/{interconnect}/connections/{id}/GenerateFeatureGuidance"),
