@@ -133,6 +133,12 @@ pub(super) fn update(
             ),
         ));
     }
+    if config.variations.contains(&Variation::RefusesUpdates) && bandwidth != p.bandwidth {
+        return Err(error(
+            422,
+            format!("bandwidth changes on {id} exceed this account's quota"),
+        ));
+    }
     p.bandwidth = bandwidth;
     if !config.has(Fault::ALcUpdateKeepsReservation) {
         p.reserved = bandwidth;

@@ -47,6 +47,12 @@ pub enum Variation {
     /// A customer delete sends DeleteFeature for each feature before the
     /// DeleteConnection (V-12).
     DeletesFeaturesFirst,
+    /// A well-formed, offered, fitting UpdateConnection from the peer that changes the
+    /// bandwidth is refused with 422 (quota), as V-11 allows for any reason.
+    RefusesUpdates,
+    /// The negotiator goes live with 3 of 4 features and proposes the fourth once its
+    /// notification is acknowledged (V-09).
+    FourthLater,
 }
 
 impl Variation {
@@ -127,12 +133,22 @@ impl Variation {
             "lc-deletes-features-first",
             "on a customer delete the negotiator sends DeleteFeature for each feature before its DeleteConnection (V-12)",
         ),
+        (
+            Variation::RefusesUpdates,
+            "lc-refuses-updates",
+            "a well-formed, offered, fitting UpdateConnection from the peer that changes the bandwidth gets 422 (quota): an update may be refused for any reason (V-11)",
+        ),
+        (
+            Variation::FourthLater,
+            "lc-fourth-later",
+            "the negotiator proposes on 3 of 4 channels, goes live, and proposes on the fourth once its notification is acknowledged (V-09)",
+        ),
     ];
 
     /// The role whose simulator shows it (`None`: both).
     pub fn role(self) -> Option<&'static str> {
         match self {
-            Variation::OtherErrorBodies => None,
+            Variation::OtherErrorBodies | Variation::RefusesUpdates => None,
             Variation::LeadingSlashNames
             | Variation::Create200
             | Variation::UnknownCaller404
@@ -146,7 +162,8 @@ impl Variation {
             | Variation::NotifiesTwice
             | Variation::RetriesAfter400
             | Variation::GuidanceQuery
-            | Variation::DeletesFeaturesFirst => Some("csp-b"),
+            | Variation::DeletesFeaturesFirst
+            | Variation::FourthLater => Some("csp-b"),
         }
     }
 

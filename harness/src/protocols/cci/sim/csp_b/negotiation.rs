@@ -138,14 +138,27 @@ impl CspB {
             "environments/{}/interconnects/{ix}/connections/{}",
             intent.environment, intent.uuid
         );
-        let accepted = self.propose(&intent, &ix, &c).await;
+        let ((mut taken, channels), mut later) = self.propose(&intent, &ix, &c).await;
         let required = if self.config.has(Fault::BLcReadyWithTwo) {
             2
         } else if self.config.has(Fault::BLcWaitsForFour) {
-            accepted.1
+            channels
         } else {
-            ready_at(accepted.1)
+            ready_at(channels)
         };
+        if taken < required {
+            // V-09 holds channels back only when the connection can go live without.
+            for (i, entry) in std::mem::take(&mut later) {
+                if self.gone(&intent.uuid) {
+                    return;
+                }
+                taken += usize::from(
+                    self.propose_one(&intent, &c, i, entry, self.first_slot())
+                        .await,
+                );
+            }
+        }
+        let accepted = (taken, channels);
         if accepted.0 < required {
             tracing::info!(
                 accepted = accepted.0,
@@ -172,6 +185,14 @@ impl CspB {
         }
         self.negotiator
             .with(&intent.uuid, |l| l.acknowledged = true);
+        // V-09: live with 3 of 4, the rest proposed afterwards.
+        for (i, entry) in later {
+            if self.gone(&intent.uuid) {
+                return;
+            }
+            self.propose_one(&intent, &c, i, entry, self.first_slot())
+                .await;
+        }
         let start = clock.now();
         loop {
             if self.gone(&intent.uuid) {
@@ -322,7 +343,19 @@ impl CspB {
 
     /// Guidance, then a feature per enabled channel (local first): how many were
     /// accepted, of how many channels.
-    async fn propose(&self, intent: &Intent, ix: &str, c: &str) -> (usize, usize) {
+    /// The slot of a channel's first proposal (the second under V-08).
+    fn first_slot(&self) -> u64 {
+        u64::from(self.config.variations.contains(&Variation::OtherValues))
+    }
+
+    /// Guidance, then a proposal on each enabled channel: how many were accepted of
+    /// how many channels, and (V-09) the channels left for after going live.
+    async fn propose(
+        &self,
+        intent: &Intent,
+        ix: &str,
+        c: &str,
+    ) -> ((usize, usize), Vec<(usize, Value)>) {
         let late = self.config.has(Fault::BLcGuidanceLate);
         if late {
             let own = guidance::reference(&format!("{c}/channels/ch-early"), 0, 0);
@@ -338,17 +371,22 @@ impl CspB {
         }
         self.extra_reads(&intent.environment, ix).await;
         let Some(entries) = self.guidance(c, None).await else {
-            return (0, 0);
+            return ((0, 0), Vec::new());
         };
         let channels = entries.len();
-        let enabled: Vec<(usize, Value)> = entries
+        let mut enabled: Vec<(usize, Value)> = entries
             .into_iter()
             .enumerate()
             .filter(|(_, e)| {
                 e.get("channelAdminState").and_then(Value::as_str) != Some("ADMIN_STATE_DISABLED")
             })
             .collect();
-        let slot = u64::from(self.config.variations.contains(&Variation::OtherValues));
+        let later = if self.config.variations.contains(&Variation::FourthLater) {
+            enabled.split_off(ready_at(channels).min(enabled.len()))
+        } else {
+            Vec::new()
+        };
+        let slot = self.first_slot();
         let outcomes: Vec<bool> = if self.config.variations.contains(&Variation::FeaturesAtOnce) {
             join_all(
                 enabled
@@ -366,7 +404,10 @@ impl CspB {
             }
             out
         };
-        (outcomes.into_iter().filter(|ok| *ok).count(), channels)
+        (
+            (outcomes.into_iter().filter(|ok| *ok).count(), channels),
+            later,
+        )
     }
 
     /// The first proposal from `entry` at `slot` or after whose VLAN none of B's

@@ -23,6 +23,7 @@ use crate::peers::{PeerReply, RecordedRequest};
 use crate::protocols::cci::lifecycle::features::PROVISION_DELAY;
 use crate::protocols::cci::lifecycle::responder;
 use crate::protocols::cci::sim::faults::Fault;
+use crate::protocols::cci::sim::variation::Variation;
 
 /// The customer state while an update is carried out.
 pub const UPDATING: &str = "UPDATING";
@@ -179,6 +180,12 @@ impl CspB {
                 format!("bandwidthMbps is not a size `{}` offers", local.environment),
             ));
         };
+        if self.config.variations.contains(&Variation::RefusesUpdates) && size != local.bandwidth {
+            return Some(responder::error(
+                422,
+                format!("bandwidth changes on {uuid} exceed this account's quota"),
+            ));
+        }
         self.negotiator.with(uuid, |l| l.bandwidth = size);
         if let Some(c) = self
             .connections()
