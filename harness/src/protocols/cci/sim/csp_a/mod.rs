@@ -524,7 +524,7 @@ impl CspA {
         }
     }
 
-    fn ask_peer_for_guidance(&self, environment: &str, interconnect: &str, id: &str) {
+    fn ask_peer_for_guidance(self: &Arc<Self>, environment: &str, interconnect: &str, id: &str) {
         self.post_to_peer(
             &format!("environments/{environment}/interconnects/{interconnect}/connections/{id}/GenerateFeatureGuidance"),
             b"{}".to_vec(),
@@ -540,25 +540,10 @@ impl CspA {
 
     /// POSTs `body` to `{peer_base}/providers/{own}/{path}` in the background, with A's
     /// credentials (a fault's unwanted call; the answer does not matter).
-    fn post_to_peer(&self, path: &str, body: Vec<u8>) {
-        let Some(base) = self.config.peer_base.clone() else {
-            return;
-        };
-        let request = crate::http::HttpRequest {
-            method: "POST".into(),
-            url: format!("{base}/providers/{}/{path}", self.config.own_id),
-            headers: vec![
-                (
-                    "authorization".into(),
-                    format!("Bearer {}", self.config.own_token),
-                ),
-                ("content-type".into(), "application/json".into()),
-            ],
-            body: Some(body),
-        };
-        let http = self.http.clone();
+    fn post_to_peer(self: &Arc<Self>, path: &str, body: Vec<u8>) {
+        let (a, path) = (self.clone(), path.to_string());
         tokio::spawn(async move {
-            let _ = http.send(&request, Duration::from_secs(2)).await;
+            let _ = a.ask_peer("POST", &path, Some(body)).await;
         });
     }
 }
