@@ -283,6 +283,7 @@ pub const TEMPLATE_NAMES: &[&str] = &[
     "room_size",
     "room_fits",
     "key_uuid",
+    "interconnect_of",
     "l3_breaks",
     "l3_proposal",
     "l3_broken",
@@ -486,6 +487,14 @@ pub const PRESETS: &[&str] = &[
     "hang",
 ];
 
+/// The interconnect id in a provider API path (`…/interconnects/{id}/…`): which
+/// interconnect an IUT's request is about.
+fn interconnect_of(path: &str) -> Option<&str> {
+    let mut segments = path.split('/');
+    segments.find(|s| *s == "interconnects")?;
+    segments.next().filter(|id| !id.is_empty())
+}
+
 fn jerr(message: impl std::fmt::Display) -> JError {
     JError::new(ErrorKind::InvalidOperation, message.to_string())
 }
@@ -639,6 +648,16 @@ pub fn register_functions(
             Ok(proposal_problem(&fixture, &feature, &interconnect))
         },
     );
+    env.add_function(
+        "interconnect_of",
+        |path: String| -> Result<String, JError> {
+            interconnect_of(&path).map(str::to_string).ok_or_else(|| {
+                jerr(format!(
+                    "`{path}` names no interconnect (…/interconnects/ID/…)"
+                ))
+            })
+        },
+    );
     env.add_function("key_uuid", move |key: String| -> Result<String, JError> {
         let object = key::decode(&key).map_err(jerr)?;
         Ok(dialect.parse(&object).map_err(jerr)?.material)
@@ -657,4 +676,28 @@ pub fn register_functions(
             }
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::interconnect_of;
+
+    #[test]
+    fn the_interconnect_of_a_path_is_the_segment_after_interconnects() {
+        let x = "/v1/providers/b/environments/e/interconnects/ix-big";
+        assert_eq!(interconnect_of(&format!("{x}/connections")), Some("ix-big"));
+        assert_eq!(
+            interconnect_of(&format!("{x}/connections/u/NotifyConnectionStatus")),
+            Some("ix-big")
+        );
+        assert_eq!(
+            interconnect_of("/v1/providers/b/environments/e/interconnects"),
+            None
+        );
+        assert_eq!(
+            interconnect_of("/v1/providers/b/environments/e/interconnects/"),
+            None
+        );
+        assert_eq!(interconnect_of("/v1/providers/b"), None);
+    }
 }
