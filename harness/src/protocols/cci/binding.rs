@@ -267,6 +267,8 @@ pub const TEMPLATE_NAMES: &[&str] = &[
     "provider_other",
     "peer_prefix",
     "key_lifetime",
+    "provision_timeout",
+    "converge_timeout",
     "issue_key",
     "spoof_key",
     "tweak_key",
@@ -375,6 +377,8 @@ pub fn base_vars(cci: &CciTarget) -> Map<String, Value> {
     put("provider_other", cci.providers.other.clone().into());
     put("peer_prefix", cci.peer_prefix.clone().into());
     put("key_lifetime", cci.key_lifetime.as_secs().into());
+    put("provision_timeout", cci.provision_timeout.as_secs().into());
+    put("converge_timeout", cci.converge_timeout.as_secs().into());
     // The lifecycle fixture of the first environment (§1b), names resolved to
     // provider ids and wire states.
     let provider_of = |side: Side| match side {

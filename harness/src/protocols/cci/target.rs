@@ -203,6 +203,12 @@ pub struct CciTarget {
     /// Whether the target declares a second peer identity (`credentials.harness_other`,
     /// for the provider `providers.other`).
     pub second_peer: bool,
+    /// How long the IUT's network may take to carry accepted features (FINAL) and the
+    /// IUT to notify (PROTOCOLS.md §1b, provision_timeout_s; default 60 s).
+    pub provision_timeout: Duration,
+    /// How long the IUT may take to converge: reconcile after an ambiguous failure,
+    /// repair a missing feature (§1b, converge_timeout_s; default 60 s).
+    pub converge_timeout: Duration,
 }
 
 /// The credential of a second peer identity: the provider `providers.other`, which the
@@ -219,6 +225,8 @@ pub const FIELDS: &[&str] = &[
     "other_account",
     "peer_prefix",
     "key_lifetime_seconds",
+    "provision_timeout_s",
+    "converge_timeout_s",
 ];
 
 /// What CCI scenarios may need of a target.
@@ -356,6 +364,8 @@ struct CciFile {
     other_account: Option<String>,
     peer_prefix: Option<Spanned<String>>,
     key_lifetime_seconds: Option<u64>,
+    provision_timeout_s: Option<Spanned<u64>>,
+    converge_timeout_s: Option<Spanned<u64>>,
     /// Read here only for which credentials are declared (the target parses them).
     #[serde(default)]
     credentials: BTreeMap<String, serde::de::IgnoredAny>,
@@ -456,6 +466,20 @@ pub fn parse(text: &str, file: &str) -> Result<Arc<CciTarget>, InputError> {
             p.value
         }
     };
+    let wait = |field: &str, given: &Option<Spanned<u64>>| match given {
+        None => Ok(Duration::from_secs(60)),
+        Some(s) if (1..=86_400).contains(&s.value) => Ok(Duration::from_secs(s.value)),
+        Some(s) => Err(InputError::at(
+            file,
+            &s.referenced,
+            format!(
+                "{field}: {} is not a number of seconds from 1 to 86400",
+                s.value
+            ),
+        )),
+    };
+    let provision_timeout = wait("provision_timeout_s", &raw.provision_timeout_s)?;
+    let converge_timeout = wait("converge_timeout_s", &raw.converge_timeout_s)?;
     let customer_account = raw
         .customer_account
         .unwrap_or_else(|| "123456789012".into());
@@ -482,6 +506,8 @@ pub fn parse(text: &str, file: &str) -> Result<Arc<CciTarget>, InputError> {
         peer_prefix,
         key_lifetime: Duration::from_secs(raw.key_lifetime_seconds.unwrap_or(3600)),
         second_peer: raw.credentials.contains_key(SECOND_PEER),
+        provision_timeout,
+        converge_timeout,
     }))
 }
 
@@ -538,6 +564,38 @@ mod tests {
         assert_eq!(telling(&[("e1", &[50, 100])]), (("e1".into(), 100), 100));
         // Nothing to tell apart: the defaults.
         assert_eq!(telling(&[("e1", &[50])]), (("e1".into(), 50), 50));
+    }
+
+    #[test]
+    fn the_lifecycle_timeouts_default_to_60_s_and_a_bad_one_names_its_line() {
+        let cci = |text: &str| {
+            let t = parse(text, &env).expect("a valid target");
+            let c = crate::protocols::cci::target::CciTarget::of(&t)
+                .expect("a cci section")
+                .clone();
+            (c.provision_timeout.as_secs(), c.converge_timeout.as_secs())
+        };
+        assert_eq!(cci(GOOD), (60, 60));
+        let given = format!("{GOOD}provision_timeout_s: 300\nconverge_timeout_s: 90\n");
+        assert_eq!(cci(&given), (300, 90));
+        // Scenarios wait by these variables.
+        let t = parse(&given, &env).expect("a valid target");
+        let vars = crate::protocols::cci::binding::base_vars(
+            crate::protocols::cci::target::CciTarget::of(&t).expect("a cci section"),
+        );
+        assert_eq!(
+            (
+                vars["provision_timeout"].as_u64(),
+                vars["converge_timeout"].as_u64()
+            ),
+            (Some(300), Some(90))
+        );
+        let zero = format!("{GOOD}converge_timeout_s: 0\n");
+        let e = parse(&zero, &env).expect_err("0 s is no wait").to_string();
+        assert!(
+            e.contains("converge_timeout_s: 0") && e.contains("t.yaml:13"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -202,6 +202,8 @@ pub fn builtin_target(role: &str, dialect: Dialect, shape: &Shape) -> Target {
         peer_prefix: shape.api_prefix.clone(),
         key_lifetime: Duration::from_secs(3600),
         second_peer: true,
+        provision_timeout: Duration::from_secs(60),
+        converge_timeout: Duration::from_secs(60),
     };
     Target {
         name: format!("built-in cci {role} simulator ({})", dialect.name()),
